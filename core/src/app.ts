@@ -1,0 +1,86 @@
+// Assembles the REST API from its parts. Dependencies come in from outside so that tests
+// build the same app against their own database and Redis prefix.
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Redis } from 'ioredis';
+import { type Pool, feedFromDatabase } from '@feed/db';
+import { tokenKey } from '@feed/contracts';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import { authenticate } from './http/authenticate.ts';
+import { errorHandler, notFoundRoute } from './http/errors.ts';
+import { createMetrics } from './http/metrics.ts';
+import { loginRateLimit, postRateLimit } from './http/rate-limits.ts';
+import { userRoutes } from './routes/users.ts';
+import { friendRoutes } from './routes/friends.ts';
+import { postRoutes } from './routes/posts.ts';
+import { feedRoutes, type FeedReader } from './routes/feed.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Pool;
+  redis: Redis;
+  log: Logger;
+  /** Where /post/feed reads from; Postgres unless the feed cache is wired in. */
+  readFeed?: FeedReader;
+  /** Reports whether the service should receive traffic (false while draining). */
+  isReady?: () => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp({ config, db, redis, log, readFeed, isReady = () => true }: AppDeps): Express {
+  const app = express();
+  const key = tokenKey(config.JWT_SECRET);
+  const metrics = createMetrics();
+  const auth = authenticate(key);
+  const settings = { tokenKey: key, tokenTtlSeconds: config.TOKEN_TTL_SECONDS, scryptLogN: config.SCRYPT_LOG_N };
+  const feedReader: FeedReader = readFeed ?? ((userId, offset, limit) => feedFromDatabase(db, userId, { offset, limit }));
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback'); // HAProxy on this host sets X-Forwarded-For
+  app.set('etag', false);
+
+  app.get('/health', async (_req, res) => {
+    if (!isReady()) return res.status(503).json({ status: 'draining' });
+    try {
+      await db.query('SELECT 1');
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'database unavailable' });
+    }
+  });
+  app.get('/metrics', metrics.expose);
+
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(metrics.observe);
+  app.use(express.json({ limit: config.BODY_LIMIT_BYTES, strict: false }));
+
+  app.use(userRoutes(db, settings, config.SEARCH_LIMIT, loginRateLimit(redis, config.REDIS_PREFIX, config.LOGIN_RATE_PER_MINUTE)));
+  app.use(
+    postRoutes(db, {
+      maxChars: config.POST_MAX_CHARS,
+      authenticate: auth,
+      postLimit: postRateLimit(redis, config.REDIS_PREFIX, config.POST_RATE_PER_MINUTE),
+    }),
+  );
+  app.use(['/friend', '/post/feed'], auth);
+  app.use(friendRoutes(db));
+  app.use(feedRoutes(feedReader, config.FEED_PAGE_MAX));
+
+  app.use(notFoundRoute);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,51 @@
+// Configuration from the environment, validated once at start-up. Defaults work on a
+// developer machine with the local Postgres, Redis and RabbitMQ.
+import { z } from 'zod';
+
+const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
+
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/feed'),
+    DATABASE_POOL_SIZE: int(10),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+    /** Prefix for every Redis key this deployment writes, so several stacks (and tests) share one Redis. */
+    REDIS_PREFIX: z.string().default('feed:'),
+    AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_SECRET),
+    TOKEN_TTL_SECONDS: int(24 * 3600),
+    /** scrypt cost as log2(N); 17 is OWASP's minimum recommendation (128 MiB, r=8, p=1). */
+    SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+    LOGIN_RATE_PER_MINUTE: int(20),
+    POST_RATE_PER_MINUTE: int(60),
+    SEARCH_LIMIT: int(100),
+    FEED_PAGE_MAX: int(100),
+    POST_MAX_CHARS: int(5000),
+    BODY_LIMIT_BYTES: int(64 * 1024),
+    MIGRATE_ON_START: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    SHUTDOWN_GRACE_MS: int(10_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((c) => c.NODE_ENV !== 'production' || c.JWT_SECRET !== DEV_SECRET, {
+    message: 'set JWT_SECRET in production',
+    path: ['JWT_SECRET'],
+  });
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

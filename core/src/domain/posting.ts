@@ -1,0 +1,35 @@
+// Writing posts. Each write records its outbox event in the same transaction, so the feed
+// pipeline hears of exactly the changes that were committed.
+import { type Pool, inTransaction, posts, outbox } from '@feed/db';
+import { ApiError } from '../http/errors.ts';
+
+export async function createPost(db: Pool, authorId: string, text: string): Promise<string> {
+  return inTransaction(db, async (tx) => {
+    const post = await posts.createPost(tx, authorId, text);
+    await outbox.enqueue(tx, { type: 'post.created', postId: post.id, authorId, text, createdAt: post.createdAt });
+    return post.id;
+  });
+}
+
+async function lockOwnPost(tx: Parameters<typeof posts.lockPost>[0], postId: string, userId: string) {
+  const post = await posts.lockPost(tx, postId);
+  if (!post) throw ApiError.notFound(`post ${postId} not found`);
+  if (post.author_user_id !== userId) throw ApiError.forbidden('only the author can change this post');
+  return post;
+}
+
+export async function updatePost(db: Pool, userId: string, postId: string, text: string): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    await lockOwnPost(tx, postId, userId);
+    await posts.updatePostText(tx, postId, text);
+    await outbox.enqueue(tx, { type: 'post.updated', postId, authorId: userId, text });
+  });
+}
+
+export async function deletePost(db: Pool, userId: string, postId: string): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    await lockOwnPost(tx, postId, userId);
+    await posts.markPostDeleted(tx, postId);
+    await outbox.enqueue(tx, { type: 'post.deleted', postId, authorId: userId });
+  });
+}

@@ -1,0 +1,42 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { type Pool, posts } from '@feed/db';
+import { createPost, deletePost, updatePost } from '../domain/posting.ts';
+import { currentUser } from '../http/authenticate.ts';
+import { ApiError } from '../http/errors.ts';
+import { plainText } from '../http/text.ts';
+import { idValue, parseBody, parseId } from '../http/validate.ts';
+
+export function postRoutes(db: Pool, opts: { maxChars: number; authenticate: RequestHandler; postLimit: RequestHandler }): Router {
+  const text = plainText(opts.maxChars).refine((s) => s.trim().length > 0, 'must not be empty');
+  const newPost = z.object({ text });
+  const edit = z.object({ id: idValue, text });
+  const router = Router();
+  const { authenticate, postLimit } = opts;
+
+  router.post('/post/create', authenticate, postLimit, async (req, res) => {
+    const body = parseBody(newPost, req.body);
+    res.json(await createPost(db, currentUser(req), body.text));
+  });
+
+  router.put('/post/update', authenticate, async (req, res) => {
+    const body = parseBody(edit, req.body);
+    await updatePost(db, currentUser(req), body.id, body.text);
+    res.status(200).end();
+  });
+
+  router.put('/post/delete/:id', authenticate, async (req, res) => {
+    await deletePost(db, currentUser(req), parseId(req.params.id, 'post id'));
+    res.status(200).end();
+  });
+
+  // Public, as in the contract: a post is readable by anyone who knows its id.
+  router.get('/post/get/:id', async (req, res) => {
+    const id = parseId(req.params.id, 'post id');
+    const post = await posts.findPost(db, id);
+    if (!post) throw ApiError.notFound(`post ${id} not found`);
+    res.json(post);
+  });
+
+  return router;
+}

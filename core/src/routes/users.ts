@@ -1,0 +1,71 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { type Pool, users } from '@feed/db';
+import { login, register, type AccountSettings } from '../domain/accounts.ts';
+import { ApiError } from '../http/errors.ts';
+import { plainText } from '../http/text.ts';
+import { idValue, parse, parseBody, parseId } from '../http/validate.ts';
+
+const name = plainText(100);
+
+const registration = z.object({
+  first_name: name.optional(),
+  second_name: name.optional(),
+  birthdate: z.iso
+    .date('must be a date as YYYY-MM-DD')
+    .refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), 'must be between 1900-01-01 and today')
+    .optional(),
+  biography: plainText(2000).optional(),
+  city: name.optional(),
+  password: plainText(256).min(8, 'must be at least 8 characters'),
+});
+
+const credentials = z.object({
+  id: idValue,
+  password: plainText(256).min(1, 'is required'),
+});
+
+const search = z.object({
+  first_name: plainText(100).min(1, 'is required'),
+  last_name: plainText(100).min(1, 'is required'),
+});
+
+export const TOKEN_COOKIE = 'feed_token';
+
+export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, loginLimit: RequestHandler): Router {
+  const router = Router();
+
+  router.post('/user/register', async (req, res) => {
+    const { password, ...profile } = parseBody(registration, req.body);
+    const userId = await register(db, settings, profile, password);
+    res.json({ user_id: userId });
+  });
+
+  router.post('/login', loginLimit, async (req, res) => {
+    const { id, password } = parseBody(credentials, req.body);
+    const token = await login(db, settings, id, password);
+    // The browser's EventSource and WebSocket cannot send headers: the stream reads this cookie.
+    res.cookie(TOKEN_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: req.secure,
+      path: '/',
+      maxAge: settings.tokenTtlSeconds * 1000,
+    });
+    res.json({ token });
+  });
+
+  router.get('/user/get/:id', async (req, res) => {
+    const id = parseId(req.params.id, 'user id');
+    const user = await users.findUser(db, id);
+    if (!user) throw ApiError.notFound(`user ${id} not found`);
+    res.json(user);
+  });
+
+  router.get('/user/search', async (req, res) => {
+    const query = parse(search, { first_name: req.query.first_name, last_name: req.query.last_name }, 'query');
+    res.json(await users.searchUsers(db, query.first_name, query.last_name, searchLimit));
+  });
+
+  return router;
+}

@@ -1,0 +1,51 @@
+import type { Queryable } from './pool.ts';
+
+/** Returns true when the follow is new (false if it already existed: follow is idempotent). */
+export async function follow(tx: Queryable, followerId: string, followeeId: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+    [followerId, followeeId],
+  );
+  if (rowCount !== 1) return false;
+  await tx.query('UPDATE users SET follower_count = follower_count + 1 WHERE id = $1', [followeeId]);
+  return true;
+}
+
+/** Returns true when a follow was removed. */
+export async function unfollow(tx: Queryable, followerId: string, followeeId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [
+    followerId,
+    followeeId,
+  ]);
+  if (rowCount !== 1) return false;
+  await tx.query('UPDATE users SET follower_count = follower_count - 1 WHERE id = $1', [followeeId]);
+  return true;
+}
+
+export async function isFollowing(db: Queryable, followerId: string, followeeId: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2', [
+    followerId,
+    followeeId,
+  ]);
+  return rowCount === 1;
+}
+
+/** Everyone `userId` follows (ids as strings). */
+export async function followees(db: Queryable, userId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT followee_id::text AS id FROM follows WHERE follower_id = $1 ORDER BY followee_id',
+    [userId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** One page of an author's followers in id order, for fan-out in batches (keyset pagination). */
+export async function followersAfter(db: Queryable, authorId: string, afterId: string, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT follower_id::text AS id FROM follows
+      WHERE followee_id = $1 AND follower_id > $2
+      ORDER BY follower_id LIMIT $3`,
+    [authorId, afterId, limit],
+  );
+  return rows.map((r) => r.id);
+}
