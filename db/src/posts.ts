@@ -52,7 +52,7 @@ export async function findPosts(db: Queryable, ids: readonly string[]): Promise<
 /** An author's most recent live posts, newest first. */
 export async function recentPostsBy(db: Queryable, authorId: string, limit: number): Promise<Post[]> {
   const { rows } = await db.query<Post>(
-    `SELECT ${POST_COLUMNS} FROM posts WHERE author_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2`,
+    `SELECT ${POST_COLUMNS} FROM posts WHERE author_id = $1 AND deleted_at IS NULL ORDER BY posts.id DESC LIMIT $2`,
     [authorId, limit],
   );
   return rows;

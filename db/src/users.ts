@@ -53,7 +53,7 @@ export async function searchUsers(db: Queryable, firstName: string, secondName: 
   const { rows } = await db.query(
     `SELECT ${PROFILE_COLUMNS} FROM users
       WHERE lower(first_name) LIKE $1 AND lower(second_name) LIKE $2
-      ORDER BY id LIMIT $3`,
+      ORDER BY users.id LIMIT $3`,
     [likePrefix(firstName), likePrefix(secondName), limit],
   );
   return rows.map(toUser);

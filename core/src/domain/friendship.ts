@@ -1,6 +1,6 @@
 // One-way follow. Each change that happens also records an outbox event in the same transaction.
 import { type Pool, inTransaction, follows, users, outbox } from '@feed/db';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, unknownAccount } from '../http/errors.ts';
 
 export async function followUser(db: Pool, followerId: string, followeeId: string): Promise<void> {
   if (followerId === followeeId) throw ApiError.invalid('you cannot follow yourself');
@@ -9,6 +9,8 @@ export async function followUser(db: Pool, followerId: string, followeeId: strin
     if (await follows.follow(tx, followerId, followeeId)) {
       await outbox.enqueue(tx, { type: 'friend.followed', followerId, followeeId });
     }
+  }).catch((err: unknown) => {
+    throw unknownAccount(err, 'follows_follower_id_fkey');
   });
 }
 

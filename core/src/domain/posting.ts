@@ -1,13 +1,15 @@
 // Writing posts. Each write records its outbox event in the same transaction, so the feed
 // pipeline hears of exactly the changes that were committed.
 import { type Pool, inTransaction, posts, outbox } from '@feed/db';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, unknownAccount } from '../http/errors.ts';
 
 export async function createPost(db: Pool, authorId: string, text: string): Promise<string> {
   return inTransaction(db, async (tx) => {
     const post = await posts.createPost(tx, authorId, text);
     await outbox.enqueue(tx, { type: 'post.created', postId: post.id, authorId, text, createdAt: post.createdAt });
     return post.id;
+  }).catch((err: unknown) => {
+    throw unknownAccount(err, 'posts_author_id_fkey');
   });
 }
 

@@ -37,6 +37,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A write naming the caller broke a foreign key on the caller's own id: the token is genuine
+ * but its account does not exist (any more). That is an authentication failure, not a 500.
+ */
+export function unknownAccount(err: unknown, constraint: string): unknown {
+  const e = err as { code?: unknown; constraint?: unknown } | undefined;
+  return e?.code === '23503' && e.constraint === constraint
+    ? ApiError.unauthorized('your account does not exist: log in again')
+    : err;
+}
+
 /** Postgres is unreachable or shutting down: the client should retry, not give up. */
 function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;

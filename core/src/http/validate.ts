@@ -6,7 +6,8 @@ import { ApiError } from './errors.ts';
 export const idString = z
   .string({ error: 'must be a string' })
   .regex(/^[1-9][0-9]{0,18}$/, 'must be a positive integer id')
-  .refine((s) => BigInt(s) <= 9223372036854775807n, 'is out of range');
+  // zod runs every check even after the regex fails: only digits may reach BigInt().
+  .refine((s) => !/^[0-9]+$/.test(s) || BigInt(s) <= 9223372036854775807n, 'is out of range');
 
 /** Accepts an id as a string or a JSON number (clients of the contract send both). */
 export const idValue = z.union([idString, z.number().int().positive().max(Number.MAX_SAFE_INTEGER).transform(String)], {
