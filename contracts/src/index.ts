@@ -1,2 +1,4 @@
 export * from './token.ts';
 export * from './events.ts';
+export * from './live.ts';
+export * from './topology.ts';

@@ -17,6 +17,24 @@ const schema = z
     /** Prefix for every Redis key this deployment writes, so several stacks (and tests) share one Redis. */
     REDIS_PREFIX: z.string().default('feed:'),
     AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+    /** Prefix for every exchange and queue name, so several stacks (and tests) share one broker. */
+    AMQP_PREFIX: z.string().default(''),
+    /** Authors with more followers than this are not fanned out on write. */
+    CELEBRITY_THRESHOLD: int(10_000),
+    FEED_SIZE: int(1000),
+    FEED_TTL_SECONDS: int(7 * 24 * 3600),
+    EVENT_LOG_LENGTH: int(1000),
+    EVENT_LOG_TTL_SECONDS: int(24 * 3600),
+    FANOUT_BATCH: int(1000),
+    WORKER_PREFETCH: int(16),
+    /** The relay wakes on NOTIFY; this poll only catches what a lost notification left behind. */
+    OUTBOX_POLL_MS: int(5_000),
+    OUTBOX_BATCH: int(500),
+    OUTBOX_RETENTION_SECONDS: int(24 * 3600),
+    RELAY_ENABLED: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_SECRET),
     TOKEN_TTL_SECONDS: int(24 * 3600),
     /** scrypt cost as log2(N); 17 is OWASP's minimum recommendation (128 MiB, r=8, p=1). */

@@ -1,10 +1,13 @@
-// `npm run core`: the REST API.
+// `npm run core`: the REST API, and the outbox relay that publishes its events.
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
-import { createPool, migrate } from '@feed/db';
+import { migrate } from '@feed/db';
 import { createApp } from './app.ts';
+import { connectBroker } from './broker.ts';
 import { loadConfig } from './config.ts';
+import { FeedReader } from './feed/reader.ts';
 import { createLogger } from './log.ts';
+import { OutboxRelay } from './relay/outbox-relay.ts';
+import { createServices } from './services.ts';
 import { onShutdown } from './shutdown.ts';
 
 const config = loadConfig();
@@ -12,22 +15,39 @@ const log = createLogger(config.LOG_LEVEL);
 
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, (msg) => log.debug(msg));
 
-const db = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
-redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+const { db, redis, cache, names } = createServices(config, log);
+const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_THRESHOLD, rebuildLockMs: 5_000 }, log);
 
 let ready = true;
-const app = createApp({ config, db, redis, log, isReady: () => ready });
+const app = createApp({ config, db, redis, log, isReady: () => ready, readFeed: (u, o, l) => reader.read(u, o, l) });
 const server = app.listen(config.PORT, config.HOST);
 await once(server, 'listening');
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 log.info({ url: `http://${config.HOST}:${port}` }, 'core listening');
 
+const relay = config.RELAY_ENABLED
+  ? new OutboxRelay(
+      db,
+      names,
+      {
+        databaseUrl: config.DATABASE_URL,
+        pollMs: config.OUTBOX_POLL_MS,
+        batchSize: config.OUTBOX_BATCH,
+        retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
+      },
+      log.child({ component: 'relay' }),
+    )
+  : undefined;
+const broker = relay ? await connectBroker(config.AMQP_URL, log, (model) => relay.attach(model)) : undefined;
+await relay?.start();
+
 onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
   ready = false; // the health check fails first so a load balancer stops sending requests
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await closed;
+  await relay?.stop();
+  await broker?.close().catch(() => {});
   await Promise.allSettled([db.end(), redis.quit()]);
 });

@@ -49,3 +49,13 @@ export async function followersAfter(db: Queryable, authorId: string, afterId: s
   );
   return rows.map((r) => r.id);
 }
+
+/** The people `userId` follows whose follower count is above the celebrity threshold. */
+export async function celebritiesFollowedBy(db: Queryable, userId: string, threshold: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT f.followee_id::text AS id FROM follows f JOIN users u ON u.id = f.followee_id
+      WHERE f.follower_id = $1 AND u.follower_count > $2`,
+    [userId, threshold],
+  );
+  return rows.map((r) => r.id);
+}

@@ -7,3 +7,5 @@ export * as posts from './posts.ts';
 export type { Post } from './posts.ts';
 export * as outbox from './outbox.ts';
 export { feedFromDatabase } from './feed.ts';
+export * as outboxRelay from './outbox-relay.ts';
+export type { OutboxRow } from './outbox-relay.ts';

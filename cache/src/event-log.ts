@@ -1,0 +1,151 @@
+// Each user's event log: an ordered, bounded Redis STREAM of the live events sent to them
+// (post created/updated/deleted, follow changes, feed reset), read by gateways to resume a
+// client that reconnects. Stream ids are monotonically increasing; the epoch names one
+// incarnation of the log, so an offset from a lost log (flushed, expired) is recognised.
+// A log exists only for users who connected recently (gateways `open` it); appends to
+// users without one are skipped, which keeps fan-out cost flat for offline followers.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+import { LuaScript } from './script.ts';
+
+/** Lua shared with the fan-out script. Returns {epoch, id} or false when the user has no log. */
+export const LOG_LUA = `
+local function log_append(log, epoch_key, index, event_key, payload, max_len, ttl)
+  local epoch = redis.call('GET', epoch_key)
+  if not epoch then return false end
+  local id = redis.call('HGET', index, event_key)
+  if not id then
+    id = redis.call('XADD', log, 'MAXLEN', '~', max_len, '*', 'k', event_key, 'e', payload)
+    redis.call('HSET', index, event_key, id)
+    if redis.call('HLEN', index) > 4 * tonumber(max_len) then
+      redis.call('DEL', index)
+      redis.call('HSET', index, event_key, id)
+    end
+  end
+  redis.call('EXPIRE', log, ttl)
+  redis.call('EXPIRE', index, ttl)
+  redis.call('EXPIRE', epoch_key, ttl)
+  return {epoch, id}
+end
+`;
+
+const appendScript = new LuaScript<[string, string] | null>(
+  'logAppend',
+  3,
+  `${LOG_LUA}
+return log_append(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`,
+);
+
+/** Creates the log's epoch when missing (dropping any orphaned entries) and refreshes the TTL. */
+const openScript = new LuaScript<string>(
+  'logOpen',
+  3,
+  `local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[2], epoch)
+  redis.call('DEL', KEYS[1], KEYS[3])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return epoch`,
+);
+
+/**
+ * Entries after an id, with the epoch and whether entries after that id were already trimmed
+ * (max-deleted-entry-id, Redis 7+, is the newest id ever removed from the stream).
+ */
+const readScript = new LuaScript<[string, string, [string, string[]][]] | null>(
+  'logRead',
+  2,
+  `local epoch = redis.call('GET', KEYS[2])
+if not epoch then return false end
+local max_deleted = '0-0'
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    if info[i] == 'max-deleted-entry-id' then max_deleted = info[i + 1] end
+  end
+end
+local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
+return {epoch, max_deleted, entries}`,
+);
+
+export interface LogEntry {
+  id: string;
+  /** The event as the fan-out wrote it (JSON text). */
+  payload: string;
+}
+
+export type LogRead =
+  | { status: 'ok'; epoch: string; entries: LogEntry[] }
+  /** The offset is older than the window, or the log it came from is gone: the client must reset. */
+  | { status: 'reset'; epoch: string | null };
+
+export interface LogSettings {
+  maxLength: number;
+  ttlSeconds: number;
+}
+
+/** Compares stream ids "ms-seq" numerically. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const ms = BigInt(am) - BigInt(bm);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(as) - BigInt(bs);
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
+}
+
+export const STREAM_ID = /^[0-9]{1,20}-[0-9]{1,20}$/;
+
+export class EventLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    readonly settings: LogSettings,
+  ) {}
+
+  /** Makes sure the user has a log (a gateway calls this when a session opens); returns its epoch. */
+  async open(userId: string): Promise<string> {
+    const k = this.keys;
+    return openScript.run(this.redis, [k.log(userId), k.logEpoch(userId), k.logIndex(userId)], [
+      randomBytes(6).toString('base64url'),
+      this.settings.ttlSeconds,
+    ]);
+  }
+
+  /** Appends once per `eventKey`; null when the user has no log. */
+  async append(userId: string, eventKey: string, payload: string): Promise<{ epoch: string; id: string } | null> {
+    const k = this.keys;
+    const reply = await appendScript.run(this.redis, [k.log(userId), k.logEpoch(userId), k.logIndex(userId)], [
+      eventKey,
+      payload,
+      this.settings.maxLength,
+      this.settings.ttlSeconds,
+    ]);
+    return reply ? { epoch: reply[0], id: reply[1] } : null;
+  }
+
+  /** Everything after `afterId` in the log of `epoch`, or a reset when that is not possible. */
+  async readAfter(userId: string, epoch: string, afterId: string): Promise<LogRead> {
+    if (!STREAM_ID.test(afterId)) return { status: 'reset', epoch: null };
+    const reply = await readScript.run(this.redis, [this.keys.log(userId), this.keys.logEpoch(userId)], [
+      afterId,
+      this.settings.maxLength + 200,
+    ]);
+    if (!reply) return { status: 'reset', epoch: null };
+    const [currentEpoch, maxDeleted, raw] = reply;
+    if (currentEpoch !== epoch || compareStreamIds(maxDeleted, afterId) > 0) return { status: 'reset', epoch: currentEpoch };
+    const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
+    return { status: 'ok', epoch: currentEpoch, entries };
+  }
+
+  /** The newest id in the log (the position a fresh session starts from), "0-0" when empty. */
+  async lastId(userId: string): Promise<string> {
+    const last = (await this.redis.xrevrange(this.keys.log(userId), '+', '-', 'COUNT', 1)) as [string, string[]][];
+    return last[0]?.[0] ?? '0-0';
+  }
+}

@@ -1,0 +1,153 @@
+// The materialised news feed of one user: the newest post ids of the people they follow.
+// A ZSET scored by post id; the member "0" (score 0) marks a built feed, so an empty feed and a
+// missing one (never built, evicted, flushed) are told apart. Missing feeds are rebuilt from
+// Postgres by the reader, under a lock; posts that arrive during the rebuild wait in a pending
+// set and are merged in when the rebuilt feed is swapped in.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+import { LuaScript } from './script.ts';
+
+/** Lua used by this module's scripts and by the fan-out script. */
+export const FEED_LUA = `
+local function feed_add(feed, pending, lock, size, ids)
+  local target
+  if redis.call('EXISTS', feed) == 1 then target = feed
+  elseif redis.call('EXISTS', lock) == 1 then target = pending
+  else return 0 end
+  for _, id in ipairs(ids) do redis.call('ZADD', target, id, id) end
+  if target == feed then
+    redis.call('ZREMRANGEBYRANK', feed, 1, -(size + 1))
+  else
+    redis.call('PEXPIRE', pending, 60000)
+  end
+  return 1
+end
+local function feed_remove(feed, pending, ids)
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', feed, id)
+    redis.call('ZREM', pending, id)
+  end
+end
+`;
+
+const addScript = new LuaScript<number>(
+  'feedAdd',
+  3,
+  `${FEED_LUA}
+local ids = {}
+for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
+return feed_add(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), ids)`,
+);
+
+const removeScript = new LuaScript<number>(
+  'feedRemove',
+  2,
+  `${FEED_LUA}
+feed_remove(KEYS[1], KEYS[2], ARGV)
+return 1`,
+);
+
+/** Returns false for a missing feed, else {size, ids newest first}; refreshes the feed's TTL. */
+const pageScript = new LuaScript<[number, string[]] | null>(
+  'feedPage',
+  1,
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+local size = redis.call('ZCARD', KEYS[1]) - 1
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', '(0', 'LIMIT', ARGV[1], ARGV[2])
+return {size, ids}`,
+);
+
+/** Swaps a rebuilt feed in atomically, merging what arrived meanwhile, and releases the lock. */
+const replaceScript = new LuaScript<number>(
+  'feedReplace',
+  3,
+  `redis.call('DEL', KEYS[1])
+redis.call('ZADD', KEYS[1], 0, '0')
+local batch = {}
+for i = 4, #ARGV do
+  batch[#batch + 1] = ARGV[i]
+  batch[#batch + 1] = ARGV[i]
+  if #batch >= 1000 then redis.call('ZADD', KEYS[1], unpack(batch)); batch = {} end
+end
+if #batch > 0 then redis.call('ZADD', KEYS[1], unpack(batch)) end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('ZUNIONSTORE', KEYS[1], 2, KEYS[1], KEYS[2], 'AGGREGATE', 'MAX')
+  redis.call('DEL', KEYS[2])
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 1, -(tonumber(ARGV[1]) + 1))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+return 1`,
+);
+
+const unlockScript = new LuaScript<number>(
+  'feedUnlock',
+  1,
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+);
+
+export interface FeedSettings {
+  /** Post ids kept per feed (the contract's "last 1000"). */
+  size: number;
+  /** Seconds a feed lives after its last read; inactive users' feeds are rebuilt on return. */
+  ttlSeconds: number;
+}
+
+export class FeedStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    readonly settings: FeedSettings,
+  ) {}
+
+  /** A page of post ids, newest first, or null when the feed must be rebuilt. */
+  async page(userId: string, offset: number, count: number): Promise<{ size: number; ids: string[] } | null> {
+    const reply = await pageScript.run(this.redis, [this.keys.feed(userId)], [offset, count, this.settings.ttlSeconds]);
+    return reply ? { size: Number(reply[0]), ids: reply[1] } : null;
+  }
+
+  /** Adds posts to a built feed (or to the pending set while it is rebuilt); false if there is no feed. */
+  async add(userId: string, postIds: readonly string[]): Promise<boolean> {
+    if (postIds.length === 0) return true;
+    const k = this.keys;
+    const added = await addScript.run(this.redis, [k.feed(userId), k.feedPending(userId), k.feedLock(userId)], [this.settings.size, ...postIds]);
+    return added === 1;
+  }
+
+  async remove(userId: string, postIds: readonly string[]): Promise<void> {
+    if (postIds.length === 0) return;
+    await removeScript.run(this.redis, [this.keys.feed(userId), this.keys.feedPending(userId)], [...postIds]);
+  }
+
+  /** Takes the rebuild lock; returns its token, or null when someone else is rebuilding. */
+  async lock(userId: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID();
+    const ok = await this.redis.set(this.keys.feedLock(userId), token, 'PX', ttlMs, 'NX');
+    return ok === 'OK' ? token : null;
+  }
+
+  async unlock(userId: string, token: string): Promise<void> {
+    await unlockScript.run(this.redis, [this.keys.feedLock(userId)], [token]);
+  }
+
+  async isLocked(userId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.feedLock(userId))) === 1;
+  }
+
+  /** Installs a rebuilt feed (ids in any order) and releases the lock held with `token`. */
+  async replace(userId: string, postIds: readonly string[], token: string): Promise<void> {
+    const k = this.keys;
+    await replaceScript.run(
+      this.redis,
+      [k.feed(userId), k.feedPending(userId), k.feedLock(userId)],
+      [this.settings.size, this.settings.ttlSeconds, token, ...postIds],
+    );
+  }
+
+  async drop(userId: string): Promise<void> {
+    await this.redis.del(this.keys.feed(userId));
+  }
+}

@@ -1,0 +1,55 @@
+// The Redis layout of the feed system, one module per concept. See docs/redis.md.
+import type { Redis } from 'ioredis';
+import { createKeys } from './keys.ts';
+import { FeedStore } from './feed.ts';
+import { EventLog } from './event-log.ts';
+import { Presence } from './presence.ts';
+import { PostCache } from './post-cache.ts';
+import { Timelines } from './timeline.ts';
+import { Audience } from './audience.ts';
+import { Fanout } from './fanout.ts';
+
+export { createKeys, type Keys } from './keys.ts';
+export { FeedStore } from './feed.ts';
+export { EventLog, compareStreamIds, STREAM_ID, type LogEntry, type LogRead } from './event-log.ts';
+export { Presence } from './presence.ts';
+export { PostCache, type CachedPost } from './post-cache.ts';
+export { Timelines } from './timeline.ts';
+export { Audience } from './audience.ts';
+export { Fanout, type Delivery, type FanoutStep } from './fanout.ts';
+
+export interface CacheSettings {
+  prefix: string;
+  feedSize: number;
+  feedTtlSeconds: number;
+  logMaxLength: number;
+  logTtlSeconds: number;
+  postTtlSeconds: number;
+}
+
+export const defaultCacheSettings: CacheSettings = {
+  prefix: 'feed:',
+  feedSize: 1000,
+  feedTtlSeconds: 7 * 24 * 3600,
+  logMaxLength: 1000,
+  logTtlSeconds: 24 * 3600,
+  postTtlSeconds: 7 * 24 * 3600,
+};
+
+export function createCache(redis: Redis, overrides: Partial<CacheSettings> = {}) {
+  const s = { ...defaultCacheSettings, ...overrides };
+  const keys = createKeys(s.prefix);
+  return {
+    settings: s,
+    keys,
+    feeds: new FeedStore(redis, keys, { size: s.feedSize, ttlSeconds: s.feedTtlSeconds }),
+    logs: new EventLog(redis, keys, { maxLength: s.logMaxLength, ttlSeconds: s.logTtlSeconds }),
+    presence: new Presence(redis, keys),
+    posts: new PostCache(redis, keys, s.postTtlSeconds),
+    timelines: new Timelines(redis, keys, s.feedSize),
+    audience: new Audience(redis, keys),
+    fanout: new Fanout(redis, keys, { feedSize: s.feedSize, logMaxLength: s.logMaxLength, logTtlSeconds: s.logTtlSeconds }),
+  };
+}
+
+export type Cache = ReturnType<typeof createCache>;

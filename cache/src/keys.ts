@@ -1,0 +1,32 @@
+// Every Redis key the system writes. Per-user keys share the hash tag `{u:<id>}` so that one
+// user's feed, event log, presence and locks live in one Redis Cluster slot, and a Lua script
+// may touch all of them at once. Post bodies are tagged by post, celebrity data by author.
+export function createKeys(prefix: string) {
+  const user = (id: string) => `{u:${id}}`;
+  return {
+    /** ZSET of post ids (score = id), newest last; member "0" marks the feed as built. */
+    feed: (userId: string) => `${prefix}feed:${user(userId)}`,
+    /** ZSET of post ids that arrived while the feed was being rebuilt, merged in at swap. */
+    feedPending: (userId: string) => `${prefix}feed-pending:${user(userId)}`,
+    /** String lock held while one reader rebuilds the feed from Postgres. */
+    feedLock: (userId: string) => `${prefix}feed-lock:${user(userId)}`,
+    /** STREAM of live events for resume. */
+    log: (userId: string) => `${prefix}log:${user(userId)}`,
+    /** String: the log's epoch; a new epoch means the old offsets mean nothing. */
+    logEpoch: (userId: string) => `${prefix}log-epoch:${user(userId)}`,
+    /** HASH event key → stream id, so a redelivered event is appended once. */
+    logIndex: (userId: string) => `${prefix}log-index:${user(userId)}`,
+    /** ZSET gateway id → expiry (ms): which gateways hold this user's sessions. */
+    presence: (userId: string) => `${prefix}presence:${user(userId)}`,
+    /** String (JSON) body of a post, or "" as a tombstone once deleted. */
+    post: (postId: string) => `${prefix}post:{p:${postId}}`,
+    /** ZSET of a celebrity's recent post ids, merged into followers' feeds at read time. */
+    timeline: (authorId: string) => `${prefix}timeline:${user(authorId)}`,
+    /** ZSET gateway id → expiry (ms): gateways holding at least one follower of this celebrity. */
+    audience: (authorId: string) => `${prefix}audience:${user(authorId)}`,
+    /** ZSET gateway id → expiry (ms): gateways alive now. */
+    gateways: () => `${prefix}gateways`,
+  };
+}
+
+export type Keys = ReturnType<typeof createKeys>;

@@ -1,0 +1,50 @@
+// Post bodies, stored once (feeds hold ids only) and hydrated in one round trip.
+// A deleted post leaves a tombstone ("") so readers skip it without asking Postgres again.
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+import { results } from './script.ts';
+
+export interface CachedPost {
+  id: string;
+  text: string;
+  author_user_id: string;
+}
+
+export class PostCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async put(posts: readonly CachedPost[]): Promise<void> {
+    if (posts.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const post of posts) {
+      const body = JSON.stringify({ id: post.id, text: post.text, author_user_id: post.author_user_id });
+      pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds);
+    }
+    results(await pipeline.exec());
+  }
+
+  async tombstone(postId: string): Promise<void> {
+    await this.redis.set(this.keys.post(postId), '', 'EX', this.ttlSeconds);
+  }
+
+  /**
+   * Bodies by id: a post, `null` for a known-deleted post, or absent from the map when the
+   * cache does not know it (the caller reads Postgres and `put`s it).
+   */
+  async get(postIds: readonly string[]): Promise<Map<string, CachedPost | null>> {
+    const found = new Map<string, CachedPost | null>();
+    if (postIds.length === 0) return found;
+    // One GET per key in one pipeline: post keys are tagged per post, so MGET would cross slots.
+    const pipeline = this.redis.pipeline();
+    for (const id of postIds) pipeline.get(this.keys.post(id));
+    results<string | null>(await pipeline.exec()).forEach((body, i) => {
+      if (body === null) return;
+      found.set(postIds[i]!, body === '' ? null : (JSON.parse(body) as CachedPost));
+    });
+    return found;
+  }
+}

@@ -1,0 +1,37 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+
+type Arg = string | number;
+
+/** A Lua script registered once per connection; ioredis runs it by EVALSHA, falling back to EVAL. */
+export class LuaScript<Result> {
+  constructor(
+    readonly name: string,
+    readonly numberOfKeys: number,
+    readonly lua: string,
+  ) {}
+
+  private install(redis: Redis): void {
+    if (typeof (redis as unknown as Record<string, unknown>)[this.name] !== 'function') {
+      redis.defineCommand(this.name, { numberOfKeys: this.numberOfKeys, lua: this.lua });
+    }
+  }
+
+  run(redis: Redis, keys: string[], args: Arg[]): Promise<Result> {
+    this.install(redis);
+    return (redis as unknown as Record<string, (...a: Arg[]) => Promise<Result>>)[this.name]!(...keys, ...args);
+  }
+
+  /** Queues the script on a pipeline created from `redis`. */
+  queue(redis: Redis, pipeline: ChainableCommander, keys: string[], args: Arg[]): void {
+    this.install(redis);
+    (pipeline as unknown as Record<string, (...a: Arg[]) => unknown>)[this.name]!(...keys, ...args);
+  }
+}
+
+/** Results of `pipeline.exec()` with per-command errors thrown. */
+export function results<T>(replies: [Error | null, unknown][] | null): T[] {
+  return (replies ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return value as T;
+  });
+}

@@ -1,0 +1,42 @@
+// The RabbitMQ connection: amqplib's own recovery reconnects with exponential backoff and
+// jitter, and runs `setup` after every (re)connect so channels, topology and consumers come back.
+import amqp, { type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import type { Topology } from '@feed/contracts';
+import type { Logger } from './log.ts';
+
+export type { Channel, ChannelModel, RecoveringChannelModel };
+
+export async function connectBroker(
+  url: string,
+  log: Logger,
+  setup: (model: ChannelModel) => Promise<void>,
+): Promise<RecoveringChannelModel> {
+  const connection = await amqp.connect(url, {
+    recovery: { initialDelay: 200, maxDelay: 5_000, factor: 2, jitter: 0.3, waitForConnect: false, setup },
+  });
+  connection.on('connect', () => log.info('broker connected'));
+  connection.on('disconnect', (err: Error) => log.warn({ err: err?.message }, 'broker disconnected'));
+  connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) =>
+    log.info({ attempt, delay }, 'broker reconnect scheduled'),
+  );
+  connection.on('error', (err: Error) => log.warn({ err: err.message }, 'broker error'));
+  return connection;
+}
+
+/** Declares every exchange and queue of the feed pipeline (idempotent). */
+export async function declareTopology(channel: Channel, names: Topology): Promise<void> {
+  await channel.assertExchange(names.domainExchange, 'topic', { durable: true });
+  await channel.assertExchange(names.gatewayExchange, 'direct', { durable: true });
+  await channel.assertExchange(names.deadLetterExchange, 'fanout', { durable: true });
+  await channel.assertQueue(names.deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(names.deadLetterQueue, names.deadLetterExchange, '');
+  await channel.assertQueue(names.fanoutQueue, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum', // replicated across a cluster; survives a node's loss
+      'x-dead-letter-exchange': names.deadLetterExchange,
+      'x-delivery-limit': 10, // a message that keeps crashing workers is parked, not retried forever
+    },
+  });
+  await channel.bindQueue(names.fanoutQueue, names.domainExchange, '#');
+}

@@ -1,0 +1,116 @@
+// The fan-out worker's consumer: competing consumers of one durable quorum queue, manual ack,
+// bounded prefetch. Handlers are idempotent, so a redelivery (worker killed mid-fan-out,
+// connection lost before the ack) repeats work without repeating effects. A malformed or
+// unknown message is dead-lettered at once with a log line; a failing one is retried after a
+// pause and parked by the queue's delivery limit if it keeps failing.
+import type { ConsumeMessage } from 'amqplib';
+import { domainEvent, type DomainEvent, type Topology } from '@feed/contracts';
+import { declareTopology, type Channel, type ChannelModel } from '../broker.ts';
+import type { FanoutContext } from './context.ts';
+import { onPostCreated, onPostDeleted, onPostUpdated } from './post-events.ts';
+import { onFollowed, onUnfollowed } from './follow-events.ts';
+
+async function handle(ctx: FanoutContext, event: DomainEvent, messageId: string): Promise<void> {
+  switch (event.type) {
+    case 'post.created':
+      return onPostCreated(ctx, event);
+    case 'post.updated':
+      return onPostUpdated(ctx, event, messageId);
+    case 'post.deleted':
+      return onPostDeleted(ctx, event);
+    case 'friend.followed':
+      return onFollowed(ctx, event, messageId);
+    case 'friend.unfollowed':
+      return onUnfollowed(ctx, event, messageId);
+  }
+}
+
+function parse(msg: ConsumeMessage): { event: DomainEvent; messageId: string } | { error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(msg.content.toString('utf8'));
+  } catch {
+    return { error: 'body is not JSON' };
+  }
+  const parsed = domainEvent.safeParse(json);
+  if (!parsed.success) return { error: `not a known domain event: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  const messageId = msg.properties.messageId;
+  if (typeof messageId !== 'string' || !/^[0-9]+$/.test(messageId)) return { error: 'missing or invalid message id' };
+  return { event: parsed.data, messageId };
+}
+
+export interface ConsumerSettings {
+  prefetch: number;
+  /** Pause before a failed message goes back to the queue, so an outage is not a hot loop. */
+  retryDelayMs: number;
+}
+
+export class FanoutConsumer {
+  private channel: Channel | undefined;
+  private consumerTag: string | undefined;
+  private inFlight = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly ctx: FanoutContext,
+    private readonly names: Topology,
+    private readonly settings: ConsumerSettings,
+  ) {}
+
+  /** Called by the broker after every (re)connect. */
+  async attach(model: ChannelModel): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (err: Error) => this.ctx.log.warn({ err: err.message }, 'consumer channel error'));
+    await declareTopology(channel, this.names);
+    await channel.prefetch(this.settings.prefetch);
+    this.channel = channel;
+    if (!this.stopping) {
+      const { consumerTag } = await channel.consume(this.names.fanoutQueue, (msg) => msg && this.track(this.process(channel, msg)), {
+        noAck: false,
+      });
+      this.consumerTag = consumerTag;
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async process(channel: Channel, msg: ConsumeMessage): Promise<void> {
+    const parsed = parse(msg);
+    if ('error' in parsed) {
+      this.ctx.log.error(
+        { reason: parsed.error, routingKey: msg.fields.routingKey, body: msg.content.toString('utf8').slice(0, 200) },
+        'dead-lettering malformed message',
+      );
+      return settle(() => channel.nack(msg, false, false));
+    }
+    try {
+      await handle(this.ctx, parsed.event, parsed.messageId);
+      settle(() => channel.ack(msg));
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, type: parsed.event.type, messageId: parsed.messageId }, 'fan-out failed; will retry');
+      await new Promise((r) => setTimeout(r, this.settings.retryDelayMs));
+      settle(() => channel.nack(msg, false, true));
+    }
+  }
+
+  /** Stops taking messages and waits for those in hand. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => {});
+    await Promise.allSettled([...this.inFlight]);
+    if (channel) await channel.close().catch(() => {});
+  }
+}
+
+/** An ack on a channel that died is moot: the broker redelivers, and handlers are idempotent. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    /* channel closed */
+  }
+}

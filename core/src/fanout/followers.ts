@@ -1,0 +1,26 @@
+import { follows, users } from '@feed/db';
+import type { Delivery, FanoutStep } from '@feed/cache';
+import type { FanoutContext } from './context.ts';
+
+export async function isCelebrity(ctx: FanoutContext, authorId: string): Promise<boolean> {
+  return ((await users.followerCount(ctx.db, authorId)) ?? 0) > ctx.celebrityThreshold;
+}
+
+/**
+ * Applies `step` to every follower of `authorId`, a batch per round trip, and returns the
+ * deliveries of followers who are online (the ones a gateway must hear about).
+ */
+export async function fanOutToFollowers(ctx: FanoutContext, authorId: string, step: FanoutStep): Promise<Delivery[]> {
+  const online: Delivery[] = [];
+  let after = '0';
+  for (;;) {
+    const batch = await follows.followersAfter(ctx.db, authorId, after, ctx.batchSize);
+    if (batch.length === 0) break;
+    for (const delivery of await ctx.cache.fanout.deliver(batch, step)) {
+      if (delivery.gateways.length > 0) online.push(delivery);
+    }
+    if (batch.length < ctx.batchSize) break;
+    after = batch.at(-1)!;
+  }
+  return online;
+}

@@ -1,0 +1,63 @@
+// Sends live events to gateways: one message per gateway, listing that gateway's recipients,
+// on the direct exchange with routing key gw.<id>. A gateway that died has no queue: the
+// message is dropped by the broker and its clients resume from their event logs elsewhere.
+import type { Delivery } from '@feed/cache';
+import type { GatewayMessage, LiveEvent, Topology } from '@feed/contracts';
+import type { ChannelModel } from '../broker.ts';
+
+type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
+
+export class LivePublisher {
+  private channel: ConfirmChannel | undefined;
+
+  constructor(private readonly names: Topology) {}
+
+  async attach(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', () => {});
+    channel.on('close', () => {
+      if (this.channel === channel) this.channel = undefined;
+    });
+    await channel.assertExchange(this.names.gatewayExchange, 'direct', { durable: true });
+    this.channel = channel;
+  }
+
+  /** Groups deliveries by gateway and sends one message to each. */
+  async direct(event: LiveEvent, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
+    const byGateway = new Map<string, [string, string, string][]>();
+    for (const d of deliveries) {
+      for (const gateway of d.gateways) {
+        let list = byGateway.get(gateway);
+        if (!list) byGateway.set(gateway, (list = []));
+        list.push([d.userId, d.entry?.epoch ?? '', d.entry?.id ?? '']);
+      }
+    }
+    for (const [gateway, recipients] of byGateway) {
+      this.send(gateway, { kind: 'direct', event, createdAt, recipients });
+    }
+    await this.confirm(byGateway.size);
+    return byGateway.size;
+  }
+
+  /** A celebrity's event: one message to each gateway that holds one of their followers. */
+  async audience(event: LiveEvent, createdAt: number, authorId: string, gateways: readonly string[]): Promise<void> {
+    for (const gateway of gateways) this.send(gateway, { kind: 'audience', event, createdAt, authorId });
+    await this.confirm(gateways.length);
+  }
+
+  private send(gateway: string, message: GatewayMessage): void {
+    const channel = this.requireChannel();
+    channel.publish(this.names.gatewayExchange, this.names.gatewayRoutingKey(gateway), Buffer.from(JSON.stringify(message)), {
+      contentType: 'application/json',
+    });
+  }
+
+  private async confirm(sent: number): Promise<void> {
+    if (sent > 0) await this.requireChannel().waitForConfirms();
+  }
+
+  private requireChannel(): ConfirmChannel {
+    if (!this.channel) throw new Error('broker channel not ready');
+    return this.channel;
+  }
+}

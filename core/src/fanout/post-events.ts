@@ -1,0 +1,68 @@
+// Fan-out of post events. An ordinary author's post is written into every follower's feed and
+// event log (fan-out on write); a celebrity's goes to their own timeline, which readers merge
+// in, and reaches live followers as one message per gateway: O(1) in the number of followers.
+import { posts } from '@feed/db';
+import type { DomainEvent, LiveEvent } from '@feed/contracts';
+import type { FanoutContext } from './context.ts';
+import { fanOutToFollowers, isCelebrity } from './followers.ts';
+
+type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
+
+export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'>): Promise<void> {
+  const post = await posts.findPost(ctx.db, event.postId);
+  if (!post) return; // deleted before it was fanned out; the deletion's event cleans up
+  await ctx.cache.posts.put([post]);
+  const live: LiveEvent = { type: 'post.created', postId: post.id, authorId: post.author_user_id, text: post.text };
+  const createdAt = Date.parse(event.createdAt);
+  if (await isCelebrity(ctx, event.authorId)) {
+    await ctx.cache.timelines.push(event.authorId, [post.id]);
+    await ctx.live.audience(live, createdAt, event.authorId, await ctx.cache.audience.gateways(event.authorId));
+    return;
+  }
+  const online = await fanOutToFollowers(ctx, event.authorId, {
+    feed: 'add',
+    postId: post.id,
+    eventKey: `created:${post.id}`,
+    payload: JSON.stringify(live),
+    cancelledBy: `deleted:${post.id}`,
+  });
+  await ctx.live.direct(live, createdAt, online);
+}
+
+export async function onPostUpdated(ctx: FanoutContext, event: Of<'post.updated'>, messageId: string): Promise<void> {
+  // The text comes from Postgres, not the event: with competing workers, the last edit handled
+  // then carries the latest text whatever order the edits were handled in.
+  const post = await posts.findPost(ctx.db, event.postId);
+  if (!post) return;
+  await ctx.cache.posts.put([post]);
+  const live: LiveEvent = { type: 'post.updated', postId: post.id, authorId: post.author_user_id, text: post.text };
+  if (await isCelebrity(ctx, event.authorId)) {
+    await ctx.live.audience(live, Date.now(), event.authorId, await ctx.cache.audience.gateways(event.authorId));
+    return;
+  }
+  const online = await fanOutToFollowers(ctx, event.authorId, {
+    feed: 'none',
+    postId: post.id,
+    eventKey: `updated:${post.id}:${messageId}`,
+    payload: JSON.stringify(live),
+    cancelledBy: `deleted:${post.id}`,
+  });
+  await ctx.live.direct(live, Date.now(), online);
+}
+
+export async function onPostDeleted(ctx: FanoutContext, event: Of<'post.deleted'>): Promise<void> {
+  await ctx.cache.posts.tombstone(event.postId);
+  await ctx.cache.timelines.remove(event.authorId, event.postId);
+  const live: LiveEvent = { type: 'post.deleted', postId: event.postId, authorId: event.authorId };
+  if (await isCelebrity(ctx, event.authorId)) {
+    await ctx.live.audience(live, Date.now(), event.authorId, await ctx.cache.audience.gateways(event.authorId));
+    return;
+  }
+  const online = await fanOutToFollowers(ctx, event.authorId, {
+    feed: 'remove',
+    postId: event.postId,
+    eventKey: `deleted:${event.postId}`,
+    payload: JSON.stringify(live),
+  });
+  await ctx.live.direct(live, Date.now(), online);
+}

@@ -1,0 +1,132 @@
+// The feed pipeline for tests: the REST API and outbox relay in-process, fan-out workers as
+// child processes (so a test can SIGKILL one), all on a name prefix of their own in the real
+// Postgres, Redis and RabbitMQ.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import amqp from 'amqplib';
+import { createApp } from '../src/app.ts';
+import { connectBroker, type RecoveringChannelModel } from '../src/broker.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { FeedReader } from '../src/feed/reader.ts';
+import { createLogger } from '../src/log.ts';
+import { OutboxRelay } from '../src/relay/outbox-relay.ts';
+import { createServices, type Services } from '../src/services.ts';
+import { waitFor } from '../../test/support/ports.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Worker {
+  process: ChildProcess;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface Pipeline extends Services {
+  url: string;
+  config: Config;
+  env: Record<string, string>;
+  reader: FeedReader;
+  workers: Worker[];
+  startWorker(): Promise<Worker>;
+  /** Consumers attached to the fan-out queue right now. */
+  consumers(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startPipeline(overrides: Record<string, string> = {}): Promise<Pipeline> {
+  const tag = randomBytes(4).toString('hex');
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_PREFIX: `${inject('redisPrefix')}${tag}:`,
+    AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+    AMQP_PREFIX: `test.${tag}.`,
+    SCRYPT_LOG_N: '12',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    POST_RATE_PER_MINUTE: '100000',
+    LOGIN_RATE_PER_MINUTE: '100000',
+    OUTBOX_POLL_MS: '1000',
+    ...overrides,
+  };
+  const config = loadConfig(env);
+  const log = createLogger(config.LOG_LEVEL);
+  const services = createServices(config, log);
+  const { db, redis, cache, names } = services;
+  const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_THRESHOLD, rebuildLockMs: 5_000 }, log);
+  const app = createApp({ config, db, redis, log, readFeed: (u, o, l) => reader.read(u, o, l) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const relay = new OutboxRelay(db, names, { databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: 500, retentionSeconds: 3600 }, log);
+  const broker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, log, (model) => relay.attach(model));
+  await relay.start();
+
+  const workers: Worker[] = [];
+  const admin = async <T>(work: (ch: amqp.Channel) => Promise<T>): Promise<T> => {
+    const conn = await amqp.connect(config.AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      ch.on('error', () => {});
+      return await work(ch);
+    } finally {
+      await conn.close().catch(() => {});
+    }
+  };
+
+  const pipeline: Pipeline = {
+    ...services,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    config,
+    env,
+    reader,
+    workers,
+    async startWorker() {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/worker.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      const worker: Worker = {
+        process: child,
+        output: () => output,
+        async kill(signal = 'SIGTERM') {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill(signal);
+          await exited;
+        },
+      };
+      workers.push(worker);
+      const before = await pipeline.consumers().catch(() => 0);
+      await waitFor('the worker to consume', async () => (await pipeline.consumers()) > before || child.exitCode !== null, 30_000, 100);
+      if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
+      return worker;
+    },
+    async consumers() {
+      return admin(async (ch) => (await ch.checkQueue(names.fanoutQueue)).consumerCount);
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await relay.stop();
+      await broker.close().catch(() => {});
+      await admin(async (ch) => {
+        for (const q of [names.fanoutQueue, names.deadLetterQueue]) await ch.deleteQueue(q).catch(() => {});
+        for (const x of [names.domainExchange, names.gatewayExchange, names.deadLetterExchange]) await ch.deleteExchange(x).catch(() => {});
+      }).catch(() => {});
+      const keys = await redis.keys(`${config.REDIS_PREFIX}*`);
+      if (keys.length) await redis.unlink(...keys);
+      await Promise.allSettled([db.end(), redis.quit()]);
+    },
+  };
+  return pipeline;
+}
