@@ -33,7 +33,10 @@ step('creating the database if it does not exist', TSX, ['scripts/create-databas
 step('applying migrations', TSX, ['db/src/cli/migrate.ts']);
 
 /** Each long-running service of the stack, with the environment that sets it apart. */
-const services = [{ name: 'core', args: ['core/src/main.ts'], env: { MIGRATE_ON_START: 'false' } }];
+const services = [
+  { name: 'core', args: ['core/src/main.ts'], env: { MIGRATE_ON_START: 'false' } },
+  { name: 'worker', args: ['core/src/worker.ts'], env: {} },
+];
 
 const children = services.map((service) => {
   const child = spawn(TSX, service.args, { cwd: root, env: { ...env, ...service.env }, stdio: ['ignore', 'pipe', 'pipe'] });

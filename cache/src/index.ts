@@ -8,6 +8,7 @@ import { PostCache } from './post-cache.ts';
 import { Timelines } from './timeline.ts';
 import { Audience } from './audience.ts';
 import { Fanout } from './fanout.ts';
+import { CelebrityFollows } from './celebrity-follows.ts';
 
 export { createKeys, type Keys } from './keys.ts';
 export { FeedStore } from './feed.ts';
@@ -17,6 +18,7 @@ export { PostCache, type CachedPost } from './post-cache.ts';
 export { Timelines } from './timeline.ts';
 export { Audience } from './audience.ts';
 export { Fanout, type Delivery, type FanoutStep } from './fanout.ts';
+export { CelebrityFollows } from './celebrity-follows.ts';
 
 export interface CacheSettings {
   prefix: string;
@@ -48,6 +50,7 @@ export function createCache(redis: Redis, overrides: Partial<CacheSettings> = {}
     posts: new PostCache(redis, keys, s.postTtlSeconds),
     timelines: new Timelines(redis, keys, s.feedSize),
     audience: new Audience(redis, keys),
+    celebrityFollows: new CelebrityFollows(redis, keys),
     fanout: new Fanout(redis, keys, { feedSize: s.feedSize, logMaxLength: s.logMaxLength, logTtlSeconds: s.logTtlSeconds }),
   };
 }

@@ -22,8 +22,12 @@ export function createKeys(prefix: string) {
     post: (postId: string) => `${prefix}post:{p:${postId}}`,
     /** ZSET of a celebrity's recent post ids, merged into followers' feeds at read time. */
     timeline: (authorId: string) => `${prefix}timeline:${user(authorId)}`,
+    /** SET of the celebrities a user follows (member "0" marks it built); gateways read it. */
+    celebrityFollows: (userId: string) => `${prefix}celebrity-follows:${user(userId)}`,
     /** ZSET gateway id → expiry (ms): gateways holding at least one follower of this celebrity. */
     audience: (authorId: string) => `${prefix}audience:${user(authorId)}`,
+    /** SET of authors currently treated as celebrities (to notice threshold crossings). */
+    celebrities: () => `${prefix}celebrities`,
     /** ZSET gateway id → expiry (ms): gateways alive now. */
     gateways: () => `${prefix}gateways`,
   };

@@ -1,9 +1,10 @@
 // Follow and unfollow: bring the followee's recent posts into the follower's feed, or take
-// them out, and tell the follower's sessions through their event log.
-import { follows, posts } from '@feed/db';
+// them out, keep the follower's list of followed celebrities current, and tell the follower's
+// sessions through their event log. Also notices an author crossing the celebrity threshold.
+import { follows, posts, users } from '@feed/db';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
-import { isCelebrity } from './followers.ts';
+import { forEachFollowerBatch } from './followers.ts';
 
 type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
 
@@ -20,11 +21,34 @@ async function recentIds(ctx: FanoutContext, authorId: string): Promise<string[]
   return (await posts.recentPostsBy(ctx.db, authorId, ctx.cache.settings.feedSize)).map((p) => p.id);
 }
 
+/**
+ * Celebrity status follows the follower count. Crossing up: every follower learns that the
+ * author is a celebrity (gateways route their live posts by it). Crossing down: the author's
+ * recent posts, which were not fanned out, go into every follower's feed.
+ */
+async function reviewCelebrity(ctx: FanoutContext, authorId: string): Promise<boolean> {
+  const celebrity = ((await users.followerCount(ctx.db, authorId)) ?? 0) > ctx.celebrityThreshold;
+  if (celebrity && (await ctx.cache.celebrityFollows.promote(authorId))) {
+    await forEachFollowerBatch(ctx, authorId, (batch) => ctx.cache.celebrityFollows.add(batch, authorId));
+  } else if (!celebrity && (await ctx.cache.celebrityFollows.demote(authorId))) {
+    const ids = await recentIds(ctx, authorId);
+    await forEachFollowerBatch(ctx, authorId, async (batch) => {
+      await ctx.cache.celebrityFollows.remove(batch, authorId);
+      await Promise.all(batch.map((followerId) => ctx.cache.feeds.add(followerId, ids)));
+    });
+  }
+  return celebrity;
+}
+
 export async function onFollowed(ctx: FanoutContext, event: Of<'friend.followed'>, messageId: string): Promise<void> {
   const { followerId, followeeId } = event;
   // Postgres is the truth: if the follow was undone since, the unfollow's event does the work.
   if (!(await follows.isFollowing(ctx.db, followerId, followeeId))) return;
-  if (!(await isCelebrity(ctx, followeeId))) await ctx.cache.feeds.add(followerId, await recentIds(ctx, followeeId));
+  if (await reviewCelebrity(ctx, followeeId)) {
+    await ctx.cache.celebrityFollows.add([followerId], followeeId);
+  } else {
+    await ctx.cache.feeds.add(followerId, await recentIds(ctx, followeeId));
+  }
   await notifyFollower(ctx, followerId, { type: 'friend.followed', authorId: followeeId }, `followed:${followeeId}:${messageId}`);
 }
 
@@ -32,5 +56,7 @@ export async function onUnfollowed(ctx: FanoutContext, event: Of<'friend.unfollo
   const { followerId, followeeId } = event;
   if (await follows.isFollowing(ctx.db, followerId, followeeId)) return; // followed again since
   await ctx.cache.feeds.remove(followerId, await recentIds(ctx, followeeId));
+  await ctx.cache.celebrityFollows.remove([followerId], followeeId);
+  await reviewCelebrity(ctx, followeeId);
   await notifyFollower(ctx, followerId, { type: 'friend.unfollowed', authorId: followeeId }, `unfollowed:${followeeId}:${messageId}`);
 }

@@ -6,21 +6,32 @@ export async function isCelebrity(ctx: FanoutContext, authorId: string): Promise
   return ((await users.followerCount(ctx.db, authorId)) ?? 0) > ctx.celebrityThreshold;
 }
 
+/** Walks an author's followers in id order, one batch at a time (keyset pagination). */
+export async function forEachFollowerBatch(
+  ctx: FanoutContext,
+  authorId: string,
+  work: (batch: string[]) => Promise<void>,
+): Promise<void> {
+  let after = '0';
+  for (;;) {
+    const batch = await follows.followersAfter(ctx.db, authorId, after, ctx.batchSize);
+    if (batch.length === 0) return;
+    await work(batch);
+    if (batch.length < ctx.batchSize) return;
+    after = batch.at(-1)!;
+  }
+}
+
 /**
  * Applies `step` to every follower of `authorId`, a batch per round trip, and returns the
  * deliveries of followers who are online (the ones a gateway must hear about).
  */
 export async function fanOutToFollowers(ctx: FanoutContext, authorId: string, step: FanoutStep): Promise<Delivery[]> {
   const online: Delivery[] = [];
-  let after = '0';
-  for (;;) {
-    const batch = await follows.followersAfter(ctx.db, authorId, after, ctx.batchSize);
-    if (batch.length === 0) break;
+  await forEachFollowerBatch(ctx, authorId, async (batch) => {
     for (const delivery of await ctx.cache.fanout.deliver(batch, step)) {
       if (delivery.gateways.length > 0) online.push(delivery);
     }
-    if (batch.length < ctx.batchSize) break;
-    after = batch.at(-1)!;
-  }
+  });
   return online;
 }

@@ -4,7 +4,7 @@
 import { posts } from '@feed/db';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
-import { fanOutToFollowers, isCelebrity } from './followers.ts';
+import { fanOutToFollowers, forEachFollowerBatch, isCelebrity } from './followers.ts';
 
 type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
 
@@ -15,6 +15,10 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
   const live: LiveEvent = { type: 'post.created', postId: post.id, authorId: post.author_user_id, text: post.text };
   const createdAt = Date.parse(event.createdAt);
   if (await isCelebrity(ctx, event.authorId)) {
+    // First post since becoming a celebrity (e.g. after a bulk import): followers learn it.
+    if (await ctx.cache.celebrityFollows.promote(event.authorId)) {
+      await forEachFollowerBatch(ctx, event.authorId, (batch) => ctx.cache.celebrityFollows.add(batch, event.authorId));
+    }
     await ctx.cache.timelines.push(event.authorId, [post.id]);
     await ctx.live.audience(live, createdAt, event.authorId, await ctx.cache.audience.gateways(event.authorId));
     return;

@@ -59,6 +59,8 @@ export class FeedReader {
     try {
       const newest = await feedFromDatabase(this.db, userId, { offset: 0, limit: this.cache.settings.feedSize });
       await this.cache.posts.put(newest);
+      const celebrities = await follows.celebritiesFollowedBy(this.db, userId, this.settings.celebrityThreshold);
+      await this.cache.celebrityFollows.replace(userId, celebrities);
       await this.cache.feeds.replace(userId, newest.map((p) => p.id), token);
       this.log.debug({ userId, posts: newest.length }, 'feed rebuilt');
     } catch (err) {

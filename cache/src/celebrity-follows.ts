@@ -1,0 +1,61 @@
+// Which celebrities each user follows. Celebrity posts are not fanned out per follower, so a
+// gateway needs this to hand a celebrity's live post to its own sessions that follow them.
+// The worker keeps it current on follow, unfollow and threshold crossings; a feed rebuild
+// rewrites it from Postgres. The member "0" marks a set as built, so empty and missing differ.
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+import { results } from './script.ts';
+
+const BUILT = '0';
+
+export class CelebrityFollows {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Adds to sets that exist; a missing set is left for the next rebuild to write whole. */
+  async add(userIds: readonly string[], celebrityId: string): Promise<void> {
+    if (userIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) {
+      const key = this.keys.celebrityFollows(userId);
+      pipeline.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[1]) end return 0`, 1, key, celebrityId);
+    }
+    results(await pipeline.exec());
+  }
+
+  async remove(userIds: readonly string[], celebrityId: string): Promise<void> {
+    if (userIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) pipeline.srem(this.keys.celebrityFollows(userId), celebrityId);
+    results(await pipeline.exec());
+  }
+
+  async replace(userId: string, celebrityIds: readonly string[]): Promise<void> {
+    const key = this.keys.celebrityFollows(userId);
+    await this.redis.multi().del(key).sadd(key, BUILT, ...celebrityIds).exec().then(results);
+  }
+
+  /** Per user: the celebrities they follow, or null when the set is not built. */
+  async get(userIds: readonly string[]): Promise<Map<string, string[] | null>> {
+    const found = new Map<string, string[] | null>();
+    if (userIds.length === 0) return found;
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) pipeline.smembers(this.keys.celebrityFollows(userId));
+    results<string[]>(await pipeline.exec()).forEach((members, i) => {
+      found.set(userIds[i]!, members.includes(BUILT) ? members.filter((m) => m !== BUILT) : null);
+    });
+    return found;
+  }
+
+  /** Marks an author as a celebrity; true when they were not one before (a crossing). */
+  async promote(authorId: string): Promise<boolean> {
+    return (await this.redis.sadd(this.keys.celebrities(), authorId)) === 1;
+  }
+
+  /** Unmarks an author; true when they were a celebrity before (a crossing). */
+  async demote(authorId: string): Promise<boolean> {
+    return (await this.redis.srem(this.keys.celebrities(), authorId)) === 1;
+  }
+}
