@@ -2,7 +2,17 @@
 // every follower's feed (that would cost O(followers)); readers merge this timeline in.
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
-import { results } from './script.ts';
+import { LuaScript, results } from './script.ts';
+
+/** Adds ids to a timeline that exists; returns 0 (and writes nothing) when it does not. */
+const extendScript = new LuaScript<number>(
+  'timelineExtend',
+  1,
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i]) end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+return 1`,
+);
 
 export class Timelines {
   constructor(
@@ -16,6 +26,15 @@ export class Timelines {
     const key = this.keys.timeline(authorId);
     const members = postIds.flatMap((id) => [id, id]);
     await this.redis.pipeline().zadd(key, ...members).zremrangebyrank(key, 0, -(this.size + 1)).exec().then(results);
+  }
+
+  /**
+   * Adds new posts to a cached timeline. False when the timeline is not cached: the caller must
+   * load it whole (readers take a cached timeline as complete, so a partial one hides posts).
+   */
+  async extend(authorId: string, postIds: readonly string[]): Promise<boolean> {
+    if (postIds.length === 0) return true;
+    return (await extendScript.run(this.redis, [this.keys.timeline(authorId)], [this.size, ...postIds])) === 1;
   }
 
   async remove(authorId: string, postId: string): Promise<void> {

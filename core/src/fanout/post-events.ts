@@ -19,7 +19,7 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     if (await ctx.cache.celebrityFollows.promote(event.authorId)) {
       await forEachFollowerBatch(ctx, event.authorId, (batch) => ctx.cache.celebrityFollows.add(batch, event.authorId));
     }
-    await ctx.cache.timelines.push(event.authorId, [post.id]);
+    await pushToTimeline(ctx, event.authorId, post.id);
     await ctx.live.audience(live, createdAt, event.authorId, await ctx.cache.audience.gateways(event.authorId));
     return;
   }
@@ -31,6 +31,18 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     cancelledBy: `deleted:${post.id}`,
   });
   await ctx.live.direct(live, createdAt, online);
+}
+
+/**
+ * Adds a celebrity's post to their timeline. A missing timeline (never built, evicted, flushed)
+ * is loaded whole from Postgres instead: readers take a cached timeline as complete, so one
+ * holding only the newest post would hide all the older ones.
+ */
+async function pushToTimeline(ctx: FanoutContext, authorId: string, postId: string): Promise<void> {
+  if (await ctx.cache.timelines.extend(authorId, [postId])) return;
+  const recent = await posts.recentPostsBy(ctx.db, authorId, ctx.cache.settings.feedSize);
+  await ctx.cache.posts.put(recent);
+  await ctx.cache.timelines.push(authorId, [postId, ...recent.map((p) => p.id)]);
 }
 
 export async function onPostUpdated(ctx: FanoutContext, event: Of<'post.updated'>, messageId: string): Promise<void> {
