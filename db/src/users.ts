@@ -48,12 +48,20 @@ function likePrefix(text: string): string {
   return text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
 }
 
-/** Case-insensitive prefix match on both names, ordered by id; served by users_name_prefix. */
+/**
+ * Case-insensitive prefix match on both names, ordered by id. Two steps: the first `limit` ids
+ * come from an index-only scan of users_name_prefix (which holds both names and the id), then
+ * only those rows are read. Filtering the table itself costs a heap read per match, or a walk
+ * of the whole table when the planner misjudges how rare a name combination is
+ * (migration 1763856000001, docs/benchmarks.md).
+ */
 export async function searchUsers(db: Queryable, firstName: string, secondName: string, limit: number): Promise<User[]> {
   const { rows } = await db.query(
     `SELECT ${PROFILE_COLUMNS} FROM users
-      WHERE lower(first_name) LIKE $1 AND lower(second_name) LIKE $2
-      ORDER BY users.id LIMIT $3`,
+      WHERE users.id IN (SELECT m.id FROM users m
+                          WHERE lower(m.first_name) LIKE $1 AND lower(m.second_name) LIKE $2
+                          ORDER BY m.id LIMIT $3)
+      ORDER BY users.id`,
     [likePrefix(firstName), likePrefix(secondName), limit],
   );
   return rows.map(toUser);
