@@ -3,6 +3,9 @@
 // missing one (never built, evicted, flushed) are told apart. Missing feeds are rebuilt from
 // Postgres by the reader, under a lock; posts that arrive during the rebuild wait in a pending
 // set and are merged in when the rebuilt feed is swapped in.
+// The marker's score says whether the feed is complete (0) or truncated (-1): a truncated feed
+// once dropped older ids (or was rebuilt from a full page), so once deletions or unfollows have
+// taken ids out of it, it holds fewer than `size` and what lies below it is only in Postgres.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
@@ -17,7 +20,7 @@ local function feed_add(feed, pending, lock, size, ids)
   else return 0 end
   for _, id in ipairs(ids) do redis.call('ZADD', target, id, id) end
   if target == feed then
-    redis.call('ZREMRANGEBYRANK', feed, 1, -(size + 1))
+    if redis.call('ZREMRANGEBYRANK', feed, 1, -(size + 1)) > 0 then redis.call('ZADD', feed, -1, '0') end
   else
     redis.call('PEXPIRE', pending, 60000)
   end
@@ -48,15 +51,18 @@ feed_remove(KEYS[1], KEYS[2], ARGV)
 return 1`,
 );
 
-/** Returns false for a missing feed, else {size, ids newest first}; refreshes the feed's TTL. */
-const pageScript = new LuaScript<[number, string[]] | null>(
+/** Returns false for a missing feed, else {size, ids newest first, truncated}; refreshes the TTL. */
+const pageScript = new LuaScript<[number, string[], number] | null>(
   'feedPage',
   1,
   `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 local size = redis.call('ZCARD', KEYS[1]) - 1
 local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', '(0', 'LIMIT', ARGV[1], ARGV[2])
-return {size, ids}`,
+local marker = redis.call('ZSCORE', KEYS[1], '0')
+local truncated = 0
+if marker and tonumber(marker) < 0 then truncated = 1 end
+return {size, ids, truncated}`,
 );
 
 /** Swaps a rebuilt feed in atomically, merging what arrived meanwhile, and releases the lock. */
@@ -76,7 +82,8 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('ZUNIONSTORE', KEYS[1], 2, KEYS[1], KEYS[2], 'AGGREGATE', 'MAX')
   redis.call('DEL', KEYS[2])
 end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 1, -(tonumber(ARGV[1]) + 1))
+local trimmed = redis.call('ZREMRANGEBYRANK', KEYS[1], 1, -(tonumber(ARGV[1]) + 1))
+if trimmed > 0 or #ARGV - 3 >= tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], -1, '0') end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
 return 1`,
@@ -103,10 +110,13 @@ export class FeedStore {
     readonly settings: FeedSettings,
   ) {}
 
-  /** A page of post ids, newest first, or null when the feed must be rebuilt. */
-  async page(userId: string, offset: number, count: number): Promise<{ size: number; ids: string[] } | null> {
+  /**
+   * A page of post ids, newest first, or null when the feed must be rebuilt. `truncated`: older
+   * posts than the feed's last id may exist in Postgres (the feed is a prefix of the truth).
+   */
+  async page(userId: string, offset: number, count: number): Promise<{ size: number; ids: string[]; truncated: boolean } | null> {
     const reply = await pageScript.run(this.redis, [this.keys.feed(userId)], [offset, count, this.settings.ttlSeconds]);
-    return reply ? { size: Number(reply[0]), ids: reply[1] } : null;
+    return reply ? { size: Number(reply[0]), ids: reply[1], truncated: Number(reply[2]) === 1 } : null;
   }
 
   /** Adds posts to a built feed (or to the pending set while it is rebuilt); false if there is no feed. */
@@ -137,7 +147,10 @@ export class FeedStore {
     return (await this.redis.exists(this.keys.feedLock(userId))) === 1;
   }
 
-  /** Installs a rebuilt feed (ids in any order) and releases the lock held with `token`. */
+  /**
+   * Installs a rebuilt feed (ids in any order) and releases the lock held with `token`. Pass at
+   * most `size` ids; exactly `size` means Postgres may hold more, and marks the feed truncated.
+   */
   async replace(userId: string, postIds: readonly string[], token: string): Promise<void> {
     const k = this.keys;
     await replaceScript.run(

@@ -34,18 +34,20 @@ export class FeedReader {
     // The cache holds each source's newest `feedSize` ids; deeper pages come from Postgres.
     if (depth > this.cache.settings.feedSize) return feedFromDatabase(this.db, userId, { offset, limit });
     const own = await this.feedIds(userId, depth);
-    if (!own) return feedFromDatabase(this.db, userId, { offset, limit });
+    // A truncated feed that deletions or unfollows have shrunk below this depth no longer
+    // reaches it: the posts that belong there are only in Postgres.
+    if (!own || (own.truncated && own.ids.length < depth)) return feedFromDatabase(this.db, userId, { offset, limit });
     const celebrities = await this.celebrityIds(userId, depth);
-    const ids = mergeNewestFirst([own, ...celebrities], depth).slice(offset);
+    const ids = mergeNewestFirst([own.ids, ...celebrities], depth).slice(offset);
     return this.hydrate(ids);
   }
 
   /** The newest `count` ids of the user's own feed, rebuilding it first when it is missing. */
-  private async feedIds(userId: string, count: number): Promise<string[] | null> {
+  private async feedIds(userId: string, count: number): Promise<{ ids: string[]; truncated: boolean } | null> {
     const page = await this.cache.feeds.page(userId, 0, count);
-    if (page) return page.ids;
+    if (page) return page;
     await this.rebuild(userId);
-    return (await this.cache.feeds.page(userId, 0, count))?.ids ?? null;
+    return this.cache.feeds.page(userId, 0, count);
   }
 
   /** Rebuilds one user's feed from Postgres; concurrent callers wait for the one holding the lock. */
