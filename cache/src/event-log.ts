@@ -16,7 +16,7 @@ local function log_append(log, epoch_key, index, event_key, payload, max_len, tt
   if not epoch then return false end
   local id = redis.call('HGET', index, event_key)
   if not id then
-    id = redis.call('XADD', log, 'MAXLEN', '~', max_len, '*', 'k', event_key, 'e', payload)
+    id = redis.call('XADD', log, 'MAXLEN', max_len, '*', 'k', event_key, 'e', payload)
     redis.call('HSET', index, event_key, id)
     if redis.call('HLEN', index) > 4 * tonumber(max_len) then
       redis.call('DEL', index)

@@ -1,0 +1,59 @@
+// Gateway configuration from the environment, validated once at start-up.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Unique per gateway: names its RabbitMQ queue and its presence entries. */
+  GATEWAY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+    .default(() => `gw-${randomBytes(4).toString('hex')}`),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+  REDIS_PREFIX: z.string().default('feed:'),
+  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_PREFIX: z.string().default(''),
+  JWT_SECRET: z.string().min(32).default(DEV_SECRET),
+  /** Origins allowed to open a cookie-authenticated stream, besides the page's own host. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  /** The gateway queue keeps at most this many messages; older ones are dropped first. */
+  QUEUE_MAX_LENGTH: int(100_000),
+  /** The queue outlives a broker reconnect, and is deleted this long after the gateway is gone. */
+  QUEUE_EXPIRES_MS: int(60_000),
+  PRESENCE_TTL_MS: int(30_000),
+  PRESENCE_REFRESH_MS: int(10_000),
+  WS_PING_MS: int(25_000),
+  SSE_HEARTBEAT_MS: int(15_000),
+  SSE_RETRY_MS: int(2_000),
+  /** Bytes a session may have queued for a client before it is closed as slow. */
+  SEND_BUFFER_LIMIT: int(1024 * 1024),
+  MAX_FRAME_BYTES: int(4096),
+  /** Messages a client may send per 10 s (clients have little to say). */
+  CLIENT_MESSAGES_PER_10S: int(50),
+  MAX_SESSIONS_PER_USER: int(16),
+  /** On SIGTERM: time for the load balancer to see the failing health check. */
+  DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(2_000),
+  /** Then sessions are closed spread over this window, so they reconnect gradually. */
+  DRAIN_WINDOW_MS: z.coerce.number().int().min(0).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type GatewayConfig = z.infer<typeof schema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid gateway configuration:\n${problems}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.JWT_SECRET === DEV_SECRET) throw new Error('set JWT_SECRET in production');
+  return parsed.data;
+}

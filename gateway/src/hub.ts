@@ -1,0 +1,133 @@
+// The gateway's local hub: which sessions belong to which user, and which local users follow
+// which celebrity. It registers its users in the presence registry (so the fan-out worker
+// routes their events here), keeps that registration alive, and hands each message from the
+// gateway's queue to every local session of every listed user.
+import type { Cache } from '@feed/cache';
+import type { GatewayMessage } from '@feed/contracts';
+import type { Session } from './session.ts';
+
+interface LocalUser {
+  sessions: Set<Session>;
+  celebrities: string[];
+}
+
+export interface HubSettings {
+  gatewayId: string;
+  presenceTtlMs: number;
+}
+
+export class Hub {
+  private readonly users = new Map<string, LocalUser>();
+  private readonly followersOf = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly cache: Cache,
+    private readonly settings: HubSettings,
+  ) {}
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  sessionCount(userId: string): number {
+    return this.users.get(userId)?.sessions.size ?? 0;
+  }
+
+  *sessions(): IterableIterator<Session> {
+    for (const user of this.users.values()) yield* user.sessions;
+  }
+
+  /** The celebrities a user follows, as the worker keeps them in Redis (empty when unknown). */
+  async celebritiesOf(userId: string): Promise<string[]> {
+    const local = this.users.get(userId);
+    if (local) return local.celebrities;
+    return (await this.cache.celebrityFollows.get([userId])).get(userId) ?? [];
+  }
+
+  /** Adds a session; the first session of a user registers the user here before anything else. */
+  async add(session: Session, celebrities: string[]): Promise<void> {
+    let user = this.users.get(session.userId);
+    if (!user) {
+      user = { sessions: new Set(), celebrities: [] };
+      this.users.set(session.userId, user);
+      this.follow(session.userId, user, celebrities);
+      const { gatewayId, presenceTtlMs } = this.settings;
+      await Promise.all([
+        this.cache.presence.register(gatewayId, [session.userId], presenceTtlMs),
+        this.cache.audience.join(gatewayId, celebrities, presenceTtlMs),
+      ]);
+    }
+    user.sessions.add(session);
+  }
+
+  async remove(session: Session): Promise<void> {
+    const user = this.users.get(session.userId);
+    if (!user?.sessions.delete(session) || user.sessions.size > 0) return;
+    this.users.delete(session.userId);
+    this.follow(session.userId, user, []);
+    await this.cache.presence.unregister(this.settings.gatewayId, [session.userId]);
+    // A new session of the same user may have arrived while we were unregistering.
+    if (this.users.has(session.userId)) {
+      await this.cache.presence.register(this.settings.gatewayId, [session.userId], this.settings.presenceTtlMs);
+    }
+  }
+
+  dispatch(message: GatewayMessage): number {
+    let recipients = 0;
+    if (message.kind === 'direct') {
+      for (const [userId, epoch, logId] of message.recipients) {
+        const user = this.users.get(userId);
+        if (!user) continue;
+        recipients++;
+        for (const s of user.sessions) s.receive({ kind: 'direct', event: message.event, epoch, logId, createdAt: message.createdAt });
+      }
+    } else {
+      for (const userId of this.followersOf.get(message.authorId) ?? []) {
+        const user = this.users.get(userId);
+        if (!user) continue;
+        recipients++;
+        for (const s of user.sessions) s.receive({ kind: 'celebrity', event: message.event, createdAt: message.createdAt });
+      }
+    }
+    return recipients;
+  }
+
+  /**
+   * Periodic: renews presence and celebrity audiences before they expire, and picks up changes
+   * to who follows which celebrity (follows, unfollows, threshold crossings).
+   */
+  async refresh(): Promise<void> {
+    const { gatewayId, presenceTtlMs } = this.settings;
+    const userIds = [...this.users.keys()];
+    await this.cache.presence.announce(gatewayId, presenceTtlMs);
+    await this.cache.presence.register(gatewayId, userIds, presenceTtlMs);
+    const follows = await this.cache.celebrityFollows.get(userIds);
+    for (const [userId, celebrities] of follows) {
+      const user = this.users.get(userId);
+      if (user && celebrities) this.follow(userId, user, celebrities);
+    }
+    await this.cache.audience.join(gatewayId, this.followersOf.keys(), presenceTtlMs);
+  }
+
+  /** Removes this gateway from the registry at once (drain), rather than waiting for expiry. */
+  async unregisterAll(): Promise<void> {
+    const { gatewayId } = this.settings;
+    await this.cache.presence.unregister(gatewayId, this.users.keys());
+    await this.cache.audience.leave(gatewayId, this.followersOf.keys());
+    await this.cache.presence.withdraw(gatewayId);
+  }
+
+  private follow(userId: string, user: LocalUser, celebrities: string[]): void {
+    for (const id of user.celebrities) {
+      const set = this.followersOf.get(id);
+      set?.delete(userId);
+      if (set?.size === 0) this.followersOf.delete(id);
+    }
+    user.celebrities = celebrities;
+    for (const id of celebrities) {
+      let set = this.followersOf.get(id);
+      if (!set) this.followersOf.set(id, (set = new Set()));
+      set.add(userId);
+    }
+  }
+}

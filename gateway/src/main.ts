@@ -1,0 +1,56 @@
+// The gateway process. Runs unchanged on Node (tsx) and on Deno.
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { createCache } from '@feed/cache';
+import { loadConfig } from './config.ts';
+import { createMetrics } from './metrics.ts';
+import { GatewayNode } from './node.ts';
+import { createGatewayServer } from './server.ts';
+
+const config = loadConfig();
+const log = pino({ name: 'gateway', level: config.LOG_LEVEL, base: { gateway: config.GATEWAY_ID } });
+const redis = new Redis(config.REDIS_URL, {
+  maxRetriesPerRequest: 3,
+  retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** attempt) * (0.7 + Math.random() * 0.6),
+});
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+const cache = createCache(redis, { prefix: config.REDIS_PREFIX });
+const metrics = createMetrics(config.GATEWAY_ID);
+const node = new GatewayNode(config, cache, metrics, log);
+
+// Redis came back after an outage: presence may have expired and events may have been missed.
+let redisWasDown = false;
+redis.on('close', () => (redisWasDown = true));
+redis.on('ready', () => {
+  if (redisWasDown) void node.resync('redis reconnected');
+  redisWasDown = false;
+});
+
+await node.start();
+const { server, close } = createGatewayServer(node, metrics, log);
+server.listen(config.PORT, config.HOST);
+await once(server, 'listening');
+const address = server.address();
+const port = typeof address === 'object' && address ? address.port : config.PORT;
+log.info({ port, url: `http://${config.HOST}:${port}`, runtime: 'Deno' in globalThis ? 'deno' : 'node' }, 'gateway listening');
+
+let stopping = false;
+async function shutdown(signal: string, drain: boolean): Promise<void> {
+  if (stopping) process.exit(1);
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), config.DRAIN_DELAY_MS + config.DRAIN_WINDOW_MS + 10_000);
+  try {
+    if (drain) await node.drain();
+    await node.stop();
+    close();
+    await redis.quit().catch(() => {});
+  } finally {
+    clearTimeout(force);
+    log.info('stopped');
+    process.exit(0);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM', true));
+process.on('SIGINT', () => void shutdown('SIGINT', false));

@@ -1,0 +1,29 @@
+// The gateway's Prometheus metrics.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics(gatewayId: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ gateway: gatewayId });
+  collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    sessions: new Gauge({ name: 'gateway_sessions', help: 'Open sessions by transport', labelNames: ['transport'] as const, registers: r }),
+    users: new Gauge({ name: 'gateway_users', help: 'Distinct users with a session here', registers: r }),
+    messagesIn: new Counter({ name: 'gateway_messages_in_total', help: 'Messages consumed from this gateway queue', registers: r }),
+    eventsIn: new Counter({ name: 'gateway_events_in_total', help: 'Recipient events received (one per listed user or audience member)', registers: r }),
+    eventsOut: new Counter({ name: 'gateway_events_out_total', help: 'Frames written to clients', labelNames: ['transport'] as const, registers: r }),
+    deliveryLag: new Histogram({
+      name: 'gateway_delivery_lag_seconds',
+      help: 'From post creation to the socket write',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    }),
+    closes: new Counter({ name: 'gateway_closes_total', help: 'Sessions closed by the gateway, by reason', labelNames: ['reason'] as const, registers: r }),
+    resumes: new Counter({ name: 'gateway_resumes_total', help: 'Sessions resumed from an event id', registers: r }),
+    resets: new Counter({ name: 'gateway_resets_total', help: 'feed.reset sent (resume impossible)', registers: r }),
+    rejected: new Counter({ name: 'gateway_rejected_total', help: 'Connections refused at the handshake', labelNames: ['status'] as const, registers: r }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,169 @@
+// The gateway node: owns the hub, the replayer and the broker link, opens and closes sessions,
+// keeps presence alive, resyncs sessions after an outage, and drains on shutdown.
+import type { Cache } from '@feed/cache';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config.ts';
+import type { Position } from './event-id.ts';
+import type { Protocol } from './frames.ts';
+import { GatewayBroker } from './broker.ts';
+import { Hub } from './hub.ts';
+import type { Metrics } from './metrics.ts';
+import { Replayer } from './replay.ts';
+import { Session, type CloseReason, type Transport } from './session.ts';
+import { topology } from '@feed/contracts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface OpenRequest {
+  userId: string;
+  protocol: Protocol;
+  transport: Transport;
+  /** Where the client says it is; null for a fresh client, 'invalid' for an id we cannot read. */
+  resumeFrom: Position | null | 'invalid';
+  /** Token expiry, seconds since the epoch. */
+  expiresAt: number;
+}
+
+export class GatewayNode {
+  readonly hub: Hub;
+  readonly broker: GatewayBroker;
+  private readonly replayer: Replayer;
+  private readonly expiry = new Map<Session, ReturnType<typeof setTimeout>>();
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private draining = false;
+
+  constructor(
+    readonly config: GatewayConfig,
+    private readonly cache: Cache,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.hub = new Hub(cache, { gatewayId: config.GATEWAY_ID, presenceTtlMs: config.PRESENCE_TTL_MS });
+    this.replayer = new Replayer(cache);
+    this.broker = new GatewayBroker(
+      {
+        url: config.AMQP_URL,
+        gatewayId: config.GATEWAY_ID,
+        names: topology(config.AMQP_PREFIX),
+        queueMaxLength: config.QUEUE_MAX_LENGTH,
+        queueExpiresMs: config.QUEUE_EXPIRES_MS,
+      },
+      log,
+      (message) => {
+        metrics.messagesIn.inc();
+        metrics.eventsIn.inc(this.hub.dispatch(message));
+      },
+      () => void this.resync('broker reconnected'),
+    );
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Ready for new sessions: not draining and linked to the broker. */
+  get healthy(): boolean {
+    return !this.draining && this.broker.connected;
+  }
+
+  async start(): Promise<void> {
+    await this.broker.start();
+    await this.cache.presence.announce(this.config.GATEWAY_ID, this.config.PRESENCE_TTL_MS);
+    this.timers.push(
+      setInterval(() => {
+        this.hub.refresh().catch((err) => this.log.warn({ err: err.message }, 'presence refresh failed'));
+      }, this.config.PRESENCE_REFRESH_MS),
+    );
+  }
+
+  async open(request: OpenRequest): Promise<Session> {
+    const { userId, protocol, transport } = request;
+    const celebrities = await this.hub.celebritiesOf(userId);
+    const hooks = {
+      sendBufferLimit: this.config.SEND_BUFFER_LIMIT,
+      onSent: (s: Session, createdAt: number | undefined) => {
+        this.metrics.eventsOut.inc({ transport: s.transport.kind });
+        if (createdAt) this.metrics.deliveryLag.observe(Math.max(0, Date.now() - createdAt) / 1000);
+      },
+      onClose: (s: Session, reason: CloseReason) => this.closed(s, reason),
+    };
+
+    let session: Session;
+    if (request.resumeFrom && request.resumeFrom !== 'invalid') {
+      // Subscribe first (events buffer in the session), then replay, then go live.
+      session = new Session(userId, protocol, transport, { ...request.resumeFrom }, hooks);
+      await this.hub.add(session, celebrities);
+      this.metrics.resumes.inc();
+      if (!(await this.replayer.catchUp(session, request.resumeFrom, celebrities))) this.metrics.resets.inc();
+    } else {
+      const position = await this.replayer.currentPosition(userId, celebrities);
+      session = new Session(userId, protocol, transport, position, hooks);
+      await this.hub.add(session, celebrities);
+      if (request.resumeFrom === 'invalid') {
+        session.reset('unknown resume id', position);
+        this.metrics.resets.inc();
+      }
+    }
+    session.goLive();
+    this.metrics.sessions.inc({ transport: transport.kind });
+    this.metrics.users.set(this.hub.userCount);
+
+    const remaining = request.expiresAt * 1000 - Date.now();
+    this.expiry.set(session, setTimeout(() => session.close('expired'), Math.min(MAX_TIMER_MS, Math.max(0, remaining))));
+    return session;
+  }
+
+  private closed(session: Session, reason: CloseReason): void {
+    clearTimeout(this.expiry.get(session));
+    this.expiry.delete(session);
+    if (reason !== 'shutdown') this.metrics.closes.inc({ reason });
+    this.metrics.sessions.dec({ transport: session.transport.kind });
+    this.hub
+      .remove(session)
+      .then(() => this.metrics.users.set(this.hub.userCount))
+      .catch((err) => this.log.warn({ err: err.message }, 'presence removal failed'));
+  }
+
+  /** After an outage, events may have passed us by: replay every session from its position. */
+  async resync(why: string): Promise<void> {
+    const sessions = [...this.hub.sessions()];
+    this.log.info({ why, sessions: sessions.length }, 'resyncing sessions');
+    await this.hub.refresh().catch(() => {});
+    for (const session of sessions) {
+      if (session.isClosed) continue;
+      session.pause();
+      try {
+        const celebrities = await this.hub.celebritiesOf(session.userId);
+        if (!(await this.replayer.catchUp(session, { ...session.position }, celebrities))) this.metrics.resets.inc();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, userId: session.userId }, 'resync failed for a session');
+      }
+      session.goLive();
+    }
+  }
+
+  /**
+   * Graceful drain: fail the health check, give the load balancer time to notice, then close
+   * sessions spread over the window (clients reconnect elsewhere and resume), then unregister.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.log.info({ delayMs: this.config.DRAIN_DELAY_MS, windowMs: this.config.DRAIN_WINDOW_MS }, 'draining');
+    await sleep(this.config.DRAIN_DELAY_MS);
+    const sessions = [...this.hub.sessions()];
+    const step = sessions.length > 0 ? this.config.DRAIN_WINDOW_MS / sessions.length : 0;
+    for (const session of sessions) {
+      session.close('drain');
+      if (step >= 1) await sleep(step);
+    }
+    await this.hub.unregisterAll().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const session of [...this.hub.sessions()]) session.close('shutdown');
+    await this.hub.unregisterAll().catch(() => {});
+    await this.broker.stop();
+  }
+}

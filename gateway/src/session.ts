@@ -1,0 +1,139 @@
+// One client connection, whatever the transport. A session starts by buffering live events,
+// replays what the client missed from the user's event log (and celebrities' timelines), then
+// flushes the buffer, dropping anything already sent: subscribe, replay, de-duplicate, so
+// nothing falls between the replay and the live stream. Every event advances the session's
+// position, which is the id the client resumes from.
+import { compareStreamIds } from '@feed/cache';
+import type { LiveEvent } from '@feed/contracts';
+import { encode, type Protocol } from './frames.ts';
+import { formatEventId, type Position } from './event-id.ts';
+
+export type CloseReason = 'slow' | 'expired' | 'drain' | 'rate' | 'shutdown';
+
+/** A transport adapter: how bytes reach the client and how the connection ends. */
+export interface Transport {
+  readonly kind: 'websocket' | 'sse';
+  write(text: string): void;
+  /** Bytes accepted but not yet handed to the network. */
+  buffered(): number;
+  close(reason: CloseReason): void;
+}
+
+/** A live event as the hub hands it over. */
+export type Incoming =
+  | { kind: 'direct'; event: LiveEvent; epoch: string; logId: string; createdAt: number }
+  | { kind: 'celebrity'; event: LiveEvent; createdAt: number };
+
+export interface SessionHooks {
+  sendBufferLimit: number;
+  onSent(session: Session, createdAt: number | undefined): void;
+  onClose(session: Session, reason: CloseReason): void;
+}
+
+let nextSessionId = 1;
+
+export class Session {
+  readonly id = nextSessionId++;
+  private live = false;
+  private pending: Incoming[] = [];
+  private closed = false;
+
+  constructor(
+    readonly userId: string,
+    readonly protocol: Protocol,
+    readonly transport: Transport,
+    public position: Position,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** From the hub; buffered until the replay is done. */
+  receive(item: Incoming): void {
+    if (this.closed) return;
+    if (!this.live) this.pending.push(item);
+    else this.apply(item);
+  }
+
+  /** Sends replayed events (already in order); each advances the position. */
+  replay(events: readonly { event: LiveEvent; logId?: string; celebrityPostId?: string }[]): void {
+    for (const { event, logId, celebrityPostId } of events) {
+      if (logId) this.position.logId = logId;
+      if (celebrityPostId) this.position.celebrityPostId = celebrityPostId;
+      this.send(event, undefined);
+    }
+  }
+
+  /** The client's state cannot be resumed: tell it to refetch, and continue from `position`. */
+  reset(reason: string, position: Position): void {
+    this.position = position;
+    this.send({ type: 'feed.reset', reason }, undefined);
+  }
+
+  /** Replay is over: flush what arrived meanwhile, without what the replay already sent. */
+  goLive(): void {
+    this.live = true;
+    const pending = this.pending;
+    this.pending = [];
+    for (const item of pending) this.apply(item);
+  }
+
+  /** Back to buffering, for a resync after the gateway may have missed events. */
+  pause(): void {
+    this.live = false;
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = [];
+    this.transport.close(reason);
+    this.hooks.onClose(this, reason);
+  }
+
+  /** The transport ended on its own (client left, network error). */
+  ended(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = [];
+    this.hooks.onClose(this, 'shutdown');
+  }
+
+  private apply(item: Incoming): void {
+    if (item.kind === 'direct') {
+      if (item.logId) {
+        if (item.epoch !== this.position.epoch) {
+          // The user's log was recreated (lost): old positions mean nothing any more.
+          this.reset('event log lost', { ...this.position, epoch: item.epoch, logId: item.logId });
+          if (this.protocol === 'asyncapi') this.send(item.event, item.createdAt);
+          return;
+        }
+        if (compareStreamIds(item.logId, this.position.logId) <= 0) return; // already sent
+        this.position.logId = item.logId;
+      }
+      this.send(item.event, item.createdAt);
+      return;
+    }
+    if (item.event.type === 'post.created') {
+      if (BigInt(item.event.postId) <= BigInt(this.position.celebrityPostId)) return; // already sent
+      this.position.celebrityPostId = item.event.postId;
+    }
+    this.send(item.event, item.createdAt);
+  }
+
+  private send(event: LiveEvent, createdAt: number | undefined): void {
+    if (this.closed) return;
+    const text = encode(this.protocol, event, formatEventId(this.position));
+    if (text === null) return;
+    this.transport.write(text);
+    this.hooks.onSent(this, createdAt);
+    // A client that does not read would make us hold its events without bound.
+    if (this.transport.buffered() > this.hooks.sendBufferLimit) this.close('slow');
+  }
+}

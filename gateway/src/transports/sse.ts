@@ -1,0 +1,70 @@
+// Server-Sent Events adapter: `id:` on every event, `event:` for its type, `data:` the post,
+// `retry:` once, and comment heartbeats well inside every proxy timeout. Resume with the
+// Last-Event-ID header (EventSource sends it on reconnect) or ?lastEventId= for a fresh one.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { TokenClaims } from '@feed/contracts';
+import { parseEventId } from '../event-id.ts';
+import type { GatewayNode } from '../node.ts';
+import type { Session, Transport } from '../session.ts';
+
+export class SseTransport {
+  private readonly streams = new Set<ServerResponse>();
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly node: GatewayNode,
+    private readonly log: Logger,
+  ) {
+    this.heartbeat = setInterval(() => {
+      for (const res of this.streams) res.write(': heartbeat\n\n');
+    }, node.config.SSE_HEARTBEAT_MS);
+  }
+
+  open(req: IncomingMessage, res: ServerResponse, url: URL, claims: TokenClaims): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no', // tell buffering proxies to pass events through at once
+      Connection: 'keep-alive',
+    });
+    res.socket?.setNoDelay(true);
+    res.write(`retry: ${this.node.config.SSE_RETRY_MS}\n: connected\n\n`);
+    this.streams.add(res);
+
+    const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('lastEventId') ?? url.searchParams.get('since');
+    const transport: Transport = {
+      kind: 'sse',
+      write: (text) => void res.write(text),
+      buffered: () => res.writableLength,
+      close: (reason) => {
+        if (reason === 'expired') res.write('event: error\ndata: {"reason":"token expired"}\n\n');
+        res.end();
+        // A client that stopped reading cannot take the end either: drop the socket.
+        if (reason === 'slow') res.destroy();
+      },
+    };
+    let session: Session | undefined;
+    let closedEarly = false;
+    res.on('close', () => {
+      this.streams.delete(res);
+      if (session) session.ended();
+      else closedEarly = true;
+    });
+    this.node
+      .open({ userId: claims.userId, protocol: 'sse', transport, resumeFrom: lastId ? (parseEventId(lastId) ?? 'invalid') : null, expiresAt: claims.expiresAt })
+      .then((opened) => {
+        session = opened;
+        if (closedEarly) opened.ended();
+      })
+      .catch((err) => {
+        this.log.warn({ err: err.message }, 'could not open a session');
+        res.end();
+      });
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const res of this.streams) res.destroy();
+  }
+}
