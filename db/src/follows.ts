@@ -39,13 +39,23 @@ export async function followees(db: Queryable, userId: string): Promise<string[]
   return rows.map((r) => r.id);
 }
 
-/** One page of an author's followers in id order, for fan-out in batches (keyset pagination). */
-export async function followersAfter(db: Queryable, authorId: string, afterId: string, limit: number): Promise<string[]> {
+/**
+ * One page of an author's followers in id order, for fan-out in batches (keyset pagination).
+ * `followedBy` keeps only follows made no later than that time: a post goes to those who
+ * followed the author when it was written, even when it is fanned out later.
+ */
+export async function followersAfter(
+  db: Queryable,
+  authorId: string,
+  afterId: string,
+  limit: number,
+  followedBy?: string,
+): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT follower_id::text AS id FROM follows
-      WHERE followee_id = $1 AND follower_id > $2
+      WHERE followee_id = $1 AND follower_id > $2 AND ($4::timestamptz IS NULL OR created_at <= $4::timestamptz)
       ORDER BY follower_id LIMIT $3`,
-    [authorId, afterId, limit],
+    [authorId, afterId, limit, followedBy ?? null],
   );
   return rows.map((r) => r.id);
 }

@@ -11,10 +11,11 @@ export async function forEachFollowerBatch(
   ctx: FanoutContext,
   authorId: string,
   work: (batch: string[]) => Promise<void>,
+  followedBy?: string,
 ): Promise<void> {
   let after = '0';
   for (;;) {
-    const batch = await follows.followersAfter(ctx.db, authorId, after, ctx.batchSize);
+    const batch = await follows.followersAfter(ctx.db, authorId, after, ctx.batchSize, followedBy);
     if (batch.length === 0) return;
     await work(batch);
     if (batch.length < ctx.batchSize) return;
@@ -26,12 +27,17 @@ export async function forEachFollowerBatch(
  * Applies `step` to every follower of `authorId`, a batch per round trip, and returns the
  * deliveries of followers who are online (the ones a gateway must hear about).
  */
-export async function fanOutToFollowers(ctx: FanoutContext, authorId: string, step: FanoutStep): Promise<Delivery[]> {
+export async function fanOutToFollowers(ctx: FanoutContext, authorId: string, step: FanoutStep, followedBy?: string): Promise<Delivery[]> {
   const online: Delivery[] = [];
-  await forEachFollowerBatch(ctx, authorId, async (batch) => {
-    for (const delivery of await ctx.cache.fanout.deliver(batch, step)) {
-      if (delivery.gateways.length > 0) online.push(delivery);
-    }
-  });
+  await forEachFollowerBatch(
+    ctx,
+    authorId,
+    async (batch) => {
+      for (const delivery of await ctx.cache.fanout.deliver(batch, step)) {
+        if (delivery.gateways.length > 0) online.push(delivery);
+      }
+    },
+    followedBy,
+  );
   return online;
 }

@@ -29,7 +29,7 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     eventKey: `created:${post.id}`,
     payload: JSON.stringify(live),
     cancelledBy: `deleted:${post.id}`,
-  });
+  }, event.createdAt);
   await ctx.live.direct(live, createdAt, online);
 }
 

@@ -1,0 +1,99 @@
+// Gateways for tests: real processes, on Node or on Deno (GW_RUNTIME), against the test
+// pipeline's own Redis prefix and RabbitMQ names.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Pipeline } from '../../core/test/pipeline.ts';
+import { waitFor } from '../../test/support/ports.ts';
+
+export type Runtime = 'node' | 'deno';
+export const runtime: Runtime = process.env.GW_RUNTIME === 'deno' ? 'deno' : 'node';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The Deno binary itself (not npm's wrapper, which would not pass signals on). */
+export function denoBinary(): string {
+  const direct = path.join(ROOT, 'node_modules', 'deno', 'deno');
+  if (existsSync(direct)) return direct;
+  return path.join(ROOT, 'node_modules', '@deno', 'linux-x64-glibc', 'deno');
+}
+
+function command(): [string, string[]] {
+  return runtime === 'deno'
+    ? [denoBinary(), ['run', '--no-prompt', '--allow-net', '--allow-env', '--allow-sys', '--allow-read', 'gateway/src/main.ts']]
+    : [process.execPath, ['--import', 'tsx', 'gateway/src/main.ts']];
+}
+
+export interface Gateway {
+  id: string;
+  port: number;
+  httpUrl: string;
+  wsUrl: string;
+  process: ChildProcess;
+  output(): string;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** A metric's value summed over its label sets (0 when absent). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+}
+
+export async function startGateway(p: Pipeline, overrides: Record<string, string> = {}): Promise<Gateway> {
+  const id = overrides.GATEWAY_ID ?? `t${randomBytes(3).toString('hex')}`;
+  const env = {
+    ...process.env,
+    NODE_ENV: 'test',
+    REDIS_URL: p.env.REDIS_URL!,
+    REDIS_PREFIX: p.env.REDIS_PREFIX!,
+    AMQP_URL: p.env.AMQP_URL!,
+    AMQP_PREFIX: p.env.AMQP_PREFIX!,
+    JWT_SECRET: p.config.JWT_SECRET,
+    GATEWAY_ID: id,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    DRAIN_DELAY_MS: '300',
+    DRAIN_WINDOW_MS: '300',
+    NO_COLOR: '1',
+    ...overrides,
+  };
+  const [bin, args] = command();
+  const child = spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let port = 0;
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    const match = /"port":(\d+).*"msg":"gateway listening"/.exec(output);
+    if (match && !port) port = Number(match[1]);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await waitFor(`gateway ${id} to listen`, async () => port > 0 || child.exitCode !== null, 30_000, 50);
+  if (!port) throw new Error(`gateway ${id} exited before listening:\n${output}`);
+  const httpUrl = `http://127.0.0.1:${port}`;
+  return {
+    id,
+    port,
+    httpUrl,
+    wsUrl: `ws://127.0.0.1:${port}/post/feed/posted`,
+    process: child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      // process.kill rather than child.kill: Deno's child_process misreports the exit otherwise.
+      process.kill(child.pid!, signal);
+      return exited;
+    },
+    async metric(name, labels = {}) {
+      const text = await (await fetch(`${httpUrl}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith(name)) continue;
+        const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        if (Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) sum += Number(m[3]);
+      }
+      return sum;
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
+import { Client } from '../../core/test/client.ts';
+import { waitFor } from '../../test/support/ports.ts';
+import { startGateway, runtime, type Gateway } from './harness.ts';
+import { openSse, openWs } from './clients.ts';
+
+let p: Pipeline;
+let gw1: Gateway;
+let gw2: Gateway;
+
+beforeAll(async () => {
+  p = await startPipeline();
+  await p.startWorker();
+  [gw1, gw2] = await Promise.all([startGateway(p), startGateway(p)]);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([gw1?.stop('SIGKILL'), gw2?.stop('SIGKILL')]);
+  await p?.close();
+});
+
+const online = (userId: string, gateway: Gateway) =>
+  waitFor(`user ${userId} registered on ${gateway.id}`, async () => (await p.cache.presence.lookup([userId])).get(userId)?.includes(gateway.id));
+
+describe(`gateway routing on ${runtime}`, () => {
+  it('delivers a post to a follower on one gateway and sends nothing to a gateway holding only non-followers', async () => {
+    const anon = new Client(p.url);
+    const [author, follower, stranger] = await Promise.all([anon.signUp(), anon.signUp(), anon.signUp()]);
+    await follower.put(`/friend/set/${author.userId}`);
+    const onGw1 = await openWs(gw1.wsUrl, { token: follower.token });
+    const onGw2 = await openWs(gw2.wsUrl, { token: stranger.token });
+    await Promise.all([online(follower.userId, gw1), online(stranger.userId, gw2)]);
+    const gw2Before = await gw2.metric('gateway_messages_in_total');
+
+    const postId = (await author.post('/post/create', { text: 'to my followers <b>only</b>' })).body;
+    const [frame] = await onGw1.waitForCount(1);
+    // Exactly the AsyncAPI message: these three keys and no other.
+    expect(Object.keys(frame).sort()).toEqual(['author_user_id', 'postId', 'postText']);
+    expect(frame).toEqual({ postId, postText: 'to my followers <b>only</b>', author_user_id: author.userId });
+    expect(onGw1.protocol).toBe('');
+
+    // Give a stray message time to arrive before asserting there was none.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(onGw2.messages).toEqual([]);
+    expect(await gw2.metric('gateway_messages_in_total')).toBe(gw2Before);
+    expect(onGw1.messages).toHaveLength(1);
+    onGw1.close();
+    onGw2.close();
+  });
+
+  it('never sends a user their own posts, and applies a follow made while connected to the next post', async () => {
+    const anon = new Client(p.url);
+    const [alice, bob] = await Promise.all([anon.signUp(), anon.signUp()]);
+    const stream = await openWs(gw1.wsUrl, { token: alice.token });
+    await online(alice.userId, gw1);
+    await alice.post('/post/create', { text: 'my own post' });
+    await bob.post('/post/create', { text: 'before the follow' });
+    await alice.put(`/friend/set/${bob.userId}`);
+    const after = (await bob.post('/post/create', { text: 'after the follow' })).body;
+    const frames = await stream.waitForCount(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stream.json()).toEqual([{ postId: after, postText: 'after the follow', author_user_id: bob.userId }]);
+    expect(frames[0].postText).toBe('after the follow');
+    stream.close();
+  });
+
+  it('delivers every event to each session of one user, on one gateway or several', async () => {
+    const anon = new Client(p.url);
+    const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
+    await reader.put(`/friend/set/${author.userId}`);
+    const a = await openWs(gw1.wsUrl, { token: reader.token });
+    const b = await openWs(gw1.wsUrl, { token: reader.token, protocol: 'feed.v1' });
+    const c = await openSse(`${gw2.httpUrl}/post/feed/posted`, { token: reader.token });
+    await Promise.all([online(reader.userId, gw1), online(reader.userId, gw2)]);
+    const postId = (await author.post('/post/create', { text: 'everywhere' })).body;
+    await a.waitForCount(1);
+    // The follow notice may reach the feed.v1 and SSE sessions too; look at the posts.
+    await b.waitForCount(1);
+    await waitFor('the post on feed.v1', async () => b.json().some((f) => f.type === 'post.created'));
+    await waitFor('the post over SSE', async () => c.events.some((e) => e.event === 'post.created'));
+    const envelope = b.json().find((f) => f.type === 'post.created');
+    const event = c.events.find((e) => e.event === 'post.created')!;
+    expect(a.json()).toEqual([{ postId, postText: 'everywhere', author_user_id: author.userId }]);
+    expect(envelope).toMatchObject({ type: 'post.created', data: { id: postId, text: 'everywhere', author_user_id: author.userId } });
+    expect(event.event).toBe('post.created');
+    expect(JSON.parse(event.data)).toEqual({ id: postId, text: 'everywhere', author_user_id: author.userId });
+    expect(event.id).toBe(envelope.id); // the same position in the user's log
+    a.close();
+    b.close();
+    c.close();
+  });
+});
