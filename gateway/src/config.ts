@@ -28,6 +28,9 @@ const schema = z.object({
   QUEUE_MAX_LENGTH: int(100_000),
   /** The queue outlives a broker reconnect, and is deleted this long after the gateway is gone. */
   QUEUE_EXPIRES_MS: int(60_000),
+  /** The event log's window and lifetime: must match the fan-out worker's (core's) settings. */
+  EVENT_LOG_LENGTH: int(1000),
+  EVENT_LOG_TTL_SECONDS: int(24 * 3600),
   PRESENCE_TTL_MS: int(30_000),
   PRESENCE_REFRESH_MS: int(10_000),
   WS_PING_MS: int(25_000),

@@ -15,7 +15,11 @@ const redis = new Redis(config.REDIS_URL, {
   retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** attempt) * (0.7 + Math.random() * 0.6),
 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-const cache = createCache(redis, { prefix: config.REDIS_PREFIX });
+const cache = createCache(redis, {
+  prefix: config.REDIS_PREFIX,
+  logMaxLength: config.EVENT_LOG_LENGTH,
+  logTtlSeconds: config.EVENT_LOG_TTL_SECONDS,
+});
 const metrics = createMetrics(config.GATEWAY_ID);
 const node = new GatewayNode(config, cache, metrics, log);
 

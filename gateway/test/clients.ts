@@ -10,6 +10,8 @@ export interface WsClient {
   /** Parsed frames. */
   json(): any[];
   waitForCount(n: number, timeoutMs?: number): Promise<any[]>;
+  /** Waits until some parsed frames satisfy `test`; returns all parsed frames. */
+  waitUntil(what: string, test: (frames: any[]) => boolean, timeoutMs?: number): Promise<any[]>;
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
 }
@@ -31,6 +33,12 @@ export function openWs(url: string, opts: { token?: string; protocol?: string; h
         async waitForCount(n, timeoutMs = 15_000) {
           await waitFor(`${n} frames (have ${messages.length})`, async () => messages.length >= n, timeoutMs);
           return messages.map((m) => JSON.parse(m));
+        },
+        async waitUntil(what, test, timeoutMs = 15_000) {
+          return waitFor(what, async () => {
+            const frames = messages.map((m) => JSON.parse(m));
+            return test(frames) ? frames : undefined;
+          }, timeoutMs);
         },
         closed,
         close: () => ws.close(),
@@ -65,7 +73,10 @@ export interface SseClient {
   /** Raw text received, comments included. */
   raw(): string;
   waitForCount(n: number, timeoutMs?: number): Promise<SseEvent[]>;
+  waitUntil(what: string, test: (events: SseEvent[]) => boolean, timeoutMs?: number): Promise<SseEvent[]>;
   ended: Promise<void>;
+  /** True once the response ended or its connection closed. */
+  hasEnded(): boolean;
   close(): void;
 }
 
@@ -76,6 +87,7 @@ export function openSse(url: string, opts: { token?: string; lastEventId?: strin
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers }, (res) => {
       res.setEncoding('utf8');
+      res.on('error', () => {}); // a stream the gateway cuts ends like any other
       let raw = '';
       let buffer = '';
       const events: SseEvent[] = [];
@@ -102,9 +114,12 @@ export function openSse(url: string, opts: { token?: string; lastEventId?: strin
           if (hasData) events.push(event);
         }
       });
+      let done = false;
       const ended = new Promise<void>((r) => {
         res.on('end', () => r());
         res.on('close', () => r());
+      }).then(() => {
+        done = true;
       });
       resolve({
         status: res.statusCode ?? 0,
@@ -115,7 +130,11 @@ export function openSse(url: string, opts: { token?: string; lastEventId?: strin
           await waitFor(`${n} SSE events (have ${events.length})`, async () => events.length >= n, timeoutMs);
           return events;
         },
+        async waitUntil(what, test, timeoutMs = 15_000) {
+          return waitFor(what, async () => (test(events) ? events : undefined), timeoutMs);
+        },
         ended,
+        hasEnded: () => done,
         close: () => req.destroy(),
       });
     });

@@ -55,6 +55,9 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
     DRAIN_DELAY_MS: '300',
     DRAIN_WINDOW_MS: '300',
     NO_COLOR: '1',
+    // The worker writes the event logs; the gateway reads them with the same window.
+    ...(p.env.EVENT_LOG_LENGTH ? { EVENT_LOG_LENGTH: p.env.EVENT_LOG_LENGTH } : {}),
+    ...(p.env.EVENT_LOG_TTL_SECONDS ? { EVENT_LOG_TTL_SECONDS: p.env.EVENT_LOG_TTL_SECONDS } : {}),
     ...overrides,
   };
   const [bin, args] = command();
@@ -96,4 +99,43 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
       return sum;
     },
   };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the presence registry says `userId` is held by `gateway` (or, with false, is not). */
+export function online(p: Pipeline, userId: string, gateway: Gateway, expected = true): Promise<true> {
+  return waitFor(`user ${userId} ${expected ? '' : 'no longer '}registered on ${gateway.id}`, async () => {
+    const held = ((await p.cache.presence.lookup([userId])).get(userId) ?? []).includes(gateway.id);
+    return held === expected || undefined;
+  });
+}
+
+export interface LoggedEvent {
+  /** The stream id: the middle part of the client-facing event id. */
+  id: string;
+  type: string;
+  postId?: string;
+  authorId?: string;
+  text?: string;
+}
+
+/** A user's event log as the fan-out worker wrote it, oldest first. */
+export async function eventLog(p: Pipeline, userId: string): Promise<LoggedEvent[]> {
+  const raw = (await p.redis.xrange(p.cache.keys.log(userId), '-', '+')) as [string, string[]][];
+  return raw.map(([id, fields]) => ({ id, ...JSON.parse(fields[fields.indexOf('e') + 1] ?? '{}') }));
+}
+
+/** Waits until the user's log holds an event for each of `postIds` (of `type`, post.created by default). */
+export function logHolds(p: Pipeline, userId: string, postIds: readonly string[], type = 'post.created'): Promise<LoggedEvent[]> {
+  return waitFor(`${type} ${postIds.join(',')} in ${userId}'s log`, async () => {
+    const log = await eventLog(p, userId);
+    return postIds.every((id) => log.some((e) => e.type === type && e.postId === id)) ? log : undefined;
+  });
+}
+
+/** The parts of a client-facing event id: `<epoch>.<log id>.<celebrity post id>`. */
+export function splitEventId(id: string): { epoch: string; logId: string; celebrityPostId: string } {
+  const [epoch = '', logId = '', celebrityPostId = ''] = id.split('.');
+  return { epoch, logId, celebrityPostId };
 }
