@@ -24,7 +24,11 @@ export class LuaScript<Result> {
   /** Queues the script on a pipeline created from `redis`. */
   queue(redis: Redis, pipeline: ChainableCommander, keys: string[], args: Arg[]): void {
     this.install(redis);
-    (pipeline as unknown as Record<string, (...a: Arg[]) => unknown>)[this.name]!(...keys, ...args);
+    // ioredis copies the defined scripts onto a pipeline when it is created: a pipeline made
+    // before this script's first use on the connection lacks it, so send it as EVAL (once).
+    const command = (pipeline as unknown as Record<string, ((...a: Arg[]) => unknown) | undefined>)[this.name];
+    if (typeof command === 'function') command.call(pipeline, ...keys, ...args);
+    else pipeline.eval(this.lua, this.numberOfKeys, ...keys, ...args);
   }
 }
 

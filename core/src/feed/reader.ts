@@ -73,7 +73,11 @@ export class FeedReader {
 
   /** Newest ids of each celebrity the user follows, loading a timeline from Postgres when missing. */
   private async celebrityIds(userId: string, count: number): Promise<string[][]> {
-    const celebrities = await follows.celebritiesFollowedBy(this.db, userId, this.settings.celebrityThreshold);
+    // Which celebrities the user follows comes from their celebrity-follows set (written with the
+    // feed, kept current by the worker), so a cached read does not touch Postgres; only a user
+    // whose set is not built is looked up there.
+    const known = (await this.cache.celebrityFollows.get([userId])).get(userId);
+    const celebrities = known ?? (await follows.celebritiesFollowedBy(this.db, userId, this.settings.celebrityThreshold));
     const cached = await this.cache.timelines.latest(celebrities, count);
     return Promise.all(
       cached.map(async (ids, i) => {
