@@ -54,23 +54,33 @@ return epoch`,
 );
 
 /**
- * Entries after an id, with the epoch and whether entries after that id were already trimmed
- * (max-deleted-entry-id, Redis 7+, is the newest id ever removed from the stream).
+ * Entries after an id, with the epoch and the oldest id a reader may resume from. XADD MAXLEN
+ * trims from the head without touching max-deleted-entry-id (Redis 7.0 moves that only on
+ * XDEL), so once anything was trimmed (entries-added > length) the horizon is the oldest entry
+ * kept: a reader behind it may have missed trimmed entries. (A reader whose last entry was the
+ * very last one trimmed is reset too: conservative, never a silent gap.)
  */
 const readScript = new LuaScript<[string, string, [string, string[]][]] | null>(
   'logRead',
   2,
   `local epoch = redis.call('GET', KEYS[2])
 if not epoch then return false end
-local max_deleted = '0-0'
+local horizon = '0-0'
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  local length, added = 0, 0
   for i = 1, #info, 2 do
-    if info[i] == 'max-deleted-entry-id' then max_deleted = info[i + 1] end
+    if info[i] == 'max-deleted-entry-id' then horizon = info[i + 1] end
+    if info[i] == 'length' then length = tonumber(info[i + 1]) end
+    if info[i] == 'entries-added' then added = tonumber(info[i + 1]) end
+  end
+  if added > length then
+    local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+    if first then horizon = first[1] end
   end
 end
 local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
-return {epoch, max_deleted, entries}`,
+return {epoch, horizon, entries}`,
 );
 
 export interface LogEntry {
@@ -137,8 +147,8 @@ export class EventLog {
       this.settings.maxLength + 200,
     ]);
     if (!reply) return { status: 'reset', epoch: null };
-    const [currentEpoch, maxDeleted, raw] = reply;
-    if (currentEpoch !== epoch || compareStreamIds(maxDeleted, afterId) > 0) return { status: 'reset', epoch: currentEpoch };
+    const [currentEpoch, horizon, raw] = reply;
+    if (currentEpoch !== epoch || compareStreamIds(horizon, afterId) > 0) return { status: 'reset', epoch: currentEpoch };
     const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
     return { status: 'ok', epoch: currentEpoch, entries };
   }
