@@ -9,7 +9,7 @@ export default defineConfig({
     hookTimeout: 90_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'services', include: ['{core,db,cache,contracts,test,bench}/**/*.test.ts'] } },
+      { extends: true, test: { name: 'services', include: ['{core,db,cache,contracts,haproxy,test,bench}/**/*.test.ts'] } },
       { extends: true, test: { name: 'gateway-node', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'node' } } },
       { extends: true, test: { name: 'gateway-deno', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'deno' } } },
     ],
