@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { renderConfig, haproxyEnv } from '../haproxy/render.ts';
 import { seed, seedDefaults } from '../db/src/seed/seed.ts';
+import { localTopology } from './topology.ts';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const RUN = path.join(ROOT, '.run');
@@ -124,18 +125,22 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
 const logLevel = env.LOG_LEVEL ?? 'warn';
-start('core', TSX, ['core/src/main.ts'], { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel });
-start('worker', TSX, ['core/src/worker.ts'], { LOG_LEVEL: logLevel });
-const gateways = Array.from({ length: GATEWAYS }, (_, i) => ({ name: `gw${i + 1}`, address: `127.0.0.1:${GATEWAY_PORT + i}` }));
-for (const [i, gw] of gateways.entries()) {
-  start(gw.name, TSX, ['gateway/src/main.ts'], {
-    PORT: String(GATEWAY_PORT + i),
-    GATEWAY_ID: gw.name,
-    LOG_LEVEL: logLevel,
-    ALLOWED_ORIGINS: `${app},http://localhost:${APP_PORT}`,
-    DRAIN_DELAY_MS: '0',
-    DRAIN_WINDOW_MS: '1000',
-  });
+const topology = localTopology(GATEWAYS);
+const gateways = topology.filter((s) => s.role === 'gateway').map((s, i) => ({ name: s.name, address: `127.0.0.1:${GATEWAY_PORT + i}` }));
+for (const service of topology) {
+  if (service.role === 'core') start('core', TSX, ['core/src/main.ts'], { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel });
+  if (service.role === 'worker') start('worker', TSX, ['core/src/worker.ts'], { LOG_LEVEL: logLevel });
+  if (service.role === 'gateway') {
+    const i = gateways.findIndex((g) => g.name === service.name);
+    start(service.name, TSX, ['gateway/src/main.ts'], {
+      PORT: String(GATEWAY_PORT + i),
+      GATEWAY_ID: service.name,
+      LOG_LEVEL: logLevel,
+      ALLOWED_ORIGINS: `${app},http://localhost:${APP_PORT}`,
+      DRAIN_DELAY_MS: '0',
+      DRAIN_WINDOW_MS: '1000',
+    });
+  }
 }
 const cfg = path.join(RUN, 'haproxy.cfg');
 writeFileSync(cfg, renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${CORE_PORT}` }], gateways }));
