@@ -21,6 +21,11 @@ export function tokenKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
+/** The current key first, then the previous secrets still accepted during a rotation. */
+export function verificationKeys(current: string, previous: readonly string[]): Uint8Array[] {
+  return [current, ...previous].map(tokenKey);
+}
+
 export async function signToken(userId: string, key: Uint8Array, ttlSeconds: number): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
@@ -31,7 +36,25 @@ export async function signToken(userId: string, key: Uint8Array, ttlSeconds: num
     .sign(key);
 }
 
-export async function verifyToken(token: string, key: Uint8Array): Promise<TokenClaims> {
+/**
+ * Verifies with the current key or, during a secret rotation, any previous one still accepted
+ * (`keys` lists the current key first). An expired token is expired under every key.
+ */
+export async function verifyToken(token: string, keys: Uint8Array | readonly Uint8Array[]): Promise<TokenClaims> {
+  const candidates = keys instanceof Uint8Array ? [keys] : keys;
+  let failure: unknown = new InvalidTokenError('invalid');
+  for (const key of candidates) {
+    try {
+      return await verifyWith(token, key);
+    } catch (err) {
+      failure = err;
+      if (err instanceof InvalidTokenError && err.reason === 'expired') break;
+    }
+  }
+  throw failure;
+}
+
+async function verifyWith(token: string, key: Uint8Array): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], issuer: ISSUER });
     if (typeof payload.sub !== 'string' || !/^[1-9][0-9]{0,18}$/.test(payload.sub) || typeof payload.exp !== 'number') {

@@ -5,7 +5,7 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
 import { type Pool, feedFromDatabase } from '@feed/db';
-import { tokenKey } from '@feed/contracts';
+import { tokenKey, verificationKeys } from '@feed/contracts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { authenticate } from './http/authenticate.ts';
@@ -16,6 +16,8 @@ import { userRoutes } from './routes/users.ts';
 import { friendRoutes } from './routes/friends.ts';
 import { postRoutes } from './routes/posts.ts';
 import { feedRoutes, type FeedReader } from './routes/feed.ts';
+import { clusterRoutes } from './routes/cluster.ts';
+import { spa } from './http/spa.ts';
 
 export interface AppDeps {
   config: Config;
@@ -34,7 +36,7 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
   const app = express();
   const key = tokenKey(config.JWT_SECRET);
   const metrics = createMetrics();
-  const auth = authenticate(key);
+  const auth = authenticate(verificationKeys(config.JWT_SECRET, config.JWT_PREVIOUS_SECRETS));
   const settings = { tokenKey: key, tokenTtlSeconds: config.TOKEN_TTL_SECONDS, scryptLogN: config.SCRYPT_LOG_N };
   const feedReader: FeedReader = readFeed ?? ((userId, offset, limit) => feedFromDatabase(db, userId, { offset, limit }));
 
@@ -79,6 +81,11 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
   app.use(['/friend', '/post/feed'], auth);
   app.use(friendRoutes(db));
   app.use(feedRoutes(feedReader, config.FEED_PAGE_MAX));
+  app.use('/cluster', auth);
+  app.use(clusterRoutes(new Presence(redis, createKeys(config.REDIS_PREFIX)), config.CLUSTER_METRICS_TIMEOUT_MS));
+
+  const web = spa(config.STATIC_DIR);
+  if (web) app.use(web);
 
   app.use(notFoundRoute);
   app.use(errorHandler);

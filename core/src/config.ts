@@ -1,8 +1,12 @@
 // Configuration from the environment, validated once at start-up. Defaults work on a
 // developer machine with the local Postgres, Redis and RabbitMQ.
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
+
+/** The built SPA (`npm run build -w web`), served by core when it exists. */
+const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -37,6 +41,11 @@ const schema = z
       .transform((v) => v === 'true'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_SECRET),
     TOKEN_TTL_SECONDS: int(24 * 3600),
+    /** During a secret rotation: old secrets whose tokens are still accepted (comma-separated). */
+    JWT_PREVIOUS_SECRETS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
     /** scrypt cost as log2(N); 17 is OWASP's minimum recommendation (128 MiB, r=8, p=1). */
     SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
     LOGIN_RATE_PER_MINUTE: int(20),
@@ -51,6 +60,10 @@ const schema = z
       .transform((v) => v === 'true'),
     SHUTDOWN_GRACE_MS: int(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Directory of the built SPA; served (with index.html for client routes) when it exists. */
+    STATIC_DIR: z.string().default(WEB_DIST),
+    /** GET /cluster: how long to wait for each gateway's /metrics. */
+    CLUSTER_METRICS_TIMEOUT_MS: int(1_000),
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.JWT_SECRET !== DEV_SECRET, {
     message: 'set JWT_SECRET in production',

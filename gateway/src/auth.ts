@@ -42,11 +42,11 @@ function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolea
   }
 }
 
-export async function authenticate(req: IncomingMessage, url: URL, key: Uint8Array, allowedOrigins: readonly string[]): Promise<AuthResult> {
+export async function authenticate(req: IncomingMessage, url: URL, keys: Uint8Array[], allowedOrigins: readonly string[]): Promise<AuthResult> {
   const found = findToken(req, url);
   if (!found) return { ok: false, status: 401, message: 'authentication required: Authorization: Bearer <token>, ?token= or the login cookie' };
   try {
-    const claims = await verifyToken(found.token, key);
+    const claims = await verifyToken(found.token, keys);
     if (found.via === 'cookie' && !originAllowed(req, allowedOrigins)) {
       return { ok: false, status: 403, message: 'cookie authentication from a foreign origin' };
     }

@@ -19,6 +19,11 @@ const schema = z.object({
   AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
   AMQP_PREFIX: z.string().default(''),
   JWT_SECRET: z.string().min(32).default(DEV_SECRET),
+  /** During a secret rotation: old secrets whose tokens are still accepted (comma-separated). */
+  JWT_PREVIOUS_SECRETS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   /** Origins allowed to open a cookie-authenticated stream, besides the page's own host. */
   ALLOWED_ORIGINS: z
     .string()

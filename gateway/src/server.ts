@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { tokenKey } from '@feed/contracts';
+import { verificationKeys } from '@feed/contracts';
 import { authenticate, type AuthResult } from './auth.ts';
 import type { Metrics } from './metrics.ts';
 import type { GatewayNode } from './node.ts';
@@ -20,14 +20,14 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Logger): { server: Server; close(): void } {
-  const key = tokenKey(node.config.JWT_SECRET);
+  const keys = verificationKeys(node.config.JWT_SECRET, node.config.JWT_PREVIOUS_SECRETS);
   const ws = new WebSocketTransport(node, log);
   const sse = new SseTransport(node, log);
 
   /** Everything a stream request must pass before a session opens. */
   async function admit(req: IncomingMessage, url: URL): Promise<AuthResult | { ok: false; status: 429 | 503; message: string }> {
     if (node.isDraining) return { ok: false, status: 503, message: 'gateway draining: connect again' };
-    const auth = await authenticate(req, url, key, node.config.ALLOWED_ORIGINS);
+    const auth = await authenticate(req, url, keys, node.config.ALLOWED_ORIGINS);
     if (auth.ok && node.hub.sessionCount(auth.claims.userId) >= node.config.MAX_SESSIONS_PER_USER) {
       return { ok: false, status: 429, message: `at most ${node.config.MAX_SESSIONS_PER_USER} streams per user` };
     }

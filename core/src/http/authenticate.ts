@@ -9,13 +9,13 @@ declare module 'express-serve-static-core' {
 }
 
 /** The REST API takes bearer tokens only; the HttpOnly cookie is for the live stream. */
-export function authenticate(key: Uint8Array): RequestHandler {
+export function authenticate(keys: Uint8Array[]): RequestHandler {
   return async (req, _res, next) => {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) return next(ApiError.unauthorized());
     try {
-      req.userId = (await verifyToken(match[1]!, key)).userId;
+      req.userId = (await verifyToken(match[1]!, keys)).userId;
       next();
     } catch (err) {
       if (err instanceof InvalidTokenError) return next(ApiError.unauthorized(`${err.message}: log in again`));

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Pool } from '@feed/db';
+import { type Pool, follows } from '@feed/db';
 import { followUser, unfollowUser } from '../domain/friendship.ts';
 import { currentUser } from '../http/authenticate.ts';
 import { parseId } from '../http/validate.ts';
@@ -16,6 +16,12 @@ export function friendRoutes(db: Pool): Router {
   router.put('/friend/delete/:user_id', async (req, res) => {
     await unfollowUser(db, currentUser(req), parseId(req.params.user_id, 'user id'));
     res.status(200).end();
+  });
+
+  // Not in the contract: whether the caller follows user_id, so a profile shows the right button.
+  router.get('/friend/status/:user_id', async (req, res) => {
+    const followee = parseId(req.params.user_id, 'user id');
+    res.json({ following: await follows.isFollowing(db, currentUser(req), followee) });
   });
 
   return router;

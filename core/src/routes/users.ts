@@ -55,6 +55,13 @@ export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: num
     res.json({ token });
   });
 
+  // Not in the contract: the SPA's sign-out. The token itself stays valid until it expires
+  // (tokens are stateless); this only makes the browser forget the stream's cookie.
+  router.post('/logout', (req, res) => {
+    res.clearCookie(TOKEN_COOKIE, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
+    res.status(204).end();
+  });
+
   router.get('/user/get/:id', async (req, res) => {
     const id = parseId(req.params.id, 'user id');
     const user = await users.findUser(db, id);
