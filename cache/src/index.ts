@@ -13,7 +13,7 @@ import { CelebrityFollows } from './celebrity-follows.ts';
 export { createKeys, type Keys } from './keys.ts';
 export { FeedStore } from './feed.ts';
 export { EventLog, compareStreamIds, STREAM_ID, type LogEntry, type LogRead } from './event-log.ts';
-export { Presence } from './presence.ts';
+export { Presence, type GatewayInfo } from './presence.ts';
 export { PostCache, type CachedPost } from './post-cache.ts';
 export { Timelines } from './timeline.ts';
 export { Audience } from './audience.ts';

@@ -30,6 +30,8 @@ export function createKeys(prefix: string) {
     celebrities: () => `${prefix}celebrities`,
     /** ZSET gateway id → expiry (ms): gateways alive now. */
     gateways: () => `${prefix}gateways`,
+    /** HASH gateway id → JSON {url}: where each gateway answers (its /metrics), for the cluster view. */
+    gatewayInfo: () => `${prefix}gateway-info`,
   };
 }
 

@@ -5,9 +5,26 @@
 //
 //   presence:{u:<user>}  ZSET  gateway id → expiry (ms since epoch)
 //   gateways             ZSET  gateway id → expiry: the gateways alive now
+//   gateway-info         HASH  gateway id → JSON {url}: where a gateway answers, for the cluster view
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { results } from './script.ts';
+
+/** What a gateway announces about itself besides being alive. */
+export interface GatewayInfo {
+  /** Base URL of the gateway's own HTTP server (/health, /metrics). */
+  url: string;
+}
+
+function parseInfo(raw: string | undefined): GatewayInfo | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw) as Partial<GatewayInfo>;
+    return typeof value.url === 'string' ? { url: value.url } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Lua shared with the fan-out script: live gateway ids of one user. */
 export const PRESENCE_LUA = `
@@ -52,17 +69,36 @@ export class Presence {
     return found;
   }
 
-  /** A gateway's own heartbeat, for the cluster view and for pruning its routes. */
-  async announce(gatewayId: string, ttlMs: number, now = Date.now()): Promise<void> {
-    await this.redis.zadd(this.keys.gateways(), now + ttlMs, gatewayId);
+  /** A gateway's own heartbeat, for the cluster view and for pruning its routes; `info` says where it answers. */
+  async announce(gatewayId: string, ttlMs: number, now = Date.now(), info?: GatewayInfo): Promise<void> {
+    if (!info) {
+      await this.redis.zadd(this.keys.gateways(), now + ttlMs, gatewayId);
+      return;
+    }
+    results(
+      await this.redis
+        .pipeline()
+        .zadd(this.keys.gateways(), now + ttlMs, gatewayId)
+        .hset(this.keys.gatewayInfo(), gatewayId, JSON.stringify(info))
+        .exec(),
+    );
   }
 
   async withdraw(gatewayId: string): Promise<void> {
-    await this.redis.zrem(this.keys.gateways(), gatewayId);
+    results(await this.redis.pipeline().zrem(this.keys.gateways(), gatewayId).hdel(this.keys.gatewayInfo(), gatewayId).exec());
   }
 
   async liveGateways(now = Date.now()): Promise<string[]> {
     await this.redis.zremrangebyscore(this.keys.gateways(), '-inf', now);
     return this.redis.zrangebyscore(this.keys.gateways(), `(${now}`, '+inf');
+  }
+
+  /** The live gateways with what they announced about themselves; forgets the info of dead ones. */
+  async liveGatewayInfo(now = Date.now()): Promise<{ id: string; info: GatewayInfo | undefined }[]> {
+    const live = await this.liveGateways(now);
+    const all = await this.redis.hgetall(this.keys.gatewayInfo());
+    const dead = Object.keys(all).filter((id) => !live.includes(id));
+    if (dead.length > 0) await this.redis.hdel(this.keys.gatewayInfo(), ...dead);
+    return live.map((id) => ({ id, info: parseInfo(all[id]) }));
   }
 }

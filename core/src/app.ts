@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
 import { type Pool, feedFromDatabase } from '@feed/db';
 import { tokenKey, verificationKeys } from '@feed/contracts';
+import { Presence, createKeys } from '@feed/cache';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { authenticate } from './http/authenticate.ts';

@@ -19,6 +19,8 @@ export interface HubSettings {
 export class Hub {
   private readonly users = new Map<string, LocalUser>();
   private readonly followersOf = new Map<string, Set<string>>();
+  /** This gateway's own base URL, announced with each heartbeat for the cluster view. */
+  url: string | undefined;
 
   constructor(
     private readonly cache: Cache,
@@ -99,7 +101,7 @@ export class Hub {
   async refresh(): Promise<void> {
     const { gatewayId, presenceTtlMs } = this.settings;
     const userIds = [...this.users.keys()];
-    await this.cache.presence.announce(gatewayId, presenceTtlMs);
+    await this.cache.presence.announce(gatewayId, presenceTtlMs, Date.now(), this.url ? { url: this.url } : undefined);
     await this.cache.presence.register(gatewayId, userIds, presenceTtlMs);
     const follows = await this.cache.celebrityFollows.get(userIds);
     for (const [userId, celebrities] of follows) {

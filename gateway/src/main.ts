@@ -37,6 +37,8 @@ server.listen(config.PORT, config.HOST);
 await once(server, 'listening');
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
+const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+await node.advertise(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
 log.info({ port, url: `http://${config.HOST}:${port}`, runtime: 'Deno' in globalThis ? 'deno' : 'node' }, 'gateway listening');
 
 let stopping = false;

@@ -77,6 +77,12 @@ export class GatewayNode {
     );
   }
 
+  /** Announces where this gateway answers (known once it listens), for the cluster view. */
+  async advertise(url: string): Promise<void> {
+    this.hub.url = url;
+    await this.cache.presence.announce(this.config.GATEWAY_ID, this.config.PRESENCE_TTL_MS, Date.now(), { url });
+  }
+
   async open(request: OpenRequest): Promise<Session> {
     const { userId, protocol, transport } = request;
     const celebrities = await this.hub.celebritiesOf(userId);
