@@ -1,0 +1,109 @@
+// A gateway told to stop (SIGTERM) drains: it fails its health check first, refuses new
+// streams, then closes its sessions with "reconnect elsewhere" (1012) spread over a window,
+// leaves the presence registry and exits 0. Its clients resume on another gateway and miss
+// nothing written meanwhile.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
+import { Client } from '../../core/test/client.ts';
+import { waitFor } from '../../test/support/ports.ts';
+import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway } from './harness.ts';
+import { handshakeStatus, openSse, openWs } from './clients.ts';
+
+let p: Pipeline;
+let draining: Gateway;
+let other: Gateway;
+
+beforeAll(async () => {
+  p = await startPipeline();
+  await p.startWorker();
+  [draining, other] = await Promise.all([startGateway(p, { DRAIN_DELAY_MS: '1000', DRAIN_WINDOW_MS: '500' }), startGateway(p)]);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.allSettled([draining?.stop('SIGKILL'), other?.stop('SIGKILL')]);
+  await p?.close();
+});
+
+const after = (logId: string) => (e: { id: string }) => {
+  const [am, as] = e.id.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = logId.split('-').map(BigInt) as [bigint, bigint];
+  return am > bm || (am === bm && as > bs);
+};
+
+describe(`gateway drain on ${runtime}`, () => {
+  it('fails /health, refuses new streams with 503, closes sessions with 1012, leaves presence, exits 0; clients resume elsewhere', async () => {
+    const anon = new Client(p.url);
+    const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
+    const auth = { authorization: `Bearer ${reader.token}` };
+    const v1 = await openWs(draining.wsUrl, { token: reader.token, protocol: 'feed.v1' });
+    const plain = await openWs(draining.wsUrl, { token: reader.token });
+    const sse = await openSse(`${draining.httpUrl}/post/feed/posted`, { token: reader.token });
+    await online(p, reader.userId, draining);
+    await reader.put(`/friend/set/${author.userId}`);
+    const p1 = (await author.post('/post/create', { text: 'before the drain' })).body as string;
+    await v1.waitUntil('p1 on feed.v1', (f) => f.some((x) => x.data?.id === p1));
+    await plain.waitForCount(1);
+    await sse.waitUntil('p1 over SSE', (ev) => ev.some((e) => e.event === 'post.created'));
+    expect((await fetch(`${draining.httpUrl}/health`)).status).toBe(200);
+
+    const signalledAt = Date.now();
+    const closeTimes = [v1.closed, plain.closed, sse.ended].map((done) => (done as Promise<unknown>).then(() => Date.now()));
+    const exited = draining.stop('SIGTERM');
+    // The health check fails first, while every session is still open.
+    const health = await waitFor('the health check to fail', async () => {
+      const res = await fetch(`${draining.httpUrl}/health`);
+      return res.status === 503 ? res : undefined;
+    }, 5_000, 20);
+    expect(await health.json()).toMatchObject({ status: 'draining', gateway: draining.id });
+    expect(v1.ws.readyState).toBe(v1.ws.OPEN);
+    expect(plain.ws.readyState).toBe(plain.ws.OPEN);
+    expect(sse.hasEnded()).toBe(false);
+    // New streams are refused with 503 (HAProxy retries them elsewhere).
+    expect(await handshakeStatus(draining.wsUrl, auth)).toBe(503);
+    expect(await handshakeStatus(draining.wsUrl, auth, 'feed.v1')).toBe(503);
+    const refused = await openSse(`${draining.httpUrl}/post/feed/posted`, { token: reader.token });
+    expect(refused.status).toBe(503);
+    refused.close();
+
+    // Written during the drain: may or may not reach the old sessions before they close.
+    const during = (await author.post('/post/create', { text: 'during the drain' })).body as string;
+
+    const [closedV1, closedPlain] = await Promise.all([v1.closed, plain.closed]);
+    expect(closedV1.code).toBe(1012);
+    expect(closedV1.reason).toMatch(/reconnect/);
+    expect(closedPlain.code).toBe(1012);
+    await sse.ended;
+    // Closed after the delay, and spread over the window rather than all at once.
+    const closedAt = await Promise.all(closeTimes);
+    expect(Math.min(...closedAt) - signalledAt).toBeGreaterThanOrEqual(800);
+    expect(Math.max(...closedAt) - Math.min(...closedAt)).toBeGreaterThanOrEqual(150);
+
+    // Written after the sessions closed, before the client reconnects.
+    const gap = (await author.post('/post/create', { text: 'between the gateways' })).body as string;
+    expect(await exited).toBe(0);
+    expect(draining.output()).toContain('"msg":"stopped"');
+    expect((await p.cache.presence.lookup([reader.userId])).get(reader.userId) ?? []).not.toContain(draining.id);
+    expect(await p.cache.presence.liveGateways()).not.toContain(draining.id);
+
+    // feed.v1 resumes on the other gateway from its last id: nothing missed, nothing twice.
+    await logHolds(p, reader.userId, [during, gap]);
+    const lastV1 = v1.json().at(-1).id as string;
+    const missed = (await eventLog(p, reader.userId)).filter(after(splitEventId(lastV1).logId));
+    const back = await openWs(other.wsUrl, { token: reader.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(lastV1)}` });
+    const live = (await author.post('/post/create', { text: 'on the other gateway' })).body as string;
+    await back.waitUntil('the live post on the other gateway', (f) => f.some((x) => x.data?.id === live));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(back.json().map((x) => [x.type, x.data.id])).toEqual([...missed.map((e) => [e.type, e.postId]), ['post.created', live]]);
+    const posts = [...v1.json(), ...back.json()].filter((x) => x.type === 'post.created').map((x) => x.data.id);
+    expect([...posts].sort()).toEqual([p1, during, gap, live].sort());
+
+    // So does the SSE stream, from its Last-Event-ID.
+    const lastSse = sse.events.at(-1)!.id!;
+    const sseBack = await openSse(`${other.httpUrl}/post/feed/posted`, { token: reader.token, lastEventId: lastSse });
+    await sseBack.waitUntil('the live post over SSE', (ev) => ev.some((e) => JSON.parse(e.data).id === live));
+    const ssePosts = [...sse.events, ...sseBack.events].filter((e) => e.event === 'post.created').map((e) => JSON.parse(e.data).id);
+    expect([...ssePosts].sort()).toEqual([p1, during, gap, live].sort());
+    back.close();
+    sseBack.close();
+  }, 60_000);
+});
