@@ -1,0 +1,51 @@
+// Per-second rates from two samples of the gateways' counters (GET /cluster returns totals).
+import type { GatewayStats } from '../api/types.ts';
+
+export interface Sample {
+  at: number;
+  gateways: GatewayStats[];
+}
+
+export interface GatewayRates {
+  id: string;
+  url: string | null;
+  reachable: boolean;
+  sessions: number | null;
+  users: number | null;
+  /** Per second since the previous sample; null when unknown (first sample, restart, unreachable). */
+  messagesIn: number | null;
+  eventsIn: number | null;
+  eventsOut: number | null;
+}
+
+const COUNTERS = ['messagesIn', 'eventsIn', 'eventsOut'] as const;
+
+export function rates(previous: Sample | null, current: Sample): GatewayRates[] {
+  const seconds = previous ? (current.at - previous.at) / 1000 : 0;
+  return current.gateways.map((gw) => {
+    const before = previous?.gateways.find((g) => g.id === gw.id);
+    const rate = (key: (typeof COUNTERS)[number]): number | null => {
+      const now = gw[key];
+      const then = before?.[key];
+      if (now === null || then === null || then === undefined || seconds <= 0) return null;
+      // A counter that went down means the gateway restarted: no rate this time.
+      if (now < then) return null;
+      return (now - then) / seconds;
+    };
+    return {
+      id: gw.id,
+      url: gw.url,
+      reachable: gw.reachable,
+      sessions: gw.sessions,
+      users: gw.users,
+      messagesIn: rate('messagesIn'),
+      eventsIn: rate('eventsIn'),
+      eventsOut: rate('eventsOut'),
+    };
+  });
+}
+
+export function formatRate(value: number | null): string {
+  if (value === null) return '–';
+  return value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(1);
+}
