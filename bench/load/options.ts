@@ -1,0 +1,87 @@
+// The load tool's command line, with defaults for the full run on a 2-core machine.
+import { parseArgs } from 'node:util';
+import { SYSTEMS, type System } from './stack.ts';
+
+export interface LoadOptions {
+  users: number;
+  clients: number;
+  gateways: number;
+  workers: number;
+  rate: number;
+  seconds: number;
+  follows: number;
+  celebrities: number;
+  celebrityReach: number;
+  celebrityShare: number;
+  sseShare: number;
+  haproxyShare: number;
+  systems: System[];
+  /** Gateway counts for the scaling run (empty: none); clients and rate are per gateway there. */
+  scaling: number[];
+  clientsPerProcess: number;
+  graceSeconds: number;
+  cpuProf: string[];
+  report: boolean;
+  out: string;
+  database: string;
+}
+
+export function parseOptions(argv: string[]): LoadOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      users: { type: 'string', default: '10000' },
+      clients: { type: 'string' },
+      gateways: { type: 'string', default: '2' },
+      workers: { type: 'string', default: '1' },
+      rate: { type: 'string', default: '10000' },
+      seconds: { type: 'string', default: '30' },
+      follows: { type: 'string', default: '50' },
+      celebrities: { type: 'string', default: '5' },
+      'celebrity-reach': { type: 'string', default: '0.2' },
+      'celebrity-share': { type: 'string', default: '0.01' },
+      'sse-share': { type: 'string', default: '0.3' },
+      'haproxy-share': { type: 'string', default: '0.2' },
+      systems: { type: 'string', default: SYSTEMS.join(',') },
+      scaling: { type: 'string', default: '' },
+      'clients-per-process': { type: 'string', default: '1250' },
+      grace: { type: 'string', default: '15' },
+      'cpu-prof': { type: 'string', default: '' },
+      'no-report': { type: 'boolean', default: false },
+      out: { type: 'string', default: 'docs/benchmarks' },
+      database: { type: 'string', default: 'feed_bench_load' },
+    },
+  });
+  const num = (k: keyof typeof values) => Number(values[k]);
+  const users = num('users');
+  const systems = String(values.systems)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as System[];
+  for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`unknown system ${s}: one of ${SYSTEMS.join(', ')}`);
+  return {
+    users,
+    clients: values.clients ? Number(values.clients) : users,
+    gateways: num('gateways'),
+    workers: num('workers'),
+    rate: num('rate'),
+    seconds: num('seconds'),
+    follows: num('follows'),
+    celebrities: num('celebrities'),
+    celebrityReach: num('celebrity-reach'),
+    celebrityShare: num('celebrity-share'),
+    sseShare: num('sse-share'),
+    haproxyShare: num('haproxy-share'),
+    systems,
+    scaling: String(values.scaling)
+      .split(',')
+      .filter(Boolean)
+      .map(Number),
+    clientsPerProcess: num('clients-per-process'),
+    graceSeconds: num('grace'),
+    cpuProf: String(values['cpu-prof']).split(',').filter(Boolean),
+    report: !values['no-report'],
+    out: String(values.out),
+    database: String(values.database),
+  };
+}

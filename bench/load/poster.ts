@@ -1,0 +1,91 @@
+// Authors posting at a set rate through POST /post/create. The send time is taken just before
+// the request goes out; the answer (the post id) enters the post into the ledger with its
+// recipients as the graph has them at that moment.
+import http from 'node:http';
+import { now, type Ledger } from './ledger.ts';
+import type { Graph } from './graph.ts';
+
+export interface PosterOptions {
+  coreUrl: string;
+  postsPerSecond: number;
+  seconds: number;
+  /** Share of posts written by celebrities. */
+  celebrityShare: number;
+  seed: number;
+}
+
+export interface PostStats {
+  sent: number;
+  failed: number;
+  errors: string[];
+  /** Request latency of POST /post/create, ms. */
+  apiP99: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+export function createPost(coreUrl: string, token: string, text: string): Promise<number> {
+  const body = JSON.stringify({ text });
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${coreUrl}/post/create`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (data += c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`POST /post/create ${res.statusCode}: ${data.slice(0, 200)}`));
+          else resolve(Number(JSON.parse(data)));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, string>, ledger: Ledger, progress?: (s: PostStats) => void): Promise<PostStats> {
+  let a = o.seed >>> 0;
+  const rand = () => {
+    a = (a * 1664525 + 1013904223) >>> 0;
+    return a / 4294967296;
+  };
+  const ordinary = graph.ids.filter((id) => !graph.celebrities.includes(id) && graph.followersOf.get(id)!.length > 0);
+  const stats: PostStats = { sent: 0, failed: 0, errors: [], apiP99: 0 };
+  const apiMs: number[] = [];
+  const total = Math.round(o.postsPerSecond * o.seconds);
+  const inFlight = new Set<Promise<void>>();
+  const started = now();
+  let lastProgress = started;
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / o.postsPerSecond;
+    const wait = due - now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const celebrity = graph.celebrities.length > 0 && rand() < o.celebrityShare;
+    const pool = celebrity ? graph.celebrities : ordinary;
+    const author = pool[Math.floor(rand() * pool.length)]!;
+    const recipients = graph.followersOf.get(author)!.slice();
+    const sentAt = now();
+    const work = createPost(o.coreUrl, tokens.get(author)!, `load ${i} from ${author}`)
+      .then((postId) => {
+        apiMs.push(now() - sentAt);
+        ledger.expect(postId, author, sentAt, recipients);
+        stats.sent++;
+      })
+      .catch((err: Error) => {
+        stats.failed++;
+        if (stats.errors.length < 5) stats.errors.push(err.message);
+      });
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    if (progress && now() - lastProgress > 1000) {
+      lastProgress = now();
+      progress(stats);
+    }
+  }
+  await Promise.all(inFlight);
+  apiMs.sort((x, y) => x - y);
+  stats.apiP99 = apiMs[Math.floor(apiMs.length * 0.99)] ?? NaN;
+  return stats;
+}

@@ -1,0 +1,242 @@
+// One measured run: start a system's stack, connect the clients, post at the set rate, keep
+// the ledger, sample every process, and return the figures.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createCache } from '@feed/cache';
+import type { ConnKind, ConnSpec, FromClient, ToClient } from './client.ts';
+import type { Graph } from './graph.ts';
+import { Ledger, type LedgerSummary } from './ledger.ts';
+import { createPost, post, type PostStats } from './poster.ts';
+import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
+import { startLoadStack, type System } from './stack.ts';
+
+const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
+
+export interface RunOptions {
+  system: System;
+  gateways: number;
+  workers: number;
+  /** Connected users (the first `clients` of the graph's ids, one stream each). */
+  clients: number;
+  deliveriesPerSecond: number;
+  seconds: number;
+  sseShare: number;
+  /** Share of clients that connect through HAProxy (the rest go straight to the gateways). */
+  haproxyShare: number;
+  celebrityShare: number;
+  clientsPerProcess: number;
+  /** Seconds to wait for the last deliveries after the last post. */
+  graceSeconds: number;
+  databaseUrl: string;
+  redisUrl: string;
+  amqpUrl: string;
+  jwtSecret: string;
+  cpuProf?: { roles: string[]; dir: string };
+  label?: string;
+}
+
+export interface RunResult {
+  label: string;
+  system: System;
+  gateways: number;
+  workers: number;
+  clients: { connected: number; failed: number; ws: number; sse: number; sio: number; viaHaproxy: number; unexpectedCloses: number; errors: string[] };
+  target: { deliveriesPerSecond: number; postsPerSecond: number; seconds: number };
+  posts: PostStats;
+  ledger: LedgerSummary;
+  /** Messages consumed per edge node during the measured window. */
+  messagesIn: number[];
+  processes: ProcessReport[];
+  /** CPU seconds of the system's own processes (core, workers, edge nodes, HAProxy). */
+  systemCpuSeconds: number;
+  /** Of the shared services (Redis, RabbitMQ, Postgres), which other work on the machine also uses. */
+  servicesCpuSeconds: number;
+  cpuMsPerDelivery: number;
+  cpuMsPerDeliveryWithServices: number;
+  memoryPerConnectionKb: number;
+  cpuSeries: { t: number; cpu: Record<string, number> }[];
+  latencySample: number[];
+}
+
+type Log = (line: string) => void;
+
+export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number, string>, log: Log): Promise<RunResult> {
+  const label = o.label ?? `${o.system} ×${o.gateways}`;
+  const users = graph.ids.slice(0, o.clients);
+  const online = new Set(users);
+  const celebrities = graph.celebrities.filter(() => true);
+  const mean = (list: number[]) => list.reduce((s, id) => s + graph.followersOf.get(id)!.filter((f) => online.has(f)).length, 0) / Math.max(1, list.length);
+  const ordinaryAuthors = graph.ids.filter((id) => !celebrities.includes(id) && graph.followersOf.get(id)!.length > 0);
+  const perPost = (1 - (celebrities.length ? o.celebrityShare : 0)) * mean(ordinaryAuthors) + (celebrities.length ? o.celebrityShare * mean(celebrities) : 0);
+  const postsPerSecond = o.deliveriesPerSecond / perPost;
+  log(`▶ ${label}: ${o.clients} clients, ${o.gateways} edge nodes, ${postsPerSecond.toFixed(1)} posts/s × ${perPost.toFixed(1)} online followers ≈ ${o.deliveriesPerSecond} deliveries/s for ${o.seconds} s`);
+
+  const stack = await startLoadStack({
+    system: o.system,
+    gateways: o.gateways,
+    workers: o.workers,
+    databaseUrl: o.databaseUrl,
+    redisUrl: o.redisUrl,
+    amqpUrl: o.amqpUrl,
+    jwtSecret: o.jwtSecret,
+    celebrityThreshold: graph.celebrityThreshold,
+    haproxy: o.haproxyShare > 0,
+    cpuProf: o.cpuProf,
+    log,
+  });
+  const children: ChildProcess[] = [];
+  try {
+    const ledger = new Ledger();
+    // Warm-up: each celebrity posts once, so the worker promotes them (their followers learn
+    // whom they follow) before the clients connect; those posts are not measured.
+    for (const c of celebrities) ledger.ignore(await createPost(stack.coreUrl, tokens.get(c)!, 'warm-up'));
+    await waitDrained(stack.fanoutBacklog);
+    await new Promise((r) => setTimeout(r, 1000));
+    // Which celebrities each user follows, as a feed rebuild (`npm run feeds:rebuild`, or the
+    // user's first feed read) leaves it in Redis: gateways read it when a session opens.
+    await writeCelebrityFollows(o.redisUrl, stack.prefix.redis, graph, users);
+
+    // Clients: spread over processes; each user one stream, WebSocket or SSE (Socket.IO for its system).
+    const conns: ConnSpec[] = [];
+    let viaHaproxy = 0;
+    const kinds = { ws: 0, sse: 0, sio: 0 };
+    users.forEach((userId, i) => {
+      const kind: ConnKind = o.system === 'socketio' ? 'sio' : (i * 7919) % 1000 < o.sseShare * 1000 ? 'sse' : 'ws';
+      kinds[kind]++;
+      const throughHaproxy = stack.haproxyUrl && (i * 104729) % 1000 < o.haproxyShare * 1000;
+      if (throughHaproxy) viaHaproxy++;
+      const base = throughHaproxy ? stack.haproxyUrl! : stack.edges[i % stack.edges.length]!.httpUrl;
+      const url = kind === 'sio' ? base : kind === 'ws' ? `${base.replace('http:', 'ws:')}/post/feed/posted` : `${base}/post/feed/posted`;
+      conns.push({ userId, token: tokens.get(userId)!, url, kind });
+    });
+    const edgeRss = () => stack.edges.map((e) => usage(e.child.pid!)?.rssMb ?? 0);
+    const rssBefore = edgeRss();
+    const procCount = Math.max(1, Math.ceil(conns.length / o.clientsPerProcess));
+    const clientStats = { connected: 0, failed: 0, unexpectedCloses: 0, errors: [] as string[] };
+    const opened: Promise<void>[] = [];
+    const closed: Promise<void>[] = [];
+    for (let p = 0; p < procCount; p++) {
+      const child = fork(CLIENT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      let openedResolve!: () => void;
+      let closedResolve!: () => void;
+      opened.push(new Promise((r) => (openedResolve = r)));
+      closed.push(new Promise((r) => (closedResolve = r)));
+      child.on('message', (m: FromClient) => {
+        if (m.type === 'receipts') ledger.receipts(m.flat);
+        else if (m.type === 'opened') {
+          clientStats.connected += m.ok;
+          clientStats.failed += m.failed;
+          clientStats.errors.push(...m.errors);
+          openedResolve();
+        } else if (m.type === 'closed') {
+          clientStats.unexpectedCloses += m.unexpectedCloses;
+          closedResolve();
+        }
+      });
+      child.on('exit', () => {
+        openedResolve();
+        closedResolve();
+      });
+      const mine = conns.filter((_, i) => i % procCount === p);
+      child.send({ type: 'open', conns: mine, concurrency: 50 } satisfies ToClient);
+    }
+    const t0 = performance.now();
+    const ticker = setInterval(() => log(`  connecting… ${clientStats.connected + clientStats.failed}/${conns.length} reported`), 5000);
+    await Promise.all(opened);
+    clearInterval(ticker);
+    log(`  ${clientStats.connected} connected (${clientStats.failed} failed) in ${((performance.now() - t0) / 1000).toFixed(1)} s${clientStats.errors.length ? `: ${clientStats.errors.slice(0, 3).join('; ')}` : ''}`);
+    await new Promise((r) => setTimeout(r, 1500));
+    const rssAfter = edgeRss();
+    const memoryPerConnectionKb = (rssAfter.reduce((a, b) => a + b, 0) - rssBefore.reduce((a, b) => a + b, 0)) * 1024 / Math.max(1, clientStats.connected);
+
+    // Measure.
+    const watched: Watched[] = [
+      ...stack.watched(),
+      { name: 'load tool', role: 'load tool', pid: process.pid },
+      ...children.map((c, i) => ({ name: `clients${i + 1}`, role: 'clients', pid: c.pid! })),
+      ...pidsNamed(['redis-server']).map((pid) => ({ name: `redis ${pid}`, role: 'redis', pid })),
+      ...pidsNamed(['beam.smp']).map((pid) => ({ name: `rabbitmq ${pid}`, role: 'rabbitmq', pid })),
+      ...pidsNamed(['postgres']).map((pid) => ({ name: `postgres ${pid}`, role: 'postgres', pid })),
+    ];
+    const sampler = new Sampler(watched);
+    const inBefore = await stack.messagesIn();
+    sampler.start(1000);
+    const progress = setInterval(() => {
+      const s = ledger.summary();
+      log(`  ${label}: ${s.posts} posts, ${s.delivered}/${s.expected} delivered, outstanding ${ledger.outstanding}, p99 so far ${s.latencyMs.p99.toFixed(1)} ms`);
+    }, 5000);
+    const posts = await post({ coreUrl: stack.coreUrl, postsPerSecond, seconds: o.seconds, celebrityShare: o.celebrityShare, seed: 7 }, graph, tokens, ledger);
+    const deadline = performance.now() + o.graceSeconds * 1000;
+    while (ledger.outstanding > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // Late duplicates would come right after: give them a moment.
+    await new Promise((r) => setTimeout(r, 500));
+    clearInterval(progress);
+    const processes = sampler.stop();
+    const inAfter = await stack.messagesIn();
+
+    for (const c of children) c.send({ type: 'close' } satisfies ToClient);
+    await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
+    const summary = ledger.summary();
+    if (summary.lost > 0) {
+      const owed = ledger.owed();
+      const celebrityLost = owed.filter(([, a]) => celebrities.includes(a)).length;
+      log(`  ✗ lost deliveries; first posts owed (${celebrityLost} of ${owed.length} by celebrities): ${JSON.stringify(owed.slice(0, 4))}`);
+    }
+    const own = new Set(['core', 'worker', 'gateway', 'haproxy']);
+    const services = new Set(['redis', 'rabbitmq', 'postgres']);
+    const systemCpuSeconds = processes.filter((p) => own.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
+    const servicesCpuSeconds = processes.filter((p) => services.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
+    const result: RunResult = {
+      label,
+      system: o.system,
+      gateways: o.gateways,
+      workers: o.workers,
+      clients: { ...clientStats, ...kinds, viaHaproxy },
+      target: { deliveriesPerSecond: o.deliveriesPerSecond, postsPerSecond, seconds: o.seconds },
+      posts,
+      ledger: summary,
+      messagesIn: inAfter.map((n, i) => n - (inBefore[i] ?? 0)),
+      processes,
+      systemCpuSeconds,
+      servicesCpuSeconds,
+      cpuMsPerDelivery: (systemCpuSeconds * 1000) / Math.max(1, summary.delivered),
+      cpuMsPerDeliveryWithServices: ((systemCpuSeconds + servicesCpuSeconds) * 1000) / Math.max(1, summary.delivered),
+      memoryPerConnectionKb,
+      cpuSeries: sampler.series,
+      latencySample: ledger.latencySample(),
+    };
+    log(
+      `  ✓ ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery`,
+    );
+    return result;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await stack.close();
+  }
+}
+
+async function writeCelebrityFollows(redisUrl: string, prefix: string, graph: Graph, users: number[]): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const cache = createCache(redis, { prefix });
+    const follows = new Map<number, string[]>(users.map((u) => [u, []]));
+    for (const c of graph.celebrities) for (const f of graph.followersOf.get(c)!) follows.get(f)?.push(String(c));
+    const entries = [...follows];
+    for (let i = 0; i < entries.length; i += 500) {
+      await Promise.all(entries.slice(i, i + 500).map(([u, cs]) => cache.celebrityFollows.replace(String(u), cs)));
+    }
+  } finally {
+    await redis.quit();
+  }
+}
+
+async function waitDrained(backlog: () => Promise<number>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await backlog()) === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
