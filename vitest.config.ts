@@ -1,7 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// One project for the services, and the gateway's suite twice: once with the gateway running
-// on Node and once on Deno (GW_RUNTIME picks the runtime its test harness spawns).
+// One project for the services, the gateway's suite twice (once with the gateway running on
+// Node and once on Deno: GW_RUNTIME picks the runtime its test harness spawns), the SPA's
+// component tests in jsdom, and the browser end-to-end tests (headless Chromium through HAProxy).
 export default defineConfig({
   test: {
     globalSetup: ['test/setup/global.ts'],
@@ -9,9 +10,21 @@ export default defineConfig({
     hookTimeout: 90_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'services', include: ['{core,db,cache,contracts,haproxy,test,bench}/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'services',
+          include: ['{core,db,cache,contracts,haproxy,test,bench}/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, '**/*.e2e.test.ts'],
+        },
+      },
       { extends: true, test: { name: 'gateway-node', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'node' } } },
       { extends: true, test: { name: 'gateway-deno', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'deno' } } },
+      {
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: { name: 'web', environment: 'jsdom', include: ['web/src/**/*.test.{ts,tsx}'], setupFiles: ['web/src/test/setup.ts'] },
+      },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.e2e.test.ts'], testTimeout: 60_000, hookTimeout: 180_000 } },
     ],
   },
 });

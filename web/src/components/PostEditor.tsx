@@ -1,5 +1,5 @@
 // Writing or editing a post: a labelled text area with a character count and the API's errors.
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf } from '../api/http.ts';
 import { POST_MAX_CHARS } from '../api/posts.ts';
 import { ErrorMessage } from './ErrorMessage.tsx';
@@ -23,6 +23,10 @@ export function PostEditor({ initial = '', label, submitLabel, busyLabel = 'Savi
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
+  // The autofocus attribute only works on page load; an editor opened later takes focus here.
+  useEffect(() => {
+    if (autoFocus) field.current?.focus();
+  }, [autoFocus]);
   const length = [...text].length;
   const tooLong = length > POST_MAX_CHARS;
   const empty = text.trim() === '';
@@ -53,7 +57,6 @@ export function PostEditor({ initial = '', label, submitLabel, busyLabel = 'Savi
         ref={field}
         value={text}
         rows={3}
-        autoFocus={autoFocus}
         aria-describedby={`${id}-count`}
         aria-invalid={tooLong}
         onInput={(e) => setText(e.currentTarget.value)}

@@ -42,7 +42,6 @@ export function LoginPage({ notice }: { notice?: string | null }) {
           inputMode="numeric"
           autoComplete="username"
           required
-          pattern="[1-9][0-9]*"
           hint="The number you got when you signed up."
           value={id}
           onValue={setId}
