@@ -11,6 +11,7 @@ import { Fanout } from './fanout.ts';
 import { CelebrityFollows } from './celebrity-follows.ts';
 
 export { createKeys, type Keys } from './keys.ts';
+export { connectRedis } from './connection.ts';
 export { FeedStore } from './feed.ts';
 export { EventLog, compareStreamIds, STREAM_ID, type LogEntry, type LogRead } from './event-log.ts';
 export { Presence, type GatewayInfo } from './presence.ts';

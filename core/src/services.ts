@@ -1,19 +1,13 @@
 // Builds the long-lived clients both entry points (API and worker) share, from the config.
-import { Redis } from 'ioredis';
 import { createPool } from '@feed/db';
-import { createCache } from '@feed/cache';
+import { connectRedis, createCache } from '@feed/cache';
 import { topology } from '@feed/contracts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 
 export function createServices(config: Config, log: Logger) {
   const db = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  // Commands wait while Redis reconnects (ioredis retries with backoff) rather than failing at once.
-  const redis = new Redis(config.REDIS_URL, {
-    maxRetriesPerRequest: 3,
-    retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** attempt) * (0.7 + Math.random() * 0.6),
-  });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  const redis = connectRedis(config.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error'));
   const cache = createCache(redis, {
     prefix: config.REDIS_PREFIX,
     feedSize: config.FEED_SIZE,

@@ -1,8 +1,7 @@
 // The gateway process. Runs unchanged on Node (tsx) and on Deno.
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createCache } from '@feed/cache';
+import { connectRedis, createCache } from '@feed/cache';
 import { loadConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { GatewayNode } from './node.ts';
@@ -10,11 +9,7 @@ import { createGatewayServer } from './server.ts';
 
 const config = loadConfig();
 const log = pino({ name: 'gateway', level: config.LOG_LEVEL, base: { gateway: config.GATEWAY_ID } });
-const redis = new Redis(config.REDIS_URL, {
-  maxRetriesPerRequest: 3,
-  retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** attempt) * (0.7 + Math.random() * 0.6),
-});
-redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+const redis = connectRedis(config.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error'));
 const cache = createCache(redis, {
   prefix: config.REDIS_PREFIX,
   logMaxLength: config.EVENT_LOG_LENGTH,
