@@ -2,3 +2,4 @@ export * from './token.ts';
 export * from './events.ts';
 export * from './live.ts';
 export * from './topology.ts';
+export * from './amqp-urls.ts';

@@ -1,7 +1,10 @@
 // The RabbitMQ connection: amqplib's own recovery reconnects with exponential backoff and
 // jitter, and runs `setup` after every (re)connect so channels, topology and consumers come back.
+// `url` may list several nodes of a cluster, comma-separated: each reconnect attempt then goes
+// to the next node of the list (see `failover` in contracts), so losing the node we were on
+// costs one reconnect, not an outage.
 import amqp, { type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
-import type { Topology } from '@feed/contracts';
+import { failover, redactAmqpUrl, type Topology } from '@feed/contracts';
 import type { Logger } from './log.ts';
 
 export type { Channel, ChannelModel, RecoveringChannelModel };
@@ -11,14 +14,16 @@ export async function connectBroker(
   log: Logger,
   setup: (model: ChannelModel) => Promise<void>,
 ): Promise<RecoveringChannelModel> {
-  const connection = await amqp.connect(url, {
+  const nodes = failover(url);
+  const connection = await amqp.connect(nodes.target, {
     recovery: { initialDelay: 200, maxDelay: 5_000, factor: 2, jitter: 0.3, waitForConnect: false, setup },
   });
-  connection.on('connect', () => log.info('broker connected'));
+  connection.on('connect', () => log.info({ url: redactAmqpUrl(nodes.current) }, 'broker connected'));
   connection.on('disconnect', (err: Error) => log.warn({ err: err?.message }, 'broker disconnected'));
-  connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) =>
-    log.info({ attempt, delay }, 'broker reconnect scheduled'),
-  );
+  connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) => {
+    nodes.next(); // the attempt this schedules goes to the next node of the list (same URL when there is one)
+    log.info({ attempt, delay, url: redactAmqpUrl(nodes.current) }, 'broker reconnect scheduled');
+  });
   connection.on('error', (err: Error) => log.warn({ err: err.message }, 'broker error'));
   return connection;
 }

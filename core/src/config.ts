@@ -2,6 +2,7 @@
 // developer machine with the local Postgres, Redis and RabbitMQ.
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { validAmqpUrls } from '@feed/contracts';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 
@@ -20,7 +21,11 @@ const schema = z
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
     /** Prefix for every Redis key this deployment writes, so several stacks (and tests) share one Redis. */
     REDIS_PREFIX: z.string().default('feed:'),
-    AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+    /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */
+    AMQP_URL: z
+      .string()
+      .refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated')
+      .default('amqp://guest:guest@127.0.0.1:5672'),
     /** Prefix for every exchange and queue name, so several stacks (and tests) share one broker. */
     AMQP_PREFIX: z.string().default(''),
     /** Authors with more followers than this are not fanned out on write. */

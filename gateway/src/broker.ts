@@ -2,11 +2,19 @@
 // key gw.<id>. It is not exclusive, so it survives a broker reconnect with the messages that
 // arrived meanwhile; it expires once the gateway has been gone for QUEUE_EXPIRES_MS, and its
 // length is bounded (oldest dropped first: a client that misses events resumes from its log).
+//
+// In a cluster (AMQP_URL lists several nodes) the queue lives on the node we declared it from.
+// If that node dies the queue dies with it (a non-durable classic queue is deleted when its
+// node goes down; its messages are lost): the connection drops with it, the next reconnect
+// attempt goes to the next node of the list, and `setup` declares and binds the queue afresh
+// there, then `onReconnect` resyncs every session from the event logs, which covers what was
+// lost in between.
 import amqp, { type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
-import { gatewayMessage, type GatewayMessage, type Topology } from '@feed/contracts';
+import { failover, gatewayMessage, redactAmqpUrl, type GatewayMessage, type Topology } from '@feed/contracts';
 import type { Logger } from 'pino';
 
 export interface GatewayBrokerSettings {
+  /** AMQP_URL: one URL, or several nodes of one cluster comma-separated. */
   url: string;
   gatewayId: string;
   names: Topology;
@@ -36,13 +44,20 @@ export class GatewayBroker {
   }
 
   async start(): Promise<void> {
-    this.connection = await amqp.connect(this.settings.url, {
+    const nodes = failover(this.settings.url);
+    this.connection = await amqp.connect(nodes.target, {
       recovery: { initialDelay: 200, maxDelay: 5_000, factor: 2, jitter: 0.3, waitForConnect: false, setup: (model: ChannelModel) => this.setup(model) },
     });
     this.connection.on('disconnect', (err: Error) => {
       this.up = false;
       this.log.warn({ err: err?.message }, 'broker disconnected; reconnecting');
     });
+    // Each scheduled attempt goes to the next node of AMQP_URL (the same URL when it names one).
+    this.connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) => {
+      nodes.next();
+      this.log.info({ attempt, delay, url: redactAmqpUrl(nodes.current) }, 'broker reconnect scheduled');
+    });
+    this.connection.on('connect', () => this.log.info({ url: redactAmqpUrl(nodes.current) }, 'broker connected'));
     this.connection.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker error'));
     await this.connection.waitForConnect();
   }

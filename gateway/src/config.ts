@@ -1,6 +1,7 @@
 // Gateway configuration from the environment, validated once at start-up.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { validAmqpUrls } from '@feed/contracts';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -16,7 +17,8 @@ const schema = z.object({
     .default(() => `gw-${randomBytes(4).toString('hex')}`),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
   REDIS_PREFIX: z.string().default('feed:'),
-  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+  /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */
+  AMQP_URL: z.string().refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated').default('amqp://guest:guest@127.0.0.1:5672'),
   AMQP_PREFIX: z.string().default(''),
   JWT_SECRET: z.string().min(32).default(DEV_SECRET),
   /** During a secret rotation: old secrets whose tokens are still accepted (comma-separated). */
