@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import amqp from 'amqplib';
+import { amqpUrls } from '@feed/contracts';
 import { createApp } from '../src/app.ts';
 import { connectBroker, type RecoveringChannelModel } from '../src/broker.ts';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -68,7 +69,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
 
   const workers: Worker[] = [];
   const admin = async <T>(work: (ch: amqp.Channel) => Promise<T>): Promise<T> => {
-    const conn = await amqp.connect(config.AMQP_URL);
+    const conn = await amqp.connect(amqpUrls(config.AMQP_URL)[0]!); // the first node of a list
     try {
       const ch = await conn.createChannel();
       ch.on('error', () => {});
