@@ -1,7 +1,7 @@
 // RabbitMQ restarted under open sessions: the gateway keeps its sockets, relinks its queue, and
 // the post written during the outage (waiting in the outbox) reaches every session exactly once,
 // then the live stream goes on. Runs against a private RabbitMQ node that the test can stop.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { RabbitNode } from '../../test/support/rabbit-node.ts';
@@ -30,6 +30,10 @@ afterAll(async () => {
 
 describe(`broker restart on ${runtime}`, () => {
   it('keeps the WebSocket and SSE sessions open and delivers the post written during the outage exactly once, then live ones', async () => {
+    onTestFailed(() => {
+      console.log(`gateway output:\n${gw.output().slice(-4000)}`);
+      console.log(`worker output:\n${p.workers.map((w) => w.output().slice(-3000)).join('\n')}`);
+    });
     const anon = new Client(p.url);
     const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
     const v1 = await openWs(gw.wsUrl, { token: reader.token, protocol: 'feed.v1' });
@@ -38,7 +42,7 @@ describe(`broker restart on ${runtime}`, () => {
     await online(p, reader.userId, gw);
     await reader.put(`/friend/set/${author.userId}`);
     const before = (await author.post('/post/create', { text: 'before the outage' })).body as string;
-    await plain.waitForCount(1);
+    await plain.waitForCount(1, 30_000);
     await v1.waitUntil('the first post', (f) => f.some((x) => x.data?.id === before));
     await sse.waitUntil('the first post over SSE', (ev) => ev.some((e) => e.event === 'post.created'));
     const sockets = [v1.ws, plain.ws];
