@@ -13,6 +13,17 @@ import { WebSocketTransport } from './transports/websocket.ts';
 
 export const STREAM_PATH = '/post/feed/posted';
 
+function ignoreError(): void {}
+
+/** The request target as a URL; undefined for one that does not parse (`//a:b`), which must not throw. */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://gateway');
+  } catch {
+    return undefined;
+  }
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -24,18 +35,39 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
   const ws = new WebSocketTransport(node, log);
   const sse = new SseTransport(node, log);
 
-  /** Everything a stream request must pass before a session opens. */
-  async function admit(req: IncomingMessage, url: URL): Promise<AuthResult | { ok: false; status: 429 | 503; message: string }> {
+  /**
+   * Streams per user, counted from admission until the connection closes. Counting sessions in
+   * the hub instead let a burst through: they join it only after their (async) open completes.
+   */
+  const streamsOf = new Map<string, number>();
+  function holdSlot(userId: string, connection: { once(event: 'close', listener: () => void): unknown }): void {
+    streamsOf.set(userId, (streamsOf.get(userId) ?? 0) + 1);
+    connection.once('close', () => {
+      const left = (streamsOf.get(userId) ?? 1) - 1;
+      if (left > 0) streamsOf.set(userId, left);
+      else streamsOf.delete(userId);
+    });
+  }
+
+  /** Everything a stream request must pass before a session opens; holds a slot on `connection`. */
+  async function admit(
+    req: IncomingMessage,
+    url: URL,
+    connection: { once(event: 'close', listener: () => void): unknown; destroyed: boolean },
+  ): Promise<AuthResult | { ok: false; status: 429 | 503; message: string }> {
     if (node.isDraining) return { ok: false, status: 503, message: 'gateway draining: connect again' };
     const auth = await authenticate(req, url, keys, node.config.ALLOWED_ORIGINS);
-    if (auth.ok && node.hub.sessionCount(auth.claims.userId) >= node.config.MAX_SESSIONS_PER_USER) {
+    if (!auth.ok) return auth;
+    if ((streamsOf.get(auth.claims.userId) ?? 0) >= node.config.MAX_SESSIONS_PER_USER) {
       return { ok: false, status: 429, message: `at most ${node.config.MAX_SESSIONS_PER_USER} streams per user` };
     }
+    if (!connection.destroyed) holdSlot(auth.claims.userId, connection);
     return auth;
   }
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const url = requestUrl(req);
+    if (!url) return json(res, 400, { message: 'malformed request target' });
     if (url.pathname === '/health') {
       return json(res, node.healthy ? 200 : 503, {
         status: node.isDraining ? 'draining' : node.healthy ? 'ok' : 'broker unavailable',
@@ -58,7 +90,7 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       return json(res, 406, { message: 'open a WebSocket, or send Accept: text/event-stream for Server-Sent Events' });
     }
-    admit(req, url).then(
+    admit(req, url, res).then(
       (result) => {
         if (!result.ok) {
           metrics.rejected.inc({ status: String(result.status) });
@@ -74,10 +106,13 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {});
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    // A shared no-op: a closure made here would keep this request, its URL and `head` (a slice of
+    // the handshake's read buffer) alive for as long as the socket lives.
+    socket.on('error', ignoreError);
+    const url = requestUrl(req);
+    if (!url) return rejectUpgrade(socket, 400, 'malformed request target');
     if (url.pathname !== STREAM_PATH) return rejectUpgrade(socket, 404, `no stream at ${url.pathname}`);
-    admit(req, url).then(
+    admit(req, url, socket).then(
       (result) => {
         if (!result.ok) {
           metrics.rejected.inc({ status: String(result.status) });

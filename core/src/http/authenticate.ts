@@ -8,6 +8,8 @@ declare module 'express-serve-static-core' {
   }
 }
 
+const INT64_MAX = 9223372036854775807n;
+
 /** The REST API takes bearer tokens only; the HttpOnly cookie is for the live stream. */
 export function authenticate(keys: Uint8Array[]): RequestHandler {
   return async (req, _res, next) => {
@@ -15,7 +17,10 @@ export function authenticate(keys: Uint8Array[]): RequestHandler {
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) return next(ApiError.unauthorized());
     try {
-      req.userId = (await verifyToken(match[1]!, keys)).userId;
+      const { userId } = await verifyToken(match[1]!, keys);
+      // A genuine signature over a subject beyond int64 would reach SQL as an out-of-range id.
+      if (BigInt(userId) > INT64_MAX) return next(ApiError.unauthorized('invalid token: log in again'));
+      req.userId = userId;
       next();
     } catch (err) {
       if (err instanceof InvalidTokenError) return next(ApiError.unauthorized(`${err.message}: log in again`));

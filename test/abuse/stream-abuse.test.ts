@@ -1,0 +1,328 @@
+// Abuse of the live stream, through HAProxy: oversized frames, floods, garbage frames,
+// half-open connections, too many connections of one user, slowloris headers and an SSE
+// client that never reads. In every case the gateway sheds the abuser with the documented
+// code or status, stays bounded, and a well-behaved user on the same gateway keeps getting
+// their posts; their delivery latency is printed before and during each abuse.
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { Client } from '../../core/test/client.ts';
+import { openWs, type WsClient } from '../../gateway/test/clients.ts';
+import type { Gateway } from '../../gateway/test/harness.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { waitFor } from '../support/ports.ts';
+import { exchange, frame, rawUpgrade } from './raw.ts';
+
+const BIG_POST = 60_000;
+const SESSIONS_CAP = 20;
+let stack: Stack;
+let gw: Gateway;
+let port: number;
+let api: Client;
+let author: Client & { userId: string };
+let watcherUser: Client & { userId: string };
+let watcher: WsClient;
+const latencies = new Map<string, number[]>();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  stack = await startStack({
+    gateways: 1,
+    env: { POST_MAX_CHARS: String(BIG_POST), BODY_LIMIT_BYTES: String(256 * 1024) },
+    gatewayEnv: { WS_PING_MS: '500', MAX_SESSIONS_PER_USER: String(SESSIONS_CAP) },
+  });
+  gw = stack.gateways[0]!;
+  port = Number(new URL(stack.url).port);
+  api = new Client(stack.url);
+  [author, watcherUser] = await Promise.all([api.signUp(), api.signUp()]);
+  await watcherUser.put(`/friend/set/${author.userId}`);
+  await connectWatcher();
+  await waitFor('the watcher online', async () => ((await stack.pipeline.cache.presence.lookup([watcherUser.userId])).get(watcherUser.userId) ?? []).length > 0);
+  await record('baseline', 8);
+}, 120_000);
+
+afterAll(async () => {
+  for (const [phase, ms] of latencies) {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const p50 = sorted[Math.floor(sorted.length / 2)];
+    console.log(`[stream-abuse] watcher latency ${phase.padEnd(22)} n=${sorted.length} p50=${p50} ms max=${sorted.at(-1)} ms`);
+  }
+  stopping = true;
+  watcher?.close();
+  await stack?.close();
+}, 60_000);
+
+let stopping = false;
+/** Closes of the watcher's stream the watcher did not ask for (there should be none). */
+const watcherDrops: string[] = [];
+
+/** Connects the watcher (again, resuming from its last id, after an unexpected close). */
+async function connectWatcher(): Promise<void> {
+  const last = watcher?.json().at(-1)?.id as string | undefined;
+  watcher = await openWs(stack.wsUrl, { token: watcherUser.token, protocol: 'feed.v1', query: last ? `?since=${encodeURIComponent(last)}` : '' });
+  const mine = watcher;
+  void mine.closed.then(({ code, reason }) => {
+    if (!stopping) watcherDrops.push(`${code} ${reason} at ${new Date().toISOString()}`);
+  });
+}
+
+/** The well-behaved user: `n` posts by the author they follow, each timed from POST to frame. */
+async function record(phase: string, n: number, gapMs = 100): Promise<number[]> {
+  const drops = watcherDrops.length;
+  if (watcher.ws.readyState !== watcher.ws.OPEN) await connectWatcher();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = Date.now();
+    const reply = await author.post('/post/create', { text: `${phase} ${i}` });
+    expect(reply.status).toBe(200);
+    const id = reply.body as string;
+    await watcher.waitUntil(`${phase} post ${i} at the watcher`, (frames) => frames.some((f) => f.type === 'post.created' && f.data.id === id), 10_000);
+    ms.push(Date.now() - started);
+    await sleep(gapMs);
+  }
+  latencies.set(phase, [...(latencies.get(phase) ?? []), ...ms]);
+  // Generous: the point is that the watcher is served, not a benchmark.
+  expect(Math.max(...ms), `${phase} latencies ${ms.join(',')}`).toBeLessThan(2_000);
+  expect(watcherDrops.slice(drops), `the watcher's stream was closed during ${phase}`).toEqual([]);
+  return ms;
+}
+
+/** Runs the abuse and, once it is under way, the watcher's measurement. */
+async function during<T>(phase: string, abuse: () => Promise<T>, n = 6): Promise<T> {
+  const running = abuse();
+  await sleep(150);
+  await record(phase, n);
+  return running;
+}
+
+const sessions = () => gw.metric('gateway_sessions');
+const closes = (reason: string) => gw.metric('gateway_closes_total', { reason });
+
+async function backToWatcherOnly(): Promise<void> {
+  await waitFor('only the watcher left on the gateway', async () => (await sessions()) === 1, 20_000, 200);
+}
+
+describe('stream abuse through HAProxy', () => {
+  it('closes clients sending frames over MAX_FRAME_BYTES with 1009', async () => {
+    const abusers = await Promise.all(Array.from({ length: 6 }, async () => api.signUp()));
+    const result = await during('oversized frames', async () => {
+      const codes: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const clients = await Promise.all(abusers.map((u) => openWs(stack.wsUrl, { token: u.token, protocol: 'feed.v1' })));
+        clients.forEach((c, i) => c.ws.send(Buffer.alloc(i % 2 ? 64 * 1024 : 1024 * 1024, 'x'), { binary: i % 3 === 0 }));
+        codes.push(...(await Promise.all(clients.map((c) => c.closed))).map((c) => c.code));
+      }
+      return codes;
+    });
+    expect(new Set(result)).toEqual(new Set([1009]));
+    await backToWatcherOnly();
+  }, 60_000);
+
+  it('closes clients flooding messages with 1008, and the flood does not slow the watcher', async () => {
+    const abusers = await Promise.all(Array.from({ length: 8 }, async () => api.signUp()));
+    const before = await closes('rate');
+    const codes = await during('message flood', async () => {
+      const clients = await Promise.all(abusers.map((u) => openWs(stack.wsUrl, { token: u.token })));
+      for (const c of clients) for (let i = 0; i < 5_000; i++) c.ws.send(`{"flood":${i}}`);
+      return (await Promise.all(clients.map((c) => c.closed))).map((c) => c.code);
+    });
+    expect(new Set(codes)).toEqual(new Set([1008]));
+    // A flood that starts before its session finished opening is closed without being counted.
+    const counted = (await closes('rate')) - before;
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThanOrEqual(abusers.length);
+    await backToWatcherOnly();
+  }, 60_000);
+
+  it('closes clients sending garbage frames with a protocol error, and tolerates junk it can ignore', async () => {
+    const abuser = await api.signUp();
+    const cases: [string, Buffer, number[]][] = [
+      ['invalid UTF-8 in a text frame', frame(1, Buffer.from([0xc3, 0x28, 0xff, 0xfe])), [1007]],
+      ['an unmasked client frame', frame(1, 'hello', { mask: false }), [1002]],
+      ['a reserved opcode', frame(3, 'x'), [1002]],
+      ['RSV bits without an extension', frame(1, 'x', { rsv: 4 }), [1002]],
+      ['a control frame over 125 bytes', frame(9, Buffer.alloc(200, 1)), [1002]],
+      ['a fragmented control frame', frame(9, 'x', { fin: false }), [1002]],
+      ['a continuation with nothing to continue', frame(0, 'x'), [1002]],
+      ['a close frame with an invalid code', frame(8, Buffer.from([0x03, 0xe7])), [1002]],
+      ['a length that lies (64-bit, huge)', Buffer.from([0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]), [1009, 1002]],
+    ];
+    const results = await during('garbage frames', async () => {
+      const out: { what: string; codes: number[]; closedMs: number }[] = [];
+      for (const [what, bytes] of cases) {
+        const raw = await rawUpgrade(port, { token: abuser.token!, protocol: 'feed.v1' });
+        raw.socket.write(bytes);
+        const closedMs = await Promise.race([raw.closed, sleep(10_000).then(() => -1)]);
+        raw.socket.destroy();
+        out.push({ what, codes: raw.closeCodes(), closedMs });
+      }
+      return out;
+    });
+    for (const [what, , expected] of cases) {
+      const r = results.find((x) => x.what === what)!;
+      expect(r.closedMs, `${what} closes the connection`).toBeGreaterThanOrEqual(0);
+      expect(expected, `${what}: close codes ${r.codes}`).toContain(r.codes[0]);
+    }
+
+    // Junk that is still valid WebSocket (random binary, non-JSON text, unsolicited pongs) from a
+    // client that answers pings is ignored, within the message rate: the session stays.
+    const junk = await openWs(stack.wsUrl, { token: abuser.token, protocol: 'feed.v1' });
+    for (let i = 0; i < 20; i++) junk.ws.send(i % 2 ? randomBytes(1 + ((i * 97) % 4000)) : `{not json ${i}`);
+    junk.ws.pong('unsolicited');
+    await sleep(1_500); // three ping intervals
+    expect(junk.ws.readyState).toBe(junk.ws.OPEN);
+    junk.close();
+    await backToWatcherOnly();
+  }, 90_000);
+
+  it('answers garbage HTTP with a 4xx and keeps running (through HAProxy and at the gateway itself)', async () => {
+    const requests = [
+      'GET //a:b HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET http://[::1 HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /post/feed/posted?token=%E0%A4%A HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n',
+      'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nCookie: feed_token=%E0%A4%A\r\n\r\n',
+      'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: nope\r\n\r\n',
+      'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 99\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: feed_token=%zz\r\n\r\n',
+      `GET /post/feed/posted?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      'BREW /post/feed/posted HTCPCP/1.0\r\n\r\n',
+      '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' + 'x'.repeat(100), // a TLS ClientHello
+      randomBytes(512).toString('latin1'),
+    ];
+    const answers: string[] = [];
+    await during('garbage HTTP', async () => {
+      for (const target of [port, gw.port]) {
+        for (const r of requests) {
+          const { text } = await exchange(target, Buffer.from(r, 'latin1'), 5_000);
+          const status = /^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? (text === '' ? 'closed' : 'other');
+          answers.push(`${target === port ? 'haproxy' : 'gateway'} ${status}`);
+          expect(status === 'closed' || /^4\d\d$/.test(status), `${JSON.stringify(r.slice(0, 80))} → ${text.slice(0, 200)}`).toBe(true);
+        }
+      }
+    });
+    console.log(`[stream-abuse] garbage HTTP answers: ${answers.join(', ')}`);
+    expect(gw.process.exitCode).toBeNull();
+    expect((await fetch(`${gw.httpUrl}/health`)).status).toBe(200);
+  }, 90_000);
+
+  it('terminates a half-open connection that never answers pings (WS_PING_MS=500)', async () => {
+    const abusers = await Promise.all(Array.from({ length: 5 }, async () => api.signUp()));
+    const closedAfter = await during('half-open sockets', async () => {
+      const raws = await Promise.all(abusers.map((u) => rawUpgrade(port, { token: u.token!, protocol: 'feed.v1' })));
+      await waitFor('the half-open sessions registered', async () => (await sessions()) >= 1 + raws.length);
+      return Promise.all(raws.map((r) => Promise.race([r.closed, sleep(15_000).then(() => -1)])));
+    });
+    console.log(`[stream-abuse] half-open sockets closed after ${closedAfter.join(', ')} ms (ping every 500 ms)`);
+    for (const ms of closedAfter) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(5_000);
+    }
+    await backToWatcherOnly();
+  }, 60_000);
+
+  it(`refuses a user's streams beyond MAX_SESSIONS_PER_USER (${SESSIONS_CAP}) with 429, even when 60 arrive at once`, async () => {
+    const greedy = await api.signUp();
+    const rejectedBefore = await gw.metric('gateway_rejected_total', { status: '429' });
+    const outcome = await during('60 connections at once', async () => {
+      const attempts = await Promise.allSettled(Array.from({ length: 60 }, () => openWs(stack.wsUrl, { token: greedy.token, protocol: 'feed.v1' })));
+      const open = attempts.filter((a) => a.status === 'fulfilled').map((a) => (a as PromiseFulfilledResult<WsClient>).value);
+      const statuses = attempts.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason.status);
+      await sleep(500);
+      const stillOpen = open.filter((c) => c.ws.readyState === c.ws.OPEN).length;
+      return { open, statuses, stillOpen };
+    });
+    onTestFinished(() => outcome.open.forEach((c) => c.close()));
+    console.log(`[stream-abuse] 60 concurrent connections of one user: ${outcome.open.length} opened, ${outcome.statuses.length} refused (${[...new Set(outcome.statuses)]})`);
+    expect(outcome.open.length).toBe(SESSIONS_CAP);
+    expect(outcome.stillOpen).toBe(SESSIONS_CAP);
+    expect(new Set(outcome.statuses)).toEqual(new Set([429]));
+    expect((await gw.metric('gateway_rejected_total', { status: '429' })) - rejectedBefore).toBe(60 - SESSIONS_CAP);
+    // And more, one by one, are still refused; the sessions it has all work.
+    expect(await openWs(stack.wsUrl, { token: greedy.token }).then(() => 101, (e) => e.status)).toBe(429);
+    for (const c of outcome.open) c.close();
+    await backToWatcherOnly();
+  }, 60_000);
+
+  it('cuts slowloris clients dribbling headers through HAProxy with 408 at `timeout http-request` (10 s)', async () => {
+    const results = await during(
+      'slowloris',
+      async () =>
+        Promise.all(
+          Array.from({ length: 20 }, () =>
+            new Promise<{ ms: number; status: string }>((resolve) => {
+              const started = Date.now();
+              const socket = net.connect(port, '127.0.0.1');
+              let answer = '';
+              socket.on('error', () => {});
+              socket.on('data', (d) => (answer += d.toString('latin1')));
+              const header = 'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Slow: ' + 'a'.repeat(100);
+              let i = 0;
+              const drip = setInterval(() => {
+                if (i < header.length && !socket.destroyed) socket.write(header[i++]!);
+              }, 300);
+              const guard = setTimeout(() => socket.destroy(), 20_000);
+              socket.on('close', () => {
+                clearInterval(drip);
+                clearTimeout(guard);
+                resolve({ ms: Date.now() - started, status: /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 'none' });
+              });
+            }),
+          ),
+        ),
+      20,
+    );
+    const times = results.map((r) => r.ms).sort((a, b) => a - b);
+    console.log(`[stream-abuse] 20 slowloris sockets: ${[...new Set(results.map((r) => r.status))]} after ${times[0]}–${times.at(-1)} ms`);
+    for (const r of results) {
+      expect(r.status).toBe('408');
+      expect(r.ms).toBeGreaterThan(9_000);
+      expect(r.ms).toBeLessThan(13_000);
+    }
+  }, 60_000);
+
+  it('closes an SSE client that never reads as slow, with the gateway memory bounded', async () => {
+    const [bigAuthor, sink] = await Promise.all([api.signUp(), api.signUp()]);
+    await sink.put(`/friend/set/${bigAuthor.userId}`);
+    const rss = () => gw.metric('process_resident_memory_bytes');
+    const slowBefore = await closes('slow');
+    const rssBefore = await rss();
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => void rss().then((v) => (rssPeak = Math.max(rssPeak, v)), () => {}), 250);
+
+    // A raw socket asks for the stream, then never reads a byte of the answer.
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.pause();
+    socket.write(`GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${sink.token}\r\n\r\n`);
+    await waitFor('the sink online', async () => ((await stack.pipeline.cache.presence.lookup([sink.userId])).get(sink.userId) ?? []).length > 0);
+
+    let posted = 0;
+    const text = 'z'.repeat(BIG_POST - 10);
+    const flood = async () => {
+      const started = Date.now();
+      while ((await closes('slow')) === slowBefore && Date.now() - started < 60_000) {
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            const reply = await bigAuthor.post('/post/create', { text: `${posted++} ${text}` });
+            expect(reply.status).toBe(200);
+          }),
+        );
+      }
+      return Date.now() - started;
+    };
+    const floodMs = await during('SSE non-reader', flood, 10);
+    clearInterval(sampler);
+    const slowAfter = await closes('slow');
+    const rssAfter = await rss();
+    const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+    console.log(
+      `[stream-abuse] SSE non-reader closed as slow after ${posted} posts of ${BIG_POST / 1000} kB (${mb(posted * BIG_POST)} MB) in ${floodMs} ms; gateway RSS ${mb(rssBefore)} → peak ${mb(rssPeak)} → ${mb(rssAfter)} MB`,
+    );
+    expect(slowAfter).toBeGreaterThan(slowBefore);
+    expect(rssPeak - rssBefore).toBeLessThan(64 * 2 ** 20);
+    socket.destroy();
+    await waitFor('the sink gone from presence', async () => ((await stack.pipeline.cache.presence.lookup([sink.userId])).get(sink.userId) ?? []).length === 0);
+    await backToWatcherOnly();
+    await record('after all abuse', 5);
+  }, 120_000);
+});
