@@ -39,6 +39,21 @@ export interface Gateway {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
+/**
+ * Gateways still running when the test process exits are killed: a beforeAll that fails after
+ * starting some of them (so afterAll never learns of them) must not leave them behind.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) {
+    try {
+      process.kill(child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
 export async function startGateway(p: Pipeline, overrides: Record<string, string> = {}): Promise<Gateway> {
   const id = overrides.GATEWAY_ID ?? `t${randomBytes(3).toString('hex')}`;
   const env = {
@@ -62,6 +77,8 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
   };
   const [bin, args] = command();
   const child = spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   let port = 0;
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
