@@ -5,8 +5,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
 
-/** First path segments that belong to the API; never answered with the SPA. */
-const API_ROOTS = new Set(['user', 'login', 'logout', 'friend', 'post', 'dialog', 'cluster', 'health', 'metrics']);
+/**
+ * First path segments that belong to the API; never answered with the SPA. (/login and /logout
+ * take POST only, so a page load of /login is the SPA's login page.)
+ */
+const API_ROOTS = new Set(['user', 'friend', 'post', 'dialog', 'cluster', 'health', 'metrics']);
 
 /** Locks the page down to its own origin: post text can never become script. */
 const CSP = [

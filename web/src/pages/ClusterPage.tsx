@@ -8,12 +8,14 @@ import { EmptyState } from '../components/EmptyState.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
 const POLL_MS = 1_000;
-const HISTORY = 60;
+const HISTORY = 30;
 
 function Sparkline({ values, label }: { values: number[]; label: string }) {
   if (values.length < 2) return null;
   const max = Math.max(1, ...values);
-  const points = values.map((v, i) => `${((i / (HISTORY - 1)) * 100).toFixed(1)},${(24 - (v / max) * 22).toFixed(1)}`).join(' ');
+  // Newest on the right edge; 30 s of history fills the width.
+  const offset = HISTORY - values.length;
+  const points = values.map((v, i) => `${(((offset + i) / (HISTORY - 1)) * 100).toFixed(1)},${(23 - (v / max) * 21).toFixed(1)}`).join(' ');
   return (
     <svg class="spark" viewBox="0 0 100 24" preserveAspectRatio="none" role="img" aria-label={label}>
       <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke" />
@@ -94,7 +96,7 @@ export function ClusterPage() {
                 <th scope="col" class="num">Messages in/s</th>
                 <th scope="col" class="num">Events in/s</th>
                 <th scope="col" class="num">Events out/s</th>
-                <th scope="col">Last minute (out/s)</th>
+                <th scope="col">Out/s, last 30 s</th>
               </tr>
             </thead>
             <tbody>
@@ -110,7 +112,7 @@ export function ClusterPage() {
                   <td class="num">{formatRate(r.eventsIn)}</td>
                   <td class="num">{formatRate(r.eventsOut)}</td>
                   <td>
-                    <Sparkline values={history.current.get(r.id) ?? []} label={`Events out per second for ${r.id} over the last minute`} />
+                    <Sparkline values={history.current.get(r.id) ?? []} label={`Events out per second for ${r.id} over the last 30 seconds`} />
                   </td>
                 </tr>
               ))}
