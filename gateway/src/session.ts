@@ -32,11 +32,18 @@ export interface SessionHooks {
 
 let nextSessionId = 1;
 
+/** Celebrity post ids a session remembers having sent, for de-duplication. */
+const CELEBRITY_SENT_MAX = 256;
+
 export class Session {
   readonly id = nextSessionId++;
   private live = false;
   private pending: Incoming[] = [];
   private closed = false;
+  /** Celebrity posts up to this id were covered by the session's starting position. */
+  private celebrityFloor: bigint;
+  /** Celebrity posts above the floor already sent, oldest first (bounded). */
+  private readonly celebritySent = new Set<string>();
 
   constructor(
     readonly userId: string,
@@ -44,7 +51,9 @@ export class Session {
     readonly transport: Transport,
     public position: Position,
     private readonly hooks: SessionHooks,
-  ) {}
+  ) {
+    this.celebrityFloor = BigInt(position.celebrityPostId);
+  }
 
   get isLive(): boolean {
     return this.live;
@@ -65,7 +74,7 @@ export class Session {
   replay(events: readonly { event: LiveEvent; logId?: string; celebrityPostId?: string }[]): void {
     for (const { event, logId, celebrityPostId } of events) {
       if (logId) this.position.logId = logId;
-      if (celebrityPostId) this.position.celebrityPostId = celebrityPostId;
+      if (celebrityPostId) this.rememberCelebrityPost(celebrityPostId);
       this.send(event, undefined);
     }
   }
@@ -73,6 +82,8 @@ export class Session {
   /** The client's state cannot be resumed: tell it to refetch, and continue from `position`. */
   reset(reason: string, position: Position): void {
     this.position = position;
+    this.celebrityFloor = BigInt(position.celebrityPostId);
+    this.celebritySent.clear();
     this.send({ type: 'feed.reset', reason }, undefined);
   }
 
@@ -121,10 +132,24 @@ export class Session {
       return;
     }
     if (item.event.type === 'post.created') {
-      if (BigInt(item.event.postId) <= BigInt(this.position.celebrityPostId)) return; // already sent
-      this.position.celebrityPostId = item.event.postId;
+      // Celebrity posts can arrive out of id order (competing workers, two celebrities posting
+      // at once), so "not above the highest id sent" would drop a live post this session never
+      // had. Drop only what the session's start (or replay) covered, or what it already sent.
+      const postId = item.event.postId;
+      if (BigInt(postId) <= this.celebrityFloor || this.celebritySent.has(postId)) return; // already sent
+      this.rememberCelebrityPost(postId);
     }
     this.send(item.event, item.createdAt);
+  }
+
+  private rememberCelebrityPost(postId: string): void {
+    this.celebritySent.add(postId);
+    if (this.celebritySent.size > CELEBRITY_SENT_MAX) {
+      const oldest = this.celebritySent.values().next().value!;
+      this.celebritySent.delete(oldest);
+      if (BigInt(oldest) > this.celebrityFloor) this.celebrityFloor = BigInt(oldest);
+    }
+    if (BigInt(postId) > BigInt(this.position.celebrityPostId)) this.position.celebrityPostId = postId;
   }
 
   private send(event: LiveEvent, createdAt: number | undefined): void {
