@@ -15,7 +15,8 @@ export interface ConnSpec {
 }
 export type ToClient = { type: 'open'; conns: ConnSpec[]; concurrency: number } | { type: 'close' };
 export type FromClient =
-  | { type: 'opened'; ok: number; failed: number; errors: string[] }
+  | { type: 'opened'; ok: number; failed: number; errors: string[]; failedUsers: number[] }
+  | { type: 'progress'; done: number }
   | { type: 'receipts'; flat: number[] }
   | { type: 'closed'; unexpectedCloses: number };
 
@@ -111,7 +112,9 @@ process.on('message', async (m: ToClient) => {
     let ok = 0;
     let failed = 0;
     const errors: string[] = [];
+    const failedUsers: number[] = [];
     let next = 0;
+    const progress = setInterval(() => send({ type: 'progress', done: ok + failed }), 1000);
     const lane = async () => {
       while (next < m.conns.length) {
         const c = m.conns[next++]!;
@@ -120,12 +123,14 @@ process.on('message', async (m: ToClient) => {
           ok++;
         } catch (err) {
           failed++;
+          failedUsers.push(c.userId);
           if (errors.length < 5) errors.push(`${c.kind} ${c.userId}: ${(err as Error).message}`);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, m.concurrency) }, lane));
-    send({ type: 'opened', ok, failed, errors });
+    clearInterval(progress);
+    send({ type: 'opened', ok, failed, errors, failedUsers });
   } else if (m.type === 'close') {
     closing = true;
     // Last receipts first.

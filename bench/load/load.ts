@@ -44,12 +44,14 @@ export async function runLoad(o: LoadOptions, env: Environment, log: (line: stri
       sseShare: o.sseShare,
       celebrityShare: o.celebrityShare,
       clientsPerProcess: o.clientsPerProcess,
+      connectConcurrency: o.connectConcurrency,
       graceSeconds: o.graceSeconds,
       seconds: o.seconds,
       databaseUrl,
       redisUrl: env.redisUrl,
       amqpUrl: env.amqpUrl,
       jwtSecret,
+      env: o.env,
     };
     const prof = (system: string) => (o.cpuProf.length ? { roles: o.cpuProf, dir: `${o.out}/profiles/${system}` } : undefined);
     const comparison: RunResult[] = [];

@@ -19,8 +19,11 @@ export interface LoadOptions {
   /** Gateway counts for the scaling run (empty: none); clients and rate are per gateway there. */
   scaling: number[];
   clientsPerProcess: number;
+  connectConcurrency: number;
   graceSeconds: number;
   cpuProf: string[];
+  /** KEY=VALUE settings for core, workers and gateways. */
+  env: Record<string, string>;
   report: boolean;
   out: string;
   database: string;
@@ -45,8 +48,10 @@ export function parseOptions(argv: string[]): LoadOptions {
       systems: { type: 'string', default: SYSTEMS.join(',') },
       scaling: { type: 'string', default: '' },
       'clients-per-process': { type: 'string', default: '1250' },
+      'connect-concurrency': { type: 'string', default: '10' },
       grace: { type: 'string', default: '15' },
       'cpu-prof': { type: 'string', default: '' },
+      env: { type: 'string', multiple: true, default: [] },
       'no-report': { type: 'boolean', default: false },
       out: { type: 'string', default: 'docs/benchmarks' },
       database: { type: 'string', default: 'feed_bench_load' },
@@ -78,8 +83,10 @@ export function parseOptions(argv: string[]): LoadOptions {
       .filter(Boolean)
       .map(Number),
     clientsPerProcess: num('clients-per-process'),
+    connectConcurrency: num('connect-concurrency'),
     graceSeconds: num('grace'),
     cpuProf: String(values['cpu-prof']).split(',').filter(Boolean),
+    env: Object.fromEntries((values.env as string[]).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
     report: !values['no-report'],
     out: String(values.out),
     database: String(values.database),

@@ -22,7 +22,7 @@ export interface PostStats {
   apiP99: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 export function createPost(coreUrl: string, token: string, text: string): Promise<number> {
   const body = JSON.stringify({ text });
@@ -45,7 +45,7 @@ export function createPost(coreUrl: string, token: string, text: string): Promis
   });
 }
 
-export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, string>, ledger: Ledger, progress?: (s: PostStats) => void): Promise<PostStats> {
+export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, string>, ledger: Ledger, online: Set<number>, progress?: (s: PostStats) => void): Promise<PostStats> {
   let a = o.seed >>> 0;
   const rand = () => {
     a = (a * 1664525 + 1013904223) >>> 0;
@@ -65,7 +65,7 @@ export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, s
     const celebrity = graph.celebrities.length > 0 && rand() < o.celebrityShare;
     const pool = celebrity ? graph.celebrities : ordinary;
     const author = pool[Math.floor(rand() * pool.length)]!;
-    const recipients = graph.followersOf.get(author)!.slice();
+    const recipients = graph.followersOf.get(author)!.filter((f) => online.has(f));
     const sentAt = now();
     const work = createPost(o.coreUrl, tokens.get(author)!, `load ${i} from ${author}`)
       .then((postId) => {

@@ -26,6 +26,8 @@ export interface RunOptions {
   haproxyShare: number;
   celebrityShare: number;
   clientsPerProcess: number;
+  /** Handshakes in flight per client process while connecting. */
+  connectConcurrency: number;
   /** Seconds to wait for the last deliveries after the last post. */
   graceSeconds: number;
   databaseUrl: string;
@@ -33,6 +35,7 @@ export interface RunOptions {
   amqpUrl: string;
   jwtSecret: string;
   cpuProf?: { roles: string[]; dir: string };
+  env?: Record<string, string>;
   label?: string;
 }
 
@@ -83,6 +86,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     celebrityThreshold: graph.celebrityThreshold,
     haproxy: o.haproxyShare > 0,
     cpuProf: o.cpuProf,
+    env: o.env,
     log,
   });
   const children: ChildProcess[] = [];
@@ -115,17 +119,25 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const procCount = Math.max(1, Math.ceil(conns.length / o.clientsPerProcess));
     const clientStats = { connected: 0, failed: 0, unexpectedCloses: 0, errors: [] as string[] };
     const opened: Promise<void>[] = [];
+    const progressOf: number[] = [];
+    // Only users whose stream opened are owed deliveries.
+    const connectedUsers = new Set(users);
     const closed: Promise<void>[] = [];
     for (let p = 0; p < procCount; p++) {
       const child = fork(CLIENT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
+      const mine = conns.filter((_, i) => i % procCount === p);
+      progressOf[p] = 0;
       let openedResolve!: () => void;
       let closedResolve!: () => void;
       opened.push(new Promise((r) => (openedResolve = r)));
       closed.push(new Promise((r) => (closedResolve = r)));
       child.on('message', (m: FromClient) => {
         if (m.type === 'receipts') ledger.receipts(m.flat);
+        else if (m.type === 'progress') progressOf[p] = m.done;
         else if (m.type === 'opened') {
+          for (const u of m.failedUsers) connectedUsers.delete(u);
+          progressOf[p] = mine.length;
           clientStats.connected += m.ok;
           clientStats.failed += m.failed;
           clientStats.errors.push(...m.errors);
@@ -139,11 +151,10 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
         openedResolve();
         closedResolve();
       });
-      const mine = conns.filter((_, i) => i % procCount === p);
-      child.send({ type: 'open', conns: mine, concurrency: 50 } satisfies ToClient);
+      child.send({ type: 'open', conns: mine, concurrency: o.connectConcurrency } satisfies ToClient);
     }
     const t0 = performance.now();
-    const ticker = setInterval(() => log(`  connecting… ${clientStats.connected + clientStats.failed}/${conns.length} reported`), 5000);
+    const ticker = setInterval(() => log(`  connecting… ${progressOf.reduce((a, b) => a + b, 0)}/${conns.length}`), 5000);
     await Promise.all(opened);
     clearInterval(ticker);
     log(`  ${clientStats.connected} connected (${clientStats.failed} failed) in ${((performance.now() - t0) / 1000).toFixed(1)} s${clientStats.errors.length ? `: ${clientStats.errors.slice(0, 3).join('; ')}` : ''}`);
@@ -167,7 +178,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       const s = ledger.summary();
       log(`  ${label}: ${s.posts} posts, ${s.delivered}/${s.expected} delivered, outstanding ${ledger.outstanding}, p99 so far ${s.latencyMs.p99.toFixed(1)} ms`);
     }, 5000);
-    const posts = await post({ coreUrl: stack.coreUrl, postsPerSecond, seconds: o.seconds, celebrityShare: o.celebrityShare, seed: 7 }, graph, tokens, ledger);
+    const posts = await post({ coreUrl: stack.coreUrl, postsPerSecond, seconds: o.seconds, celebrityShare: o.celebrityShare, seed: 7 }, graph, tokens, ledger, connectedUsers);
     const deadline = performance.now() + o.graceSeconds * 1000;
     while (ledger.outstanding > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Late duplicates would come right after: give them a moment.
@@ -183,6 +194,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       const owed = ledger.owed();
       const celebrityLost = owed.filter(([, a]) => celebrities.includes(a)).length;
       log(`  ✗ lost deliveries; first posts owed (${celebrityLost} of ${owed.length} by celebrities): ${JSON.stringify(owed.slice(0, 4))}`);
+      const where = new Map(conns.map((c) => [c.userId, `${c.kind} ${c.url.replace(/\/post\/feed\/posted$/, '')}`]));
+      log(`    owed users connected at: ${JSON.stringify(owed.flatMap(([, , us]) => us.map((u) => where.get(u))).slice(0, 12))}`);
     }
     const own = new Set(['core', 'worker', 'gateway', 'haproxy']);
     const services = new Set(['redis', 'rabbitmq', 'postgres']);

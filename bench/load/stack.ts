@@ -37,6 +37,8 @@ export interface StackOptions {
   /** Roles to run with --cpu-prof (core, worker, gateway), profiles into this directory. */
   cpuProf?: { roles: string[]; dir: string };
   log?: (line: string) => void;
+  /** Extra environment for core, workers and edge nodes (e.g. WORKER_PREFETCH=64). */
+  env?: Record<string, string>;
 }
 
 export interface EdgeNode {
@@ -85,13 +87,16 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
     LOG_LEVEL: 'warn',
     CELEBRITY_THRESHOLD: String(o.celebrityThreshold),
     NO_COLOR: '1',
+    ...o.env,
   };
 
   const launch = (name: string, role: string, script: string, env: Record<string, string>): Proc => {
     const args = ['--import', 'tsx'];
     if (o.cpuProf?.roles.includes(role)) {
-      mkdirSync(o.cpuProf.dir, { recursive: true });
-      args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProf.dir}`, `--cpu-prof-name=${o.system}-${name}.cpuprofile`);
+      // One directory per process: tsx's loader thread writes a profile of its own beside the main one.
+      const dir = path.join(o.cpuProf.dir, name);
+      mkdirSync(dir, { recursive: true });
+      args.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
     }
     const child = spawn(process.execPath, [...args, script], { cwd: ROOT, env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -1,0 +1,108 @@
+// Our fan-out worker (same consumer, same feed and event-log writes) with another live
+// delivery path, chosen by ALT_MODE:
+//   broadcast  one message per event to a fanout exchange every gateway is bound to
+//   per-user   one message per recipient, routing key u.<user>, on a direct exchange
+//   socketio   @socket.io/redis-emitter to the recipients' rooms (Redis pub/sub to every node)
+import { Emitter } from '@socket.io/redis-emitter';
+import { follows } from '@feed/db';
+import type { Delivery } from '@feed/cache';
+import type { GatewayMessage, LiveEvent } from '@feed/contracts';
+import { connectBroker, type ChannelModel } from '../../../core/src/broker.ts';
+import { loadConfig } from '../../../core/src/config.ts';
+import { FanoutConsumer } from '../../../core/src/fanout/consumer.ts';
+import type { LivePublisher } from '../../../core/src/fanout/live-publisher.ts';
+import { createLogger } from '../../../core/src/log.ts';
+import { createServices } from '../../../core/src/services.ts';
+import { onShutdown } from '../../../core/src/shutdown.ts';
+
+type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
+const mode = process.env.ALT_MODE ?? 'broadcast';
+const config = loadConfig();
+const log = createLogger(config.LOG_LEVEL, 'alt-worker');
+const { db, redis, cache, names } = createServices(config, log);
+const broadcastExchange = `${config.AMQP_PREFIX}broadcast`;
+const usersExchange = `${config.AMQP_PREFIX}users`;
+
+/** Every follower of an author (the per-user and Socket.IO paths have no per-gateway audience). */
+async function followersOf(authorId: string): Promise<string[]> {
+  const all: string[] = [];
+  let after = '0';
+  for (;;) {
+    const batch = await follows.followersAfter(db, authorId, after, config.FANOUT_BATCH);
+    all.push(...batch);
+    if (batch.length < config.FANOUT_BATCH) return all;
+    after = batch.at(-1)!;
+  }
+}
+
+class AltPublisher {
+  private channel: ConfirmChannel | undefined;
+  private readonly emitter = mode === 'socketio' ? new Emitter(redis, { key: `${config.REDIS_PREFIX}sio` }) : undefined;
+
+  async attach(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', () => {});
+    if (mode === 'broadcast') await channel.assertExchange(broadcastExchange, 'fanout', { durable: false });
+    if (mode === 'per-user') await channel.assertExchange(usersExchange, 'direct', { durable: false });
+    this.channel = channel;
+  }
+
+  async direct(event: LiveEvent & { authorId: string }, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
+    if (deliveries.length === 0 && mode !== 'socketio') return 0;
+    const recipients = deliveries.map((d) => [d.userId, d.entry?.epoch ?? '', d.entry?.id ?? ''] as [string, string, string]);
+    if (mode === 'broadcast') {
+      this.publish(broadcastExchange, '', { kind: 'direct', event, createdAt, recipients });
+      await this.channel!.waitForConfirms();
+    } else if (mode === 'per-user') {
+      for (const r of recipients) this.publish(usersExchange, `u.${r[0]}`, { kind: 'direct', event, createdAt, recipients: [r] });
+      await this.channel!.waitForConfirms();
+    } else {
+      // Socket.IO nodes keep no presence registry: emit to the room of every follower.
+      this.emit(event, await followersOf(event.authorId));
+    }
+    return 1;
+  }
+
+  async audience(event: LiveEvent, createdAt: number, authorId: string): Promise<void> {
+    if (mode === 'broadcast') {
+      this.publish(broadcastExchange, '', { kind: 'audience', event, createdAt, authorId });
+      await this.channel!.waitForConfirms();
+      return;
+    }
+    const all = await followersOf(authorId);
+    if (mode === 'per-user') {
+      for (const u of all) this.publish(usersExchange, `u.${u}`, { kind: 'direct', event, createdAt, recipients: [[u, '', '']] });
+      await this.channel!.waitForConfirms();
+    } else {
+      this.emit(event, all);
+    }
+  }
+
+  private publish(exchange: string, routingKey: string, message: GatewayMessage): void {
+    this.channel!.publish(exchange, routingKey, Buffer.from(JSON.stringify(message)), { contentType: 'application/json' });
+  }
+
+  private emit(event: LiveEvent, userIds: string[]): void {
+    if (event.type !== 'post.created') return;
+    this.emitter!.to(userIds.map((u) => `u:${u}`)).emit('post', { id: event.postId, text: event.text, author_user_id: event.authorId });
+  }
+}
+
+const live = new AltPublisher();
+const consumer = new FanoutConsumer(
+  { db, cache, live: live as unknown as LivePublisher, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
+  names,
+  { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000 },
+);
+const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
+  await live.attach(model);
+  await consumer.attach(model);
+});
+await broker.waitForConnect();
+log.info({ queue: names.fanoutQueue, mode }, 'alternative worker consuming');
+
+onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
+  await consumer.stop();
+  await broker.close().catch(() => {});
+  await Promise.allSettled([db.end(), redis.quit()]);
+});
