@@ -9,6 +9,16 @@ export default defineConfig({
   plugins: [preact()],
   build: { target: 'es2022', sourcemap: true },
   server: {
-    proxy: Object.fromEntries(api.map((p) => [p, { target, ws: p === '/post', changeOrigin: false }])),
+    proxy: Object.fromEntries(
+      api.map((p) => [
+        p,
+        {
+          target,
+          ws: p === '/post',
+          // A page load of a client route (/login, /people…) is the app's, not the API's.
+          bypass: (req) => ((req.headers.accept ?? '').includes('text/html') ? '/index.html' : undefined),
+        },
+      ]),
+    ),
   },
 });

@@ -25,17 +25,33 @@ const TITLES: Record<Route['name'], string> = {
   'not-found': 'Not found',
 };
 
-function useAuth(): AuthSession | null {
+function useAuth(onLost: () => void): AuthSession | null {
   const [session, setState] = useState(getSession);
-  useEffect(() => onSessionChange(setState), []);
+  const previous = useRef(session);
+  const lost = useRef(onLost);
+  lost.current = onLost;
+  useEffect(
+    () =>
+      onSessionChange((next) => {
+        if (previous.current && !next) lost.current();
+        previous.current = next;
+        setState(next);
+      }),
+    [],
+  );
   return session;
 }
 
 export function App() {
-  const session = useAuth();
+  const [notice, setNotice] = useState<string | null>(null);
+  const loggingOut = useRef(false);
+  // Signed out without asking (the API refused the token): say why on the login page.
+  const session = useAuth(() => {
+    if (!loggingOut.current) setNotice('Your session expired. Please log in again.');
+    loggingOut.current = false;
+  });
   const { pathname } = useLocation();
   const route = matchRoute(pathname);
-  const [notice, setNotice] = useState<string | null>(null);
   const publicPage = route.name === 'login' || route.name === 'signup';
 
   // Signed out: every page but login and sign-up leads to login; signed in: those lead home.
@@ -58,6 +74,7 @@ export function App() {
 
   const signOut = () => {
     setNotice(null);
+    loggingOut.current = true;
     void logout().then(() => navigate(paths.login(), { replace: true }));
   };
 
@@ -73,10 +90,7 @@ export function App() {
     <LiveProvider
       userId={session.userId}
       tokenExpired={() => isExpired(session)}
-      onExpired={() => {
-        setNotice('Your session expired. Please log in again.');
-        setSession(null);
-      }}
+      onExpired={() => setSession(null)}
     >
       <Layout route={route} me={session.userId} onLogout={signOut}>
         <Page route={route} me={session.userId} />

@@ -7,9 +7,19 @@ import { STREAM_PATH, type OpenTransport } from './transport.ts';
 
 export function createSseTransport(options: { location?: Location | URL } = {}): OpenTransport {
   return (resumeFrom, handlers) => {
+    if (typeof EventSource === 'undefined') {
+      queueMicrotask(() => handlers.onEnd({ neverOpened: true, expired: false, reconnectNow: false, detail: 'this browser has no EventSource' }));
+      return { kind: 'sse', close() {} };
+    }
     const url = new URL(STREAM_PATH, (options.location ?? window.location).href);
     if (resumeFrom) url.searchParams.set('lastEventId', resumeFrom);
-    const source = new EventSource(url.toString());
+    let source: EventSource;
+    try {
+      source = new EventSource(url.toString());
+    } catch (err) {
+      queueMicrotask(() => handlers.onEnd({ neverOpened: true, expired: false, reconnectNow: false, detail: `EventSource unavailable: ${(err as Error).message}` }));
+      return { kind: 'sse', close() {} };
+    }
     let opened = false;
     let finished = false;
     const finish = (expired: boolean, detail: string) => {

@@ -28,7 +28,14 @@ export function createWebSocketTransport(options: { openTimeoutMs?: number; loca
     const url = streamUrl(options.location ?? window.location, 'ws', 'since', resumeFrom);
     let opened = false;
     let finished = false;
-    const ws = new WebSocket(url, FEED_V1);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, FEED_V1);
+    } catch (err) {
+      // Refused before any network traffic (a blocked port, a content policy, no WebSocket).
+      queueMicrotask(() => handlers.onEnd({ neverOpened: true, expired: false, reconnectNow: false, detail: `WebSocket unavailable: ${(err as Error).message}` }));
+      return { kind: 'websocket', close() {} };
+    }
     const finish = (end: TransportEnd) => {
       if (finished) return;
       finished = true;
