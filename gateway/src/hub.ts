@@ -6,6 +6,9 @@ import type { Cache } from '@feed/cache';
 import type { GatewayMessage } from '@feed/contracts';
 import type { Session } from './session.ts';
 
+/** Users per Redis pipeline when refreshing presence. */
+const REFRESH_SLICE = 500;
+
 interface LocalUser {
   sessions: Set<Session>;
   celebrities: string[];
@@ -102,11 +105,16 @@ export class Hub {
     const { gatewayId, presenceTtlMs } = this.settings;
     const userIds = [...this.users.keys()];
     await this.cache.presence.announce(gatewayId, presenceTtlMs, Date.now(), this.url ? { url: this.url } : undefined);
-    await this.cache.presence.register(gatewayId, userIds, presenceTtlMs);
-    const follows = await this.cache.celebrityFollows.get(userIds);
-    for (const [userId, celebrities] of follows) {
-      const user = this.users.get(userId);
-      if (user && celebrities) this.follow(userId, user, celebrities);
+    // In slices: one pipeline of every local user's commands was tens of MB of command objects
+    // at once with 10,000 users, which the heap kept (RSS) between refreshes.
+    for (let i = 0; i < userIds.length; i += REFRESH_SLICE) {
+      const slice = userIds.slice(i, i + REFRESH_SLICE);
+      await this.cache.presence.register(gatewayId, slice, presenceTtlMs);
+      const follows = await this.cache.celebrityFollows.get(slice);
+      for (const [userId, celebrities] of follows) {
+        const user = this.users.get(userId);
+        if (user && celebrities) this.follow(userId, user, celebrities);
+      }
     }
     await this.cache.audience.join(gatewayId, this.followersOf.keys(), presenceTtlMs);
   }

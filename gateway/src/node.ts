@@ -9,11 +9,12 @@ import { GatewayBroker } from './broker.ts';
 import { Hub } from './hub.ts';
 import type { Metrics } from './metrics.ts';
 import { Replayer } from './replay.ts';
-import { Session, type CloseReason, type Transport } from './session.ts';
+import { Session, type CloseReason, type SessionHooks, type Transport } from './session.ts';
 import { topology } from '@feed/contracts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const expire = (session: Session) => session.close('expired');
 
 export interface OpenRequest {
   userId: string;
@@ -32,6 +33,8 @@ export class GatewayNode {
   private readonly expiry = new Map<Session, ReturnType<typeof setTimeout>>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private draining = false;
+  /** Shared by every session (one object, not a set of closures per session). */
+  private readonly hooks: SessionHooks;
 
   constructor(
     readonly config: GatewayConfig,
@@ -41,6 +44,14 @@ export class GatewayNode {
   ) {
     this.hub = new Hub(cache, { gatewayId: config.GATEWAY_ID, presenceTtlMs: config.PRESENCE_TTL_MS });
     this.replayer = new Replayer(cache);
+    this.hooks = {
+      sendBufferLimit: config.SEND_BUFFER_LIMIT,
+      onSent: (s: Session, createdAt: number | undefined) => {
+        this.metrics.eventsOut.inc({ transport: s.transport.kind });
+        if (createdAt) this.metrics.deliveryLag.observe(Math.max(0, Date.now() - createdAt) / 1000);
+      },
+      onClose: (s: Session, reason: CloseReason) => this.closed(s, reason),
+    };
     this.broker = new GatewayBroker(
       {
         url: config.AMQP_URL,
@@ -86,14 +97,7 @@ export class GatewayNode {
   async open(request: OpenRequest): Promise<Session> {
     const { userId, protocol, transport } = request;
     const celebrities = await this.hub.celebritiesOf(userId);
-    const hooks = {
-      sendBufferLimit: this.config.SEND_BUFFER_LIMIT,
-      onSent: (s: Session, createdAt: number | undefined) => {
-        this.metrics.eventsOut.inc({ transport: s.transport.kind });
-        if (createdAt) this.metrics.deliveryLag.observe(Math.max(0, Date.now() - createdAt) / 1000);
-      },
-      onClose: (s: Session, reason: CloseReason) => this.closed(s, reason),
-    };
+    const hooks = this.hooks;
 
     let session: Session;
     if (request.resumeFrom && request.resumeFrom !== 'invalid') {
@@ -116,7 +120,7 @@ export class GatewayNode {
     this.metrics.users.set(this.hub.userCount);
 
     const remaining = request.expiresAt * 1000 - Date.now();
-    this.expiry.set(session, setTimeout(() => session.close('expired'), Math.min(MAX_TIMER_MS, Math.max(0, remaining))));
+    this.expiry.set(session, setTimeout(expire, Math.min(MAX_TIMER_MS, Math.max(0, remaining)), session));
     return session;
   }
 

@@ -20,17 +20,86 @@ const CLOSE: Record<CloseReason, [number, string]> = {
 
 export const FEED_V1 = 'feed.v1';
 
-interface Alive {
-  alive: boolean;
+/**
+ * One connection's transport. A class rather than closures: a gateway holds tens of thousands
+ * of idle connections, and per-connection closures (and the contexts they keep alive, such as
+ * the upgrade request and its URL) were most of what each one cost.
+ */
+class WebSocketConnection implements Transport {
+  readonly kind = 'websocket';
+  /** Answered the last ping (a half-open peer does not). */
+  alive = true;
+  session: Session | undefined;
+  /** The socket closed before the session finished opening. */
+  closedEarly = false;
+  /** Client messages in the current 10 s window. */
+  messages = 0;
+  windowStart = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly owner: WebSocketTransport,
+  ) {}
+
+  write(text: string): void {
+    this.ws.send(text);
+  }
+
+  buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(reason: CloseReason): void {
+    const [code, message] = CLOSE[reason];
+    this.ws.close(code, message);
+    // A client that does not read may never complete the closing handshake.
+    setTimeout(terminate, 5_000, this.ws).unref?.();
+  }
+
+  opened(session: Session): void {
+    this.session = session;
+    if (this.closedEarly) session.ended();
+  }
+}
+
+const CONNECTION = Symbol('connection');
+type Tagged = WebSocket & { [CONNECTION]: WebSocketConnection };
+
+// Listeners shared by every connection (`this` is the socket), so none is allocated per connection.
+function terminate(ws: WebSocket): void {
+  ws.terminate();
+}
+function ignore(): void {}
+function onPong(this: WebSocket): void {
+  (this as Tagged)[CONNECTION].alive = true;
+}
+function onClose(this: WebSocket): void {
+  const connection = (this as Tagged)[CONNECTION];
+  connection.owner.sockets.delete(connection);
+  if (connection.session) connection.session.ended();
+  else connection.closedEarly = true;
+}
+/** Clients have little to say; a flood is closed rather than processed. */
+function onMessage(this: WebSocket): void {
+  const connection = (this as Tagged)[CONNECTION];
+  const now = Date.now();
+  if (now - connection.windowStart > 10_000) {
+    connection.windowStart = now;
+    connection.messages = 0;
+  }
+  if (++connection.messages > connection.owner.node.config.CLIENT_MESSAGES_PER_10S) {
+    if (connection.session) connection.session.close('rate');
+    else this.close(...CLOSE.rate);
+  }
 }
 
 export class WebSocketTransport {
   private readonly wss: WebSocketServer;
-  private readonly sockets = new Set<WebSocket & Alive>();
+  readonly sockets = new Set<WebSocketConnection>();
   private readonly pinger: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly node: GatewayNode,
+    readonly node: GatewayNode,
     private readonly log: Logger,
   ) {
     const config = node.config;
@@ -43,76 +112,45 @@ export class WebSocketTransport {
     });
     // Heartbeat: a peer that did not answer the previous ping is gone (half-open connection).
     this.pinger = setInterval(() => {
-      for (const ws of this.sockets) {
-        if (!ws.alive) {
-          ws.terminate();
+      for (const connection of this.sockets) {
+        if (!connection.alive) {
+          connection.ws.terminate();
           continue;
         }
-        ws.alive = false;
-        ws.ping();
+        connection.alive = false;
+        connection.ws.ping();
       }
     }, config.WS_PING_MS);
   }
 
   /** Completes an authenticated upgrade and opens the session. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, claims: TokenClaims): void {
+    // Only what the session needs, so nothing below keeps the request or its URL alive.
+    const since = url.searchParams.get('since');
+    const { userId, expiresAt } = claims;
     this.wss.handleUpgrade(req, socket, head, (raw) => {
-      const ws = raw as WebSocket & Alive;
-      ws.alive = true;
-      this.sockets.add(ws);
-      ws.on('pong', () => (ws.alive = true));
+      const ws = raw as Tagged;
+      const connection = new WebSocketConnection(ws, this);
+      ws[CONNECTION] = connection;
+      this.sockets.add(connection);
+      ws.on('pong', onPong);
+      ws.on('close', onClose);
+      ws.on('error', ignore);
+      ws.on('message', onMessage);
       const protocol = ws.protocol === FEED_V1 ? 'feed.v1' : 'asyncapi';
-      const since = protocol === 'feed.v1' ? url.searchParams.get('since') : null;
-      const transport: Transport = {
-        kind: 'websocket',
-        write: (text) => ws.send(text),
-        buffered: () => ws.bufferedAmount,
-        close: (reason) => {
-          const [code, message] = CLOSE[reason];
-          ws.close(code, message);
-          // A client that does not read may never complete the closing handshake.
-          setTimeout(() => ws.terminate(), 5_000).unref?.();
-        },
-      };
-      let session: Session | undefined;
-      let closedEarly = false;
-      ws.on('close', () => {
-        this.sockets.delete(ws);
-        if (session) session.ended();
-        else closedEarly = true;
-      });
-      ws.on('error', () => {});
-      this.limitClientMessages(ws, () => session?.close('rate') ?? ws.close(...CLOSE.rate));
-      this.node
-        .open({ userId: claims.userId, protocol, transport, resumeFrom: since ? (parseEventId(since) ?? 'invalid') : null, expiresAt: claims.expiresAt })
-        .then((opened) => {
-          session = opened;
-          if (closedEarly) opened.ended();
-        })
-        .catch((err) => {
+      const resumeFrom = protocol === 'feed.v1' && since ? (parseEventId(since) ?? 'invalid') : null;
+      this.node.open({ userId, protocol, transport: connection, resumeFrom, expiresAt }).then(
+        (session) => connection.opened(session),
+        (err: Error) => {
           this.log.warn({ err: err.message }, 'could not open a session');
           ws.close(1011, 'temporarily unavailable: retry');
-        });
-    });
-  }
-
-  /** Clients have little to say; a flood is closed rather than processed. */
-  private limitClientMessages(ws: WebSocket, exceeded: () => void): void {
-    const limit = this.node.config.CLIENT_MESSAGES_PER_10S;
-    let windowStart = Date.now();
-    let count = 0;
-    ws.on('message', () => {
-      const now = Date.now();
-      if (now - windowStart > 10_000) {
-        windowStart = now;
-        count = 0;
-      }
-      if (++count > limit) exceeded();
+        },
+      );
     });
   }
 
   close(): void {
     clearInterval(this.pinger);
-    for (const ws of this.sockets) ws.terminate();
+    for (const connection of this.sockets) connection.ws.terminate();
   }
 }
