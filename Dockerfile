@@ -7,7 +7,6 @@ COPY db/package.json db/
 COPY cache/package.json cache/
 COPY core/package.json core/
 COPY gateway/package.json gateway/
-COPY haproxy/package.json haproxy/
 COPY web/package.json web/
 RUN npm ci --no-audit --no-fund
 COPY . .
