@@ -4,9 +4,15 @@
 // rewrites it from Postgres. The member "0" marks a set as built, so empty and missing differ.
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
-import { results } from './script.ts';
+import { LuaScript, results } from './script.ts';
 
 const BUILT = '0';
+
+const addIfBuilt = new LuaScript<number>(
+  'celebrityFollowsAdd',
+  1,
+  `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[1]) end return 0`,
+);
 
 export class CelebrityFollows {
   constructor(
@@ -17,11 +23,9 @@ export class CelebrityFollows {
   /** Adds to sets that exist; a missing set is left for the next rebuild to write whole. */
   async add(userIds: readonly string[], celebrityId: string): Promise<void> {
     if (userIds.length === 0) return;
+    addIfBuilt.install(this.redis); // so the pipeline sends EVALSHA, not the script per follower
     const pipeline = this.redis.pipeline();
-    for (const userId of userIds) {
-      const key = this.keys.celebrityFollows(userId);
-      pipeline.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[1]) end return 0`, 1, key, celebrityId);
-    }
+    for (const userId of userIds) addIfBuilt.queue(this.redis, pipeline, [this.keys.celebrityFollows(userId)], [celebrityId]);
     results(await pipeline.exec());
   }
 

@@ -62,6 +62,7 @@ export class Fanout {
     if (userIds.length === 0) return [];
     const k = this.keys;
     const s = this.settings;
+    deliverScript.install(this.redis); // before the pipeline exists, so it carries the script's EVALSHA
     const pipeline = this.redis.pipeline();
     for (const userId of userIds) {
       deliverScript.queue(

@@ -10,7 +10,8 @@ export class LuaScript<Result> {
     readonly lua: string,
   ) {}
 
-  private install(redis: Redis): void {
+  /** Registers the script on a connection; call before creating a pipeline that will queue it. */
+  install(redis: Redis): void {
     if (typeof (redis as unknown as Record<string, unknown>)[this.name] !== 'function') {
       redis.defineCommand(this.name, { numberOfKeys: this.numberOfKeys, lua: this.lua });
     }
