@@ -9,13 +9,21 @@ import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 
-/** Lua shared with the fan-out script. Returns {epoch, id} or false when the user has no log. */
+/**
+ * Lua shared with the fan-out script. Returns {epoch, id, prev} or false when the user has no
+ * log. `prev` is the entry just before a fresh append ('0-0' for the first), so a gateway can
+ * tell a contiguous event from one that overtook another still on its way; '' when the event
+ * was already in the log (a redelivery): its neighbours are unknown.
+ */
 export const LOG_LUA = `
 local function log_append(log, epoch_key, index, event_key, payload, max_len, ttl)
   local epoch = redis.call('GET', epoch_key)
   if not epoch then return false end
   local id = redis.call('HGET', index, event_key)
+  local prev = ''
   if not id then
+    local last = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)[1]
+    prev = last and last[1] or '0-0'
     id = redis.call('XADD', log, 'MAXLEN', max_len, '*', 'k', event_key, 'e', payload)
     redis.call('HSET', index, event_key, id)
     if redis.call('HLEN', index) > 4 * tonumber(max_len) then
@@ -26,11 +34,11 @@ local function log_append(log, epoch_key, index, event_key, payload, max_len, tt
   redis.call('EXPIRE', log, ttl)
   redis.call('EXPIRE', index, ttl)
   redis.call('EXPIRE', epoch_key, ttl)
-  return {epoch, id}
+  return {epoch, id, prev}
 end
 `;
 
-const appendScript = new LuaScript<[string, string] | null>(
+const appendScript = new LuaScript<[string, string, string] | null>(
   'logAppend',
   3,
   `${LOG_LUA}

@@ -10,14 +10,14 @@ import { LuaScript, results } from './script.ts';
 
 const deliverScript = new LuaScript<string[]>(
   'fanoutDeliver',
-  7,
+  8,
   `${FEED_LUA}${LOG_LUA}${PRESENCE_LUA}
-if ARGV[9] ~= '' and redis.call('HEXISTS', KEYS[6], ARGV[9]) == 1 then return {'', ''} end
-if ARGV[1] == 'add' then feed_add(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[3]), {ARGV[2]})
-elseif ARGV[1] == 'remove' then feed_remove(KEYS[1], KEYS[2], {ARGV[2]}) end
+if ARGV[9] ~= '' and redis.call('HEXISTS', KEYS[6], ARGV[9]) == 1 then return {'', '', ''} end
+if ARGV[1] == 'add' then feed_add(KEYS[1], KEYS[2], KEYS[3], KEYS[8], tonumber(ARGV[3]), {ARGV[2]})
+elseif ARGV[1] == 'remove' then feed_remove(KEYS[1], KEYS[2], KEYS[3], KEYS[8], {ARGV[2]}) end
 local entry = log_append(KEYS[4], KEYS[5], KEYS[6], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
-local reply = {'', ''}
-if entry then reply = {entry[1], entry[2]} end
+local reply = {'', '', ''}
+if entry then reply = {entry[1], entry[2], entry[3]} end
 for _, gateway in ipairs(presence_of(KEYS[7], ARGV[8])) do reply[#reply + 1] = gateway end
 return reply`,
 );
@@ -39,8 +39,11 @@ export interface FanoutStep {
 
 export interface Delivery {
   userId: string;
-  /** The log entry written (or found, on redelivery); null when the user has no log. */
-  entry: { epoch: string; id: string } | null;
+  /**
+   * The log entry written (or found, on redelivery); null when the user has no log. `prev`: the
+   * entry before it when it was appended now, '' when it was already there.
+   */
+  entry: { epoch: string; id: string; prev: string } | null;
   /** Gateways holding a session of the user now. */
   gateways: string[];
 }
@@ -68,13 +71,13 @@ export class Fanout {
       deliverScript.queue(
         this.redis,
         pipeline,
-        [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.log(userId), k.logEpoch(userId), k.logIndex(userId), k.presence(userId)],
+        [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.log(userId), k.logEpoch(userId), k.logIndex(userId), k.presence(userId), k.feedRemoved(userId)],
         [step.feed, step.postId, s.feedSize, step.eventKey, step.payload, s.logMaxLength, s.logTtlSeconds, now, step.cancelledBy ?? ''],
       );
     }
-    return results<string[]>(await pipeline.exec()).map(([epoch = '', id = '', ...gateways], i) => ({
+    return results<string[]>(await pipeline.exec()).map(([epoch = '', id = '', prev = '', ...gateways], i) => ({
       userId: userIds[i]!,
-      entry: epoch ? { epoch, id } : null,
+      entry: epoch ? { epoch, id, prev } : null,
       gateways,
     }));
   }

@@ -2,7 +2,8 @@
 // A ZSET scored by post id; the member "0" (score 0) marks a built feed, so an empty feed and a
 // missing one (never built, evicted, flushed) are told apart. Missing feeds are rebuilt from
 // Postgres by the reader, under a lock; posts that arrive during the rebuild wait in a pending
-// set and are merged in when the rebuilt feed is swapped in.
+// set and are merged in when the rebuilt feed is swapped in; posts removed meanwhile (deleted,
+// unfollowed) are noted too and taken out of the rebuilt feed, which was read before them.
 // The marker's score says whether the feed is complete (0) or truncated (-1): a truncated feed
 // once dropped older ids (or was rebuilt from a full page), so once deletions or unfollows have
 // taken ids out of it, it holds fewer than `size` and what lies below it is only in Postgres.
@@ -13,12 +14,15 @@ import { LuaScript } from './script.ts';
 
 /** Lua used by this module's scripts and by the fan-out script. */
 export const FEED_LUA = `
-local function feed_add(feed, pending, lock, size, ids)
+local function feed_add(feed, pending, lock, removed, size, ids)
   local target
   if redis.call('EXISTS', feed) == 1 then target = feed
   elseif redis.call('EXISTS', lock) == 1 then target = pending
   else return 0 end
-  for _, id in ipairs(ids) do redis.call('ZADD', target, id, id) end
+  for _, id in ipairs(ids) do
+    redis.call('ZADD', target, id, id)
+    if target == pending then redis.call('SREM', removed, id) end
+  end
   if target == feed then
     if redis.call('ZREMRANGEBYRANK', feed, 1, -(size + 1)) > 0 then redis.call('ZADD', feed, -1, '0') end
   else
@@ -26,28 +30,31 @@ local function feed_add(feed, pending, lock, size, ids)
   end
   return 1
 end
-local function feed_remove(feed, pending, ids)
+local function feed_remove(feed, pending, lock, removed, ids)
+  local rebuilding = redis.call('EXISTS', lock) == 1
   for _, id in ipairs(ids) do
     redis.call('ZREM', feed, id)
     redis.call('ZREM', pending, id)
+    if rebuilding then redis.call('SADD', removed, id) end
   end
+  if rebuilding then redis.call('PEXPIRE', removed, 60000) end
 end
 `;
 
 const addScript = new LuaScript<number>(
   'feedAdd',
-  3,
+  4,
   `${FEED_LUA}
 local ids = {}
 for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
-return feed_add(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), ids)`,
+return feed_add(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[1]), ids)`,
 );
 
 const removeScript = new LuaScript<number>(
   'feedRemove',
-  2,
+  4,
   `${FEED_LUA}
-feed_remove(KEYS[1], KEYS[2], ARGV)
+feed_remove(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV)
 return 1`,
 );
 
@@ -65,10 +72,13 @@ if marker and tonumber(marker) < 0 then truncated = 1 end
 return {size, ids, truncated}`,
 );
 
-/** Swaps a rebuilt feed in atomically, merging what arrived meanwhile, and releases the lock. */
+/**
+ * Swaps a rebuilt feed in atomically, merging what arrived meanwhile and dropping what was
+ * removed meanwhile, and releases the lock.
+ */
 const replaceScript = new LuaScript<number>(
   'feedReplace',
-  3,
+  4,
   `redis.call('DEL', KEYS[1])
 redis.call('ZADD', KEYS[1], 0, '0')
 local batch = {}
@@ -82,6 +92,8 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('ZUNIONSTORE', KEYS[1], 2, KEYS[1], KEYS[2], 'AGGREGATE', 'MAX')
   redis.call('DEL', KEYS[2])
 end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('ZREM', KEYS[1], id) end
+redis.call('DEL', KEYS[4])
 local trimmed = redis.call('ZREMRANGEBYRANK', KEYS[1], 1, -(tonumber(ARGV[1]) + 1))
 if trimmed > 0 or #ARGV - 3 >= tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], -1, '0') end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
@@ -123,13 +135,17 @@ export class FeedStore {
   async add(userId: string, postIds: readonly string[]): Promise<boolean> {
     if (postIds.length === 0) return true;
     const k = this.keys;
-    const added = await addScript.run(this.redis, [k.feed(userId), k.feedPending(userId), k.feedLock(userId)], [this.settings.size, ...postIds]);
+    const added = await addScript.run(this.redis, [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.feedRemoved(userId)], [
+      this.settings.size,
+      ...postIds,
+    ]);
     return added === 1;
   }
 
   async remove(userId: string, postIds: readonly string[]): Promise<void> {
     if (postIds.length === 0) return;
-    await removeScript.run(this.redis, [this.keys.feed(userId), this.keys.feedPending(userId)], [...postIds]);
+    const k = this.keys;
+    await removeScript.run(this.redis, [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.feedRemoved(userId)], [...postIds]);
   }
 
   /** Takes the rebuild lock; returns its token, or null when someone else is rebuilding. */
@@ -155,7 +171,7 @@ export class FeedStore {
     const k = this.keys;
     await replaceScript.run(
       this.redis,
-      [k.feed(userId), k.feedPending(userId), k.feedLock(userId)],
+      [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.feedRemoved(userId)],
       [this.settings.size, this.settings.ttlSeconds, token, ...postIds],
     );
   }

@@ -8,6 +8,8 @@ export function createKeys(prefix: string) {
     feed: (userId: string) => `${prefix}feed:${user(userId)}`,
     /** ZSET of post ids that arrived while the feed was being rebuilt, merged in at swap. */
     feedPending: (userId: string) => `${prefix}feed-pending:${user(userId)}`,
+    /** SET of post ids removed while the feed was being rebuilt, taken out again at swap. */
+    feedRemoved: (userId: string) => `${prefix}feed-removed:${user(userId)}`,
     /** String lock held while one reader rebuilds the feed from Postgres. */
     feedLock: (userId: string) => `${prefix}feed-lock:${user(userId)}`,
     /** STREAM of live events for resume. */

@@ -17,12 +17,26 @@ export class PostCache {
     private readonly ttlSeconds: number,
   ) {}
 
+  /** Writes bodies the worker just read: newer than whatever the cache holds. */
   async put(posts: readonly CachedPost[]): Promise<void> {
+    await this.write(posts, false);
+  }
+
+  /**
+   * Fills in bodies a reader loaded from Postgres, without overwriting anything: the worker may
+   * have cached a newer edit, or a tombstone, since the reader's query ran.
+   */
+  async fill(posts: readonly CachedPost[]): Promise<void> {
+    await this.write(posts, true);
+  }
+
+  private async write(posts: readonly CachedPost[], onlyIfAbsent: boolean): Promise<void> {
     if (posts.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const post of posts) {
       const body = JSON.stringify({ id: post.id, text: post.text, author_user_id: post.author_user_id });
-      pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds);
+      if (onlyIfAbsent) pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds, 'NX');
+      else pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds);
     }
     results(await pipeline.exec());
   }

@@ -41,7 +41,7 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
 async function pushToTimeline(ctx: FanoutContext, authorId: string, postId: string): Promise<void> {
   if (await ctx.cache.timelines.extend(authorId, [postId])) return;
   const recent = await posts.recentPostsBy(ctx.db, authorId, ctx.cache.settings.feedSize);
-  await ctx.cache.posts.put(recent);
+  await ctx.cache.posts.fill(recent);
   await ctx.cache.timelines.push(authorId, [postId, ...recent.map((p) => p.id)]);
 }
 

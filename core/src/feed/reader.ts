@@ -60,7 +60,7 @@ export class FeedReader {
     }
     try {
       const newest = await feedFromDatabase(this.db, userId, { offset: 0, limit: this.cache.settings.feedSize });
-      await this.cache.posts.put(newest);
+      await this.cache.posts.fill(newest);
       const celebrities = await follows.celebritiesFollowedBy(this.db, userId, this.settings.celebrityThreshold);
       await this.cache.celebrityFollows.replace(userId, celebrities);
       await this.cache.feeds.replace(userId, newest.map((p) => p.id), token);
@@ -84,7 +84,7 @@ export class FeedReader {
         if (ids) return ids;
         const authorId = celebrities[i]!;
         const recent = await posts.recentPostsBy(this.db, authorId, this.cache.settings.feedSize);
-        await this.cache.posts.put(recent);
+        await this.cache.posts.fill(recent);
         await this.cache.timelines.push(authorId, recent.map((p) => p.id));
         return recent.slice(0, count).map((p) => p.id);
       }),
@@ -97,7 +97,7 @@ export class FeedReader {
     const missing = ids.filter((id) => !cached.has(id));
     if (missing.length > 0) {
       const loaded = await posts.findPosts(this.db, missing);
-      await this.cache.posts.put(loaded);
+      await this.cache.posts.fill(loaded);
       for (const post of loaded) cached.set(post.id, post);
     }
     return ids.flatMap((id) => {
