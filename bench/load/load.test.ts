@@ -21,6 +21,7 @@ describe('load tool (short form)', () => {
       '--systems', 'ours',
       '--clients-per-process', '150',
       '--grace', '30',
+      '--warmup', '2',
       '--no-report',
       '--database', `feed_bench_load_test_${randomBytes(3).toString('hex')}`,
     ]);

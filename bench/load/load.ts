@@ -46,6 +46,7 @@ export async function runLoad(o: LoadOptions, env: Environment, log: (line: stri
       clientsPerProcess: o.clientsPerProcess,
       connectConcurrency: o.connectConcurrency,
       graceSeconds: o.graceSeconds,
+      warmupSeconds: o.warmupSeconds,
       seconds: o.seconds,
       databaseUrl,
       redisUrl: env.redisUrl,

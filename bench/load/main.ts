@@ -1,15 +1,23 @@
 // `npm run bench:load -- [options]`: the end-to-end ledger benchmark. See bench/load/README.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { environment, runLoad } from './load.ts';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { environment, runLoad, type LoadResult } from './load.ts';
 import { parseOptions } from './options.ts';
 import { writeReport } from './report.ts';
 
 const argv = process.argv.slice(2);
 const options = parseOptions(argv);
+if (options.fromJson) {
+  // Re-render charts and the docs section from a saved run (e.g. after editing findings.md).
+  const saved = JSON.parse(readFileSync(options.fromJson, 'utf8')) as LoadResult & { command?: string };
+  await writeReport(saved, saved.command ?? 'npm run bench:load', options.out);
+  console.log(`re-rendered the report from ${options.fromJson}`);
+  process.exit(0);
+}
 const started = Date.now();
 const result = await runLoad(options, environment(), (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`));
+const command = `npm run bench:load -- ${argv.join(' ')}`.trim();
 mkdirSync(options.out, { recursive: true });
-writeFileSync(`${options.out}/load.json`, JSON.stringify(result, null, 1));
-if (options.report) await writeReport(result, `npm run bench:load -- ${argv.join(' ')}`.trim());
+writeFileSync(`${options.out}/load.json`, JSON.stringify({ ...result, command }, null, 1));
+if (options.report) await writeReport(result, command, options.out);
 console.log(`wrote ${options.out}/load.json${options.report ? ', SVG charts and docs/benchmarks.md' : ''}`);
 process.exit(0);

@@ -21,12 +21,15 @@ export interface LoadOptions {
   clientsPerProcess: number;
   connectConcurrency: number;
   graceSeconds: number;
+  warmupSeconds: number;
   cpuProf: string[];
   /** KEY=VALUE settings for core, workers and gateways. */
   env: Record<string, string>;
   report: boolean;
   out: string;
   database: string;
+  /** Re-render the report from a saved load.json instead of running. */
+  fromJson?: string;
 }
 
 export function parseOptions(argv: string[]): LoadOptions {
@@ -50,11 +53,13 @@ export function parseOptions(argv: string[]): LoadOptions {
       'clients-per-process': { type: 'string', default: '1250' },
       'connect-concurrency': { type: 'string', default: '10' },
       grace: { type: 'string', default: '15' },
+      warmup: { type: 'string', default: '5' },
       'cpu-prof': { type: 'string', default: '' },
       env: { type: 'string', multiple: true, default: [] },
       'no-report': { type: 'boolean', default: false },
       out: { type: 'string', default: 'docs/benchmarks' },
       database: { type: 'string', default: 'feed_bench_load' },
+      'from-json': { type: 'string' },
     },
   });
   const num = (k: keyof typeof values) => Number(values[k]);
@@ -85,10 +90,12 @@ export function parseOptions(argv: string[]): LoadOptions {
     clientsPerProcess: num('clients-per-process'),
     connectConcurrency: num('connect-concurrency'),
     graceSeconds: num('grace'),
+    warmupSeconds: num('warmup'),
     cpuProf: String(values['cpu-prof']).split(',').filter(Boolean),
     env: Object.fromEntries((values.env as string[]).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
     report: !values['no-report'],
     out: String(values.out),
     database: String(values.database),
+    fromJson: values['from-json'] as string | undefined,
   };
 }

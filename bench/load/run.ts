@@ -28,6 +28,8 @@ export interface RunOptions {
   clientsPerProcess: number;
   /** Handshakes in flight per client process while connecting. */
   connectConcurrency: number;
+  /** Unmeasured posting at the same rate before the measured window. */
+  warmupSeconds: number;
   /** Seconds to wait for the last deliveries after the last post. */
   graceSeconds: number;
   databaseUrl: string;
@@ -171,6 +173,13 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       ...pidsNamed(['beam.smp']).map((pid) => ({ name: `rabbitmq ${pid}`, role: 'rabbitmq', pid })),
       ...pidsNamed(['postgres']).map((pid) => ({ name: `postgres ${pid}`, role: 'postgres', pid })),
     ];
+    // Warm-up at the same rate, unmeasured: every process (and V8's JIT) up to speed first.
+    if (o.warmupSeconds > 0) {
+      log(`  warming up for ${o.warmupSeconds} s`);
+      await post({ coreUrl: stack.coreUrl, postsPerSecond, seconds: o.warmupSeconds, celebrityShare: o.celebrityShare, seed: 3, unmeasured: true }, graph, tokens, ledger, connectedUsers);
+      await waitDrained(stack.fanoutBacklog);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     const sampler = new Sampler(watched);
     const inBefore = await stack.messagesIn();
     sampler.start(1000);
