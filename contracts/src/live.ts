@@ -25,8 +25,12 @@ export const gatewayMessage = z.discriminatedUnion('kind', [
     event: liveEvent,
     /** When the post was created (ms since epoch), for the delivery-lag histogram. */
     createdAt: z.number(),
-    /** [user id, log epoch, log entry id]: the entry id is the client's resume offset. */
-    recipients: z.array(z.tuple([id, z.string(), z.string()])),
+    /**
+     * [user id, log epoch, log entry id, previous entry id]: the entry id is the client's resume
+     * offset; the previous one ('' when unknown) lets the gateway notice an event that overtook
+     * another (competing or concurrent fan-outs, a redelivery) and fill the gap from the log.
+     */
+    recipients: z.array(z.union([z.tuple([id, z.string(), z.string()]), z.tuple([id, z.string(), z.string(), z.string()])])),
   }),
   z.object({
     /** A celebrity's event: the gateway delivers it to its own sessions that follow the author. */

@@ -36,6 +36,8 @@ const schema = z
     EVENT_LOG_TTL_SECONDS: int(24 * 3600),
     FANOUT_BATCH: int(1000),
     WORKER_PREFETCH: int(16),
+    /** The worker's own /health and /metrics port (0: none). */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     /** The relay wakes on NOTIFY; this poll only catches what a lost notification left behind. */
     OUTBOX_POLL_MS: int(5_000),
     OUTBOX_BATCH: int(500),

@@ -1,8 +1,10 @@
 // `npm run worker`: the fan-out worker. Run as many as needed: they compete for one queue.
+import { createServer } from 'node:http';
 import { connectBroker } from './broker.ts';
 import { loadConfig } from './config.ts';
 import { FanoutConsumer } from './fanout/consumer.ts';
 import { LivePublisher } from './fanout/live-publisher.ts';
+import { createMetrics } from './http/metrics.ts';
 import { createLogger } from './log.ts';
 import { createServices } from './services.ts';
 import { onShutdown } from './shutdown.ts';
@@ -24,7 +26,24 @@ const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
 await broker.waitForConnect();
 log.info({ queue: names.fanoutQueue }, 'worker consuming');
 
+// Optional (WORKER_METRICS_PORT): /health (200 while linked to the broker) and /metrics
+// (process metrics: heap, event-loop lag), for operators and the soak run.
+let linked = true;
+broker.on('disconnect', () => (linked = false));
+broker.on('connect', () => (linked = true));
+const metrics = config.WORKER_METRICS_PORT ? createMetrics() : undefined;
+const server = metrics
+  ? createServer((req, res) => {
+      if (req.url === '/health') {
+        res.writeHead(linked ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: linked ? 'ok' : 'broker unavailable' }));
+      } else if (req.url === '/metrics') {
+        metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
+      } else res.writeHead(404).end();
+    }).listen(config.WORKER_METRICS_PORT, config.HOST)
+  : undefined;
+
 onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
+  server?.close();
   await consumer.stop();
   await broker.close().catch(() => {});
   await Promise.allSettled([db.end(), redis.quit()]);

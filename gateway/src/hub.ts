@@ -80,11 +80,11 @@ export class Hub {
   dispatch(message: GatewayMessage): number {
     let recipients = 0;
     if (message.kind === 'direct') {
-      for (const [userId, epoch, logId] of message.recipients) {
+      for (const [userId, epoch, logId, prev] of message.recipients) {
         const user = this.users.get(userId);
         if (!user) continue;
         recipients++;
-        for (const s of user.sessions) s.receive({ kind: 'direct', event: message.event, epoch, logId, createdAt: message.createdAt });
+        for (const s of user.sessions) s.receive({ kind: 'direct', event: message.event, epoch, logId, prev, createdAt: message.createdAt });
       }
     } else {
       for (const userId of this.followersOf.get(message.authorId) ?? []) {

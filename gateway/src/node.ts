@@ -33,6 +33,8 @@ export class GatewayNode {
   private readonly expiry = new Map<Session, ReturnType<typeof setTimeout>>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private draining = false;
+  /** A session's catch-up in progress, so the next one waits for it. */
+  private readonly catchingUp = new WeakMap<Session, Promise<void>>();
   /** Shared by every session (one object, not a set of closures per session). */
   private readonly hooks: SessionHooks;
 
@@ -51,6 +53,10 @@ export class GatewayNode {
         if (createdAt) this.metrics.deliveryLag.observe(Math.max(0, Date.now() - createdAt) / 1000);
       },
       onClose: (s: Session, reason: CloseReason) => this.closed(s, reason),
+      onGap: (s: Session) => {
+        this.metrics.gapFills.inc();
+        void this.catchUp(s);
+      },
     };
     this.broker = new GatewayBroker(
       {
@@ -140,17 +146,30 @@ export class GatewayNode {
     const sessions = [...this.hub.sessions()];
     this.log.info({ why, sessions: sessions.length }, 'resyncing sessions');
     await this.hub.refresh().catch(() => {});
-    for (const session of sessions) {
-      if (session.isClosed) continue;
+    for (const session of sessions) await this.catchUp(session);
+  }
+
+  /**
+   * Pauses a session, replays its log from its position, and lets it go live again. One at a
+   * time per session (a resync and a gap fill must not both replay the same entries).
+   */
+  private catchUp(session: Session): Promise<void> {
+    const run = async () => {
+      if (session.isClosed) return;
       session.pause();
       try {
         const celebrities = await this.hub.celebritiesOf(session.userId);
         if (!(await this.replayer.catchUp(session, { ...session.position }, celebrities))) this.metrics.resets.inc();
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, userId: session.userId }, 'resync failed for a session');
+        this.log.warn({ err: (err as Error).message, userId: session.userId }, 'catch-up failed for a session');
+        session.goLive(false);
+        return;
       }
       session.goLive();
-    }
+    };
+    const next = (this.catchingUp.get(session) ?? Promise.resolve()).then(run);
+    this.catchingUp.set(session, next);
+    return next;
   }
 
   /**

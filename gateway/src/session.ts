@@ -2,7 +2,10 @@
 // replays what the client missed from the user's event log (and celebrities' timelines), then
 // flushes the buffer, dropping anything already sent: subscribe, replay, de-duplicate, so
 // nothing falls between the replay and the live stream. Every event advances the session's
-// position, which is the id the client resumes from.
+// position, which is the id the client resumes from. A live event that says its log entry
+// follows another than the last one sent overtook an event still on its way (concurrent or
+// redelivered fan-outs): the session pauses and the gap is filled from the log, in log order,
+// rather than skipping the slower event when it arrives with an older id.
 import { compareStreamIds } from '@feed/cache';
 import type { LiveEvent } from '@feed/contracts';
 import { encode, type Protocol } from './frames.ts';
@@ -21,13 +24,19 @@ export interface Transport {
 
 /** A live event as the hub hands it over. */
 export type Incoming =
-  | { kind: 'direct'; event: LiveEvent; epoch: string; logId: string; createdAt: number }
+  /**
+   * `prev`: the log entry before this one ('' unknown; absent: not checked). `checked`: a
+   * catch-up already ran for this event (set by the session).
+   */
+  | { kind: 'direct'; event: LiveEvent; epoch: string; logId: string; prev?: string; createdAt: number; checked?: boolean }
   | { kind: 'celebrity'; event: LiveEvent; createdAt: number };
 
 export interface SessionHooks {
   sendBufferLimit: number;
   onSent(session: Session, createdAt: number | undefined): void;
   onClose(session: Session, reason: CloseReason): void;
+  /** The session paused on a gap before a live event: fill it from the log, then goLive(). */
+  onGap?(session: Session): void;
 }
 
 let nextSessionId = 1;
@@ -40,6 +49,8 @@ export class Session {
   private live = false;
   private pending: Incoming[] = [];
   private closed = false;
+  /** Off for one flush when filling a gap failed (Redis unreachable): send as they come. */
+  private gapChecks = true;
   /** Celebrity posts up to this id were covered by the session's starting position. */
   private celebrityFloor: bigint;
   /** Celebrity posts above the floor already sent, oldest first (bounded). */
@@ -87,12 +98,24 @@ export class Session {
     this.send({ type: 'feed.reset', reason }, undefined);
   }
 
-  /** Replay is over: flush what arrived meanwhile, without what the replay already sent. */
-  goLive(): void {
+  /**
+   * Replay is over: flush what arrived meanwhile, without what the replay already sent. With
+   * `checkGaps` false (a gap fill failed), events are sent as they are, as before gap checks.
+   */
+  goLive(checkGaps = true): void {
     this.live = true;
+    this.gapChecks = checkGaps;
     const pending = this.pending;
     this.pending = [];
-    for (const item of pending) this.apply(item);
+    for (let i = 0; i < pending.length; i++) {
+      this.apply(pending[i]!);
+      if (!this.live) {
+        // A gap: the rest waits behind the event that found it.
+        this.pending.push(...pending.slice(i + 1));
+        break;
+      }
+    }
+    this.gapChecks = true;
   }
 
   /** Back to buffering, for a resync after the gateway may have missed events. */
@@ -118,6 +141,17 @@ export class Session {
 
   private apply(item: Incoming): void {
     if (item.kind === 'direct') {
+      if (!item.logId && item.prev !== undefined && !item.checked && this.gapChecks && this.hooks.onGap) {
+        // No log entry for a user with an open session: the log was lost (Redis flushed or
+        // restarted empty). Catch up once: the replay finds the epoch gone and resets the client,
+        // which refetches its feed; without this the session would go on without positions and
+        // never learn that what came before the loss is only in the feed now.
+        item.checked = true;
+        this.live = false;
+        this.pending.push(item);
+        this.hooks.onGap(this);
+        return;
+      }
       if (item.logId) {
         if (item.epoch !== this.position.epoch) {
           // The user's log was recreated (lost): old positions mean nothing any more.
@@ -126,6 +160,13 @@ export class Session {
           return;
         }
         if (compareStreamIds(item.logId, this.position.logId) <= 0) return; // already sent
+        if (this.gapChecks && item.prev !== undefined && item.prev !== this.position.logId && this.hooks.onGap) {
+          // Entries between our position and this one have not come by: fill from the log.
+          this.live = false;
+          this.pending.push(item);
+          this.hooks.onGap(this);
+          return;
+        }
         this.position.logId = item.logId;
       }
       this.send(item.event, item.createdAt);

@@ -3,6 +3,10 @@
 // connection lost before the ack) repeats work without repeating effects. A malformed or
 // unknown message is dead-lettered at once with a log line; a failing one is retried after a
 // pause and parked by the queue's delivery limit if it keeps failing.
+// Messages in hand are handled concurrently, except that one author's post events (and one
+// follower's follow events) are handled one after the other in delivery order: handled side by
+// side, a later post's log entry could be written before an earlier one's, and followers would
+// get the author's posts out of order.
 import type { ConsumeMessage } from 'amqplib';
 import { domainEvent, type DomainEvent, type Topology } from '@feed/contracts';
 import { declareTopology, type Channel, type ChannelModel } from '../broker.ts';
@@ -49,6 +53,8 @@ export class FanoutConsumer {
   private channel: Channel | undefined;
   private consumerTag: string | undefined;
   private inFlight = new Set<Promise<void>>();
+  /** Per author (or follower): the last message handled or queued, so the next waits for it. */
+  private readonly lanes = new Map<string, Promise<void>>();
   private stopping = false;
 
   constructor(
@@ -65,11 +71,22 @@ export class FanoutConsumer {
     await channel.prefetch(this.settings.prefetch);
     this.channel = channel;
     if (!this.stopping) {
-      const { consumerTag } = await channel.consume(this.names.fanoutQueue, (msg) => msg && this.track(this.process(channel, msg)), {
+      const { consumerTag } = await channel.consume(this.names.fanoutQueue, (msg) => msg && this.track(this.inOrder(laneOf(msg), () => this.process(channel, msg))), {
         noAck: false,
       });
       this.consumerTag = consumerTag;
     }
+  }
+
+  private inOrder(lane: string | undefined, work: () => Promise<void>): Promise<void> {
+    if (!lane) return work();
+    const before = this.lanes.get(lane);
+    const next = before ? before.then(work) : work();
+    this.lanes.set(lane, next);
+    void next.finally(() => {
+      if (this.lanes.get(lane) === next) this.lanes.delete(lane);
+    });
+    return next;
   }
 
   private track(work: Promise<void>): void {
@@ -104,6 +121,18 @@ export class FanoutConsumer {
     await Promise.allSettled([...this.inFlight]);
     if (channel) await channel.close().catch(() => {});
   }
+}
+
+/** Which lane a message waits in: its author's (posts) or its follower's (follows). */
+function laneOf(msg: ConsumeMessage): string | undefined {
+  try {
+    const body = JSON.parse(msg.content.toString('utf8')) as { authorId?: unknown; followerId?: unknown };
+    if (typeof body.authorId === 'string') return `a:${body.authorId}`;
+    if (typeof body.followerId === 'string') return `f:${body.followerId}`;
+  } catch {
+    /* dead-lettered by process() */
+  }
+  return undefined;
 }
 
 /** An ack on a channel that died is moot: the broker redelivers, and handlers are idempotent. */

@@ -24,12 +24,12 @@ export class LivePublisher {
 
   /** Groups deliveries by gateway and sends one message to each. */
   async direct(event: LiveEvent, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
-    const byGateway = new Map<string, [string, string, string][]>();
+    const byGateway = new Map<string, [string, string, string, string][]>();
     for (const d of deliveries) {
       for (const gateway of d.gateways) {
         let list = byGateway.get(gateway);
         if (!list) byGateway.set(gateway, (list = []));
-        list.push([d.userId, d.entry?.epoch ?? '', d.entry?.id ?? '']);
+        list.push([d.userId, d.entry?.epoch ?? '', d.entry?.id ?? '', d.entry?.prev ?? '']);
       }
     }
     for (const [gateway, recipients] of byGateway) {
