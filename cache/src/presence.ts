@@ -84,6 +84,11 @@ export class Presence {
     );
   }
 
+  /** Whether the gateway's own heartbeat is there; gone before its expiry means Redis lost its data. */
+  async announced(gatewayId: string): Promise<boolean> {
+    return (await this.redis.zscore(this.keys.gateways(), gatewayId)) !== null;
+  }
+
   async withdraw(gatewayId: string): Promise<void> {
     results(await this.redis.pipeline().zrem(this.keys.gateways(), gatewayId).hdel(this.keys.gatewayInfo(), gatewayId).exec());
   }

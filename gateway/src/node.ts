@@ -87,11 +87,22 @@ export class GatewayNode {
   async start(): Promise<void> {
     await this.broker.start();
     await this.cache.presence.announce(this.config.GATEWAY_ID, this.config.PRESENCE_TTL_MS);
-    this.timers.push(
-      setInterval(() => {
-        this.hub.refresh().catch((err) => this.log.warn({ err: err.message }, 'presence refresh failed'));
-      }, this.config.PRESENCE_REFRESH_MS),
-    );
+    this.timers.push(setInterval(() => void this.refreshPresence(), this.config.PRESENCE_REFRESH_MS));
+  }
+
+  /**
+   * Periodic. Our heartbeat outlives a refresh period (PRESENCE_TTL_MS > PRESENCE_REFRESH_MS), so
+   * finding it gone means Redis lost its data (FLUSHALL, a failover to an empty replica) without
+   * the connection dropping: resync every session, which resets the clients whose logs are gone
+   * (they refetch their feeds). Otherwise just renew presence.
+   */
+  private async refreshPresence(): Promise<void> {
+    try {
+      if (!(await this.cache.presence.announced(this.config.GATEWAY_ID))) await this.resync('redis lost its data');
+      else await this.hub.refresh();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'presence refresh failed');
+    }
   }
 
   /** Announces where this gateway answers (known once it listens), for the cluster view. */
