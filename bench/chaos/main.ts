@@ -1,0 +1,179 @@
+// `npm run chaos -- [options]`: one fault at a time under steady load with the ledger running,
+// on a stack of its own (private redis-server and RabbitMQ node). Writes
+// docs/benchmarks/chaos.json and the `## Chaos` section of docs/reliability.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FAULTS, type FaultResult } from './faults.ts';
+import { ms, RELIABILITY, replaceSection, sec } from './report.ts';
+import { runChaos, type ChaosResult } from './run.ts';
+import { randomTag } from './stack.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    faults: { type: 'string', default: Object.keys(FAULTS).join(',') },
+    clients: { type: 'string', default: '300' },
+    follows: { type: 'string', default: '10' },
+    'big-followers': { type: 'string', default: '20000' },
+    gateways: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '20' },
+    'sse-share': { type: 'string', default: '0.3' },
+    baseline: { type: 'string', default: '3' },
+    after: { type: 'string', default: '12' },
+    env: { type: 'string', multiple: true, default: [] },
+    out: { type: 'string', default: 'docs/benchmarks' },
+    'no-report': { type: 'boolean', default: false },
+  },
+});
+const started = Date.now();
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+const argv = process.argv.slice(2);
+const command = `npm run chaos${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+
+/** What the system does, per fault (the measured figures are added below it). */
+const WHAT: Record<string, string> = {
+  'gateway-kill': `The gateway's sockets die with it: HAProxy closes the client side, every client
+of that gateway reconnects (backoff with full jitter, 250 ms base) through HAProxy, which sends it
+to a live gateway (\`option redispatch\`; the dead one fails its checks within 2 s), and resumes
+from its last id: the new gateway subscribes, replays the user's event log after that id, then
+goes live. The dead gateway's presence entries expire within 30 s (the worker sends to both
+meanwhile), its queue within 60 s. Then the gateway is started again (same id and port).`,
+  'gateway-drain': `SIGTERM: the gateway fails its health check (HAProxy stops sending it new
+streams), waits \`DRAIN_DELAY_MS\` (2 s), closes its sessions spread over \`DRAIN_WINDOW_MS\` (3 s
+here) with code 1012, which clients answer with a reconnect after a random delay under 1 s, and
+exits 0 having deleted its queue. Then it is started again.`,
+  'worker-kill': `The big author (thousands of followers) posts; the worker is SIGKILLed once the
+first follower's log entry is written, i.e. in the middle of the batches, before the live message
+(sent once the last batch is done). The unacknowledged messages go back to the quorum queue; the
+worker is started again a second later and handles them again: the log appends are idempotent
+(the index of event keys returns the entries already written), and the live message carries, per
+recipient, the log entry before its own. **Defect found and fixed**: a session that had meanwhile
+sent a newer event (a small post fanned out faster, or handled first after the restart) dropped
+the redelivered post as "already sent" — 199 of 200 followers never got it (also possible without
+a crash: a big fan-out overtaken by a small one). Sessions now notice the gap (the previous entry
+is not the last one they sent) and fill it from the log, in log order.`,
+  'rabbit-restart': `\`rabbitmqctl stop_app\`, 3 s, \`start_app\` on the private node. Posts are still
+accepted: they wait in the outbox and the relay publishes them in order when the broker is back.
+Gateways report 503 on /health while their link is down (HAProxy marks them down; open streams
+stay), then re-declare their queue (non-durable: gone with the restart) and resync every session
+from the event logs; the worker reconnects and takes up the durable quorum queue. **Defect found
+and fixed**: the backlog was handled 16 at a time, so two posts of one author could be appended to
+followers' logs out of order (23 out-of-order deliveries in one run); the worker now handles one
+author's post events one after the other, in delivery order.`,
+  'redis-restart': `redis-server is SIGKILLed and started again on the same port, empty (no
+persistence): every feed, event log and presence entry is gone. Services' commands wait while
+ioredis reconnects (backoff with jitter, capped at 2 s); fan-outs that failed are retried after
+1 s. Gateways see the reconnect and resync: re-register presence, and replay each session, which
+finds its log gone and sends \`feed.reset\` (a new epoch); the client refetches \`GET /post/feed\`
+(the feed is rebuilt from Postgres). Posts fanned out before the logs were reopened reach the
+client only through that refetch: the ledger counts a post re-fetched after the reset as
+delivered, as the SPA merges the refetched page by post id.`,
+  'redis-flush': `\`FLUSHALL\` on the private instance: as a restart, but no connection drops, so
+nothing tells the gateways. Presence is back within \`PRESENCE_REFRESH_MS\` (10 s); until then the
+worker finds no gateway for anyone and sends nothing live (feeds are not written either: a missing
+feed is rebuilt on read). **Defect found and fixed**: once presence was back, live events came
+without log entries (the logs were gone and nothing reopened them): clients were never reset, and
+the posts of those 10 s were silently missing (243 deliveries in one run). Now an event without a
+log entry for a user with an open session makes the session catch up once: it finds the epoch gone,
+sends \`feed.reset\`, and the client refetches (counted as delivered, as above).`,
+  'core-restart': `SIGTERM: core fails its health check, stops accepting, finishes requests in
+flight, stops the relay and exits; it is started again on the same port. Meanwhile
+\`POST /post/create\` through HAProxy answers 503 (those posts are not accepted, so not owed);
+accepted posts whose outbox rows were not yet published go out when the new relay starts. Streams
+are on the gateways and do not notice.`,
+};
+
+function writeReport(r: ChaosResult, cmd: string): void {
+  const o = r.options;
+  const rows = r.results
+    .map((x) => {
+      const c = x.counts!;
+      const reconnect = x.streamsDown ? `${x.streamsDown}: p50 ${ms(x.reconnectMs.p50)}, max ${ms(x.reconnectMs.max)}` : 'none dropped';
+      return `| ${x.title} | ${reconnect} | ${x.streamsDown ? sec(x.allUpAfterMs) : '—'} | ${sec(x.healthyAfterMs)} | ${x.deliveryRecoveredAfterMs ? sec(x.deliveryRecoveredAfterMs) : 'none late'} | ${ms(c.latencyMs.p99)} / ${ms(c.latencyMs.max)} | ${c.posts} posts, ${c.delivered}/${c.expected}${c.deliveredViaFeed ? ` (${c.deliveredViaFeed} re-fetched)` : ''} | ${c.lost} / ${c.duplicated} / ${c.outOfOrder} | ${x.resets} | ${x.postsFailed} |`;
+    })
+    .join('\n');
+  const sections = r.results
+    .map((x) => `### ${x.title}\n\n${WHAT[x.id] ?? ''}\n\nThis run: ${x.notes.join('; ')}.\n\n\`\`\`sh\nnpm run chaos -- --faults ${x.id}\n\`\`\``)
+    .join('\n\n');
+  const t = r.totals;
+  replaceSection(
+    RELIABILITY,
+    'Chaos',
+    `
+One fault at a time under steady load, with the ledger running: \`npm run chaos\` starts a stack of
+its own — core (REST + outbox relay), the fan-out worker, ${o.gateways} gateways and HAProxy as
+processes, on a **private redis-server** (\`--save '' --appendonly no\`, a free port) and a
+**private RabbitMQ node** (\`test/support/rabbit-node.ts\`), so stopping the broker or flushing Redis
+disturbs no one else — and a database of its own. ${o.clients} clients (${Math.round(o.sseShare * 100)} % SSE, the rest
+WebSocket \`feed.v1\`), all through HAProxy, each following ${o.follows} others; one "big" author followed by
+the clients and ${o.bigFollowers} more users; ${o.postsPerSecond} posts/s by random authors through HAProxy. The faults
+follow each other on the same stack, each with its recovery: ${o.baselineMs / 1000} s of load, the fault and the
+part brought back, every stream up and every health check 200, then ${o.afterMs / 1000} s more.
+
+The clients (\`bench/chaos/client.ts\`) behave as the SPA does: on a close they reconnect by
+themselves with exponential backoff and full jitter (250 ms base, 5 s cap; after a drain's 1012, a
+random delay under 1 s), resume from the last event id (\`?since=\`, \`Last-Event-ID\`), and on
+\`feed.reset\` (or a reconnect without any id) refetch \`GET /post/feed\` and merge it by post id.
+
+The ledger (\`bench/chaos/ledger.ts\`): every post answered 200 is owed to every follower among the
+clients (all of them reconnect and resume). **Lost**: still owed 30 s after the last post.
+**Duplicated**: the same post twice on a user's live stream. **Out of order**: a user got author
+A's post p after A's post q > p (per author, per follower). A post re-fetched through
+\`GET /post/feed\` after a \`feed.reset\` counts as delivered (only the Redis faults need it).
+
+| fault | streams dropped: reconnect time | all streams up after | all healthy after | late deliveries (> 1 s) until | delivery p99 / max | ledger | lost / dup / out of order | resets | POSTs refused |
+|---|---|---|---|---|---|---|---|---|---|
+${rows}
+
+Times are from the moment of the fault; "all healthy" includes starting the killed process again.
+The whole run: ${t.posts} posts, ${t.delivered} of ${t.expected} deliveries (${t.deliveredViaFeed} through a re-fetched feed), lost
+${t.lost}, duplicated ${t.duplicated}, out of order ${t.outOfOrder}, unexpected ${t.unexpected}; processes that died on
+their own: ${r.crashes.length ? r.crashes.join('; ') : 'none'}. Run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on the 2-core
+machine while other benchmarks ran (and a soak); data in [benchmarks/chaos.json](benchmarks/chaos.json).
+
+\`\`\`sh
+${cmd}                                  # all faults, ~3 min
+npm run chaos -- --faults worker-kill,redis-flush     # some of them
+npx vitest run --project services test/chaos          # the short form in npm test
+\`\`\`
+
+${sections}
+
+### The short form in \`npm test\`
+
+\`test/chaos/chaos.test.ts\`: 150 clients, 15 posts/s, gateway SIGKILL, worker SIGKILL mid fan-out
+(5,000 followers, \`FANOUT_BATCH=200\`), RabbitMQ stop_app/start_app and Redis FLUSHALL, a few
+seconds of load each; asserts zero lost, duplicated and out of order, every stream back and every
+health check 200.
+`,
+  );
+}
+
+const result = await runChaos(
+  {
+    adminUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    database: `feed_chaos_${randomTag()}`,
+    clients: Number(values.clients),
+    follows: Number(values.follows),
+    bigFollowers: Number(values['big-followers']),
+    gateways: Number(values.gateways),
+    postsPerSecond: Number(values.rate),
+    sseShare: Number(values['sse-share']),
+    clientsPerProcess: 400,
+    env: Object.fromEntries((values.env as string[]).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    faults: String(values.faults).split(',').filter(Boolean),
+    baselineMs: Number(values.baseline) * 1000,
+    afterMs: Number(values.after) * 1000,
+  },
+  log,
+);
+mkdirSync(String(values.out), { recursive: true });
+writeFileSync(`${values.out}/chaos.json`, JSON.stringify({ command, ...result }, null, 1));
+const clean = (c: FaultResult['counts']) => !!c && c.lost === 0 && c.duplicated === 0 && c.outOfOrder === 0 && c.unexpected === 0;
+const ok = result.results.every((r) => clean(r.counts) && r.unhealthy.length === 0) && result.crashes.length === 0;
+if (!values['no-report']) {
+  writeReport(result, command);
+  log(`wrote ${values.out}/chaos.json and the ## Chaos section of ${RELIABILITY}`);
+}
+log(ok ? '✓ every fault: zero lost, duplicated, out of order; every process healthy again' : '✗ see above');
+process.exit(ok ? 0 : 1);
