@@ -138,7 +138,7 @@ export class Ledger {
   }
 
   /** Latencies (ms) for a histogram. */
-  latencySample(max = 20_000): number[] {
+  latencySample(max = 2_000): number[] {
     if (this.latencies.length <= max) return [...this.latencies];
     const step = this.latencies.length / max;
     return Array.from({ length: max }, (_, i) => this.latencies[Math.floor(i * step)]!);

@@ -17,7 +17,7 @@ const started = Date.now();
 const result = await runLoad(options, environment(), (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`));
 const command = `npm run bench:load -- ${argv.join(' ')}`.trim();
 mkdirSync(options.out, { recursive: true });
-writeFileSync(`${options.out}/load.json`, JSON.stringify({ ...result, command }, null, 1));
+writeFileSync(`${options.out}/load.json`, JSON.stringify({ ...result, command }));
 if (options.report) await writeReport(result, command, options.out);
 console.log(`wrote ${options.out}/load.json${options.report ? ', SVG charts and docs/benchmarks.md' : ''}`);
 process.exit(0);

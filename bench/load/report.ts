@@ -154,6 +154,35 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       lines.push('', `Processes in our run (${ours.label}):`, '', processTable(ours), '');
     }
   }
+  // A lighter side-by-side run kept beside the main one (docs/benchmarks/load-light.json), for
+  // latency below saturation.
+  const lightFile = `${dir}/load-light.json`;
+  if (existsSync(lightFile)) {
+    const light = JSON.parse(readFileSync(lightFile, 'utf8')) as LoadResult & { command?: string };
+    const lo = light.comparison.find((x) => x.system === 'ours');
+    lines.push(
+      `### Side by side below saturation: ${int(light.options.rate)} deliveries/s`,
+      '',
+      '```sh',
+      light.command ?? '',
+      '```',
+      '',
+      `Same workload and clients, ${int(light.options.rate)} deliveries/s (${light.startedAt.slice(0, 16).replace('T', ' ')} UTC).`,
+      '',
+      RUN_HEADER,
+      ...light.comparison.map(runRow),
+      '',
+    );
+    if (lo) {
+      lines.push('| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) |', '|---|---:|---:|---:|---:|');
+      for (const x of light.comparison) {
+        lines.push(
+          `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.ledger.deliveriesPerSecond, lo.ledger.deliveriesPerSecond)} | ${ratio(x.ledger.latencyMs.p99, lo.ledger.latencyMs.p99)} | ${ratio(inboundPerPost(x), inboundPerPost(lo))} | ${ratio(x.cpuMsPerDelivery, lo.cpuMsPerDelivery)} |`,
+        );
+      }
+      lines.push('');
+    }
+  }
   if (r.scaling.length) {
     lines.push(
       '### Scaling: 1, 2 and 4 gateways at the same load per gateway',

@@ -49,7 +49,8 @@ class AltPublisher {
 
   async direct(event: LiveEvent & { authorId: string }, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
     if (deliveries.length === 0 && mode !== 'socketio') return 0;
-    const recipients = deliveries.map((d) => [d.userId, d.entry?.epoch ?? '', d.entry?.id ?? ''] as [string, string, string]);
+    // With the previous log entry, as ours sends it: the gateway fills gaps the same way.
+    const recipients = deliveries.map((d) => [d.userId, d.entry?.epoch ?? '', d.entry?.id ?? '', d.entry?.prev ?? ''] as [string, string, string, string]);
     if (mode === 'broadcast') {
       this.publish(broadcastExchange, '', { kind: 'direct', event, createdAt, recipients });
       await this.channel!.waitForConfirms();
