@@ -26,6 +26,8 @@ export async function startCore(env: Record<string, string> = {}): Promise<Harne
     SCRYPT_LOG_N: '12', // fast hashing in tests; the production default is 17
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     POST_RATE_PER_MINUTE: '10000',
+    // The API alone: whether the SPA is built (e2e tests build it) must not change API answers.
+    STATIC_DIR: '/nonexistent-spa-build',
     LOGIN_RATE_PER_MINUTE: '10000',
     ...env,
   });
