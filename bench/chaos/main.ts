@@ -69,13 +69,16 @@ finds its log gone and sends \`feed.reset\` (a new epoch); the client refetches 
 client only through that refetch: the ledger counts a post re-fetched after the reset as
 delivered, as the SPA merges the refetched page by post id.`,
   'redis-flush': `\`FLUSHALL\` on the private instance: as a restart, but no connection drops, so
-nothing tells the gateways. Presence is back within \`PRESENCE_REFRESH_MS\` (10 s); until then the
-worker finds no gateway for anyone and sends nothing live (feeds are not written either: a missing
-feed is rebuilt on read). **Defect found and fixed**: once presence was back, live events came
-without log entries (the logs were gone and nothing reopened them): clients were never reset, and
-the posts of those 10 s were silently missing (243 deliveries in one run). Now an event without a
-log entry for a user with an open session makes the session catch up once: it finds the epoch gone,
-sends \`feed.reset\`, and the client refetches (counted as delivered, as above).`,
+nothing tells the gateways by itself. Until presence is written again the worker finds no gateway
+for anyone and sends nothing live (feeds are not written either: a missing feed is rebuilt on
+read). **Defect found and fixed**: gateways renewed presence at their next refresh
+(\`PRESENCE_REFRESH_MS\`, 10 s) and live events came back, but without log entries (the logs were
+gone and nothing reopened them): clients were never reset, and the posts of those seconds were
+silently missing (243 deliveries in one run). Now a gateway that finds its own heartbeat gone at
+a refresh (it outlives a refresh period, so only a data loss removes it) resyncs every session,
+and a live event without a log entry for a user with an open session makes that session catch up
+once; either way the replay finds the epoch gone, sends \`feed.reset\`, and the client refetches
+(counted as delivered, as above). Recovery is bounded by the refresh period.`,
   'core-restart': `SIGTERM: core fails its health check, stops accepting, finishes requests in
 flight, stops the relay and exits; it is started again on the same port. Meanwhile
 \`POST /post/create\` through HAProxy answers 503 (those posts are not accepted, so not owed);

@@ -153,7 +153,7 @@ try {
     command,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, load1AtEnd: os.loadavg()[0] },
     settings: { minutes, clients: Number(values.clients), postsPerSecond: Number(values.rate), gateways: Number(values.gateways), sampleSeconds: sampleMs / 1000 },
-    posts: { sent: h.postStats.sent, failed: h.postStats.failed },
+    posts: { sent: h.postStats.sent, failed: h.postStats.failed, errors: Object.fromEntries(h.postStats.errors) },
     ledger: totals,
     firstWindow,
     lastWindow,
@@ -213,7 +213,7 @@ latency p99 of the window (from \`POST /post/create\` to the frame, in the ledge
 npm run soak -- --minutes 30     # options: --clients 400 --rate 20 --gateways 2 --no-report
 \`\`\`
 
-Run of ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, **${minutes} minutes**: ${h.postStats.sent} posts,
+Run of ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, **${minutes} minutes**: ${h.postStats.sent} posts (${h.postStats.failed} refused or failed),
 ${totals.delivered} of ${totals.expected} deliveries, lost ${totals.lost}, duplicated ${totals.duplicated},
 out of order ${totals.outOfOrder}; ${crashes.length ? `crashes: ${crashes.join('; ')}` : 'no process restarted or crashed'}; health at the end:
 ${health.every((x) => x.ok) ? 'all 200' : JSON.stringify(health.filter((x) => !x.ok))}.

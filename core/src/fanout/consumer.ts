@@ -2,7 +2,8 @@
 // bounded prefetch. Handlers are idempotent, so a redelivery (worker killed mid-fan-out,
 // connection lost before the ack) repeats work without repeating effects. A malformed or
 // unknown message is dead-lettered at once with a log line; a failing one is retried after a
-// pause and parked by the queue's delivery limit if it keeps failing.
+// pause (three times in place, then back to the queue) and parked by the queue's delivery limit
+// if it keeps failing.
 // Messages in hand are handled concurrently, except that one author's post events (and one
 // follower's follow events) are handled one after the other in delivery order: handled side by
 // side, a later post's log entry could be written before an earlier one's, and followers would
@@ -42,6 +43,9 @@ function parse(msg: ConsumeMessage): { event: DomainEvent; messageId: string } |
   if (typeof messageId !== 'string' || !/^[0-9]+$/.test(messageId)) return { error: 'missing or invalid message id' };
   return { event: parsed.data, messageId };
 }
+
+/** Tries of a failing message before it goes back to the queue (each redelivery tries again as often). */
+const IN_PLACE_ATTEMPTS = 3;
 
 export interface ConsumerSettings {
   prefetch: number;
@@ -103,13 +107,21 @@ export class FanoutConsumer {
       );
       return settle(() => channel.nack(msg, false, false));
     }
-    try {
-      await handle(this.ctx, parsed.event, parsed.messageId);
-      settle(() => channel.ack(msg));
-    } catch (err) {
-      this.ctx.log.warn({ err: (err as Error).message, type: parsed.event.type, messageId: parsed.messageId }, 'fan-out failed; will retry');
-      await new Promise((r) => setTimeout(r, this.settings.retryDelayMs));
-      settle(() => channel.nack(msg, false, true));
+    // A failure (Redis restarting, say) is retried here first, in the message's lane, so the
+    // author's later posts wait for it; only then does it go back to the queue, which lets them by.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handle(this.ctx, parsed.event, parsed.messageId);
+        settle(() => channel.ack(msg));
+        return;
+      } catch (err) {
+        this.ctx.log.warn({ err: (err as Error).message, type: parsed.event.type, messageId: parsed.messageId, attempt }, 'fan-out failed; will retry');
+        await new Promise((r) => setTimeout(r, this.settings.retryDelayMs));
+        if (attempt >= IN_PLACE_ATTEMPTS || this.stopping) {
+          settle(() => channel.nack(msg, false, true));
+          return;
+        }
+      }
     }
   }
 
