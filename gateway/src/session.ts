@@ -55,6 +55,11 @@ export class Session {
   private celebrityFloor: bigint;
   /** Celebrity posts above the floor already sent, oldest first (bounded). */
   private readonly celebritySent = new Set<string>();
+  /**
+   * Bytes of a replay still queued for the client. A replay is a burst by design, bounded by the
+   * log's length; it is not held against the client, but whatever it has not drained yet is.
+   */
+  private replayAllowance = 0;
 
   constructor(
     readonly userId: string,
@@ -86,7 +91,7 @@ export class Session {
     for (const { event, logId, celebrityPostId } of events) {
       if (logId) this.position.logId = logId;
       if (celebrityPostId) this.rememberCelebrityPost(celebrityPostId);
-      this.send(event, undefined);
+      this.send(event, undefined, true);
     }
   }
 
@@ -193,13 +198,20 @@ export class Session {
     if (BigInt(postId) > BigInt(this.position.celebrityPostId)) this.position.celebrityPostId = postId;
   }
 
-  private send(event: LiveEvent, createdAt: number | undefined): void {
+  private send(event: LiveEvent, createdAt: number | undefined, replaying = false): void {
     if (this.closed) return;
     const text = encode(this.protocol, event, formatEventId(this.position));
     if (text === null) return;
     this.transport.write(text);
     this.hooks.onSent(this, createdAt);
+    const buffered = this.transport.buffered();
+    if (replaying) {
+      this.replayAllowance = buffered;
+      return;
+    }
+    // The allowance shrinks as the replay drains and never grows back.
+    if (buffered < this.replayAllowance) this.replayAllowance = buffered;
     // A client that does not read would make us hold its events without bound.
-    if (this.transport.buffered() > this.hooks.sendBufferLimit) this.close('slow');
+    if (buffered > this.hooks.sendBufferLimit + this.replayAllowance) this.close('slow');
   }
 }
