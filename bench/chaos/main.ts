@@ -67,7 +67,11 @@ ioredis reconnects (backoff with jitter, capped at 2 s); fan-outs that failed ar
 finds its log gone and sends \`feed.reset\` (a new epoch); the client refetches \`GET /post/feed\`
 (the feed is rebuilt from Postgres). Posts fanned out before the logs were reopened reach the
 client only through that refetch: the ledger counts a post re-fetched after the reset as
-delivered, as the SPA merges the refetched page by post id.`,
+delivered, as the SPA merges the refetched page by post id. **Defect found and fixed**: a fan-out
+that failed while Redis was down went back to the queue after 1 s, and the author's next post,
+already in the worker's hands, overtook it (1 out-of-order delivery in a full run); the worker now
+retries a failing message in place (3 times, 1 s apart, the author's later posts waiting behind
+it) before returning it to the queue.`,
   'redis-flush': `\`FLUSHALL\` on the private instance: as a restart, but no connection drops, so
 nothing tells the gateways by itself. Until presence is written again the worker finds no gateway
 for anyone and sends nothing live (feeds are not written either: a missing feed is rebuilt on
