@@ -62,8 +62,8 @@ followers' logs out of order (23 out-of-order deliveries in one run); the worker
 author's post events one after the other, in delivery order.`,
   'redis-restart': `redis-server is SIGKILLed and started again on the same port, empty (no
 persistence): every feed, event log and presence entry is gone. Services' commands wait while
-ioredis reconnects (backoff with jitter, capped at 2 s); fan-outs that failed are retried after
-1 s. Gateways see the reconnect and resync: re-register presence, and replay each session, which
+ioredis reconnects (backoff with jitter, capped at 2 s); fan-outs that failed are retried (in
+place, 1 s apart). Gateways see the reconnect and resync: re-register presence, and replay each session, which
 finds its log gone and sends \`feed.reset\` (a new epoch); the client refetches \`GET /post/feed\`
 (the feed is rebuilt from Postgres). Posts fanned out before the logs were reopened reach the
 client only through that refetch: the ledger counts a post re-fetched after the reset as
@@ -84,10 +84,12 @@ and a live event without a log entry for a user with an open session makes that 
 once; either way the replay finds the epoch gone, sends \`feed.reset\`, and the client refetches
 (counted as delivered, as above). Recovery is bounded by the refresh period.`,
   'core-restart': `SIGTERM: core fails its health check, stops accepting, finishes requests in
-flight, stops the relay and exits; it is started again on the same port. Meanwhile
-\`POST /post/create\` through HAProxy answers 503 (those posts are not accepted, so not owed);
-accepted posts whose outbox rows were not yet published go out when the new relay starts. Streams
-are on the gateways and do not notice.`,
+flight, stops the relay and exits; it is started again on the same port. Requests arriving
+meanwhile are retried by HAProxy (\`retries 3\`, \`option redispatch\`): a restart of about a second
+refused none here; a longer one answers 503 (those posts are not accepted, so not owed).
+Accepted posts whose outbox rows were not yet published go out when the new relay starts (an
+advisory lock keeps one relay publishing, in id order). Streams are on the gateways and do not
+notice.`,
 };
 
 function writeReport(r: ChaosResult, cmd: string): void {
@@ -121,6 +123,11 @@ The clients (\`bench/chaos/client.ts\`) behave as the SPA does: on a close they 
 themselves with exponential backoff and full jitter (250 ms base, 5 s cap; after a drain's 1012, a
 random delay under 1 s), resume from the last event id (\`?since=\`, \`Last-Event-ID\`), and on
 \`feed.reset\` (or a reconnect without any id) refetch \`GET /post/feed\` and merge it by post id.
+A stream that has not received any event yet has no id to resume from: if it breaks, what came
+meanwhile is only in the feed, so the chaos client refetches then (the "re-fetched" deliveries of
+the gateway faults). The SPA does not do that today (it resumes only with an id); the gateway
+could send each new stream its starting position (an SSE \`id:\` line without data, a feed.v1
+hello) — not done yet.
 
 The ledger (\`bench/chaos/ledger.ts\`): every post answered 200 is owed to every follower among the
 clients (all of them reconnect and resume). **Lost**: still owed 30 s after the last post.
