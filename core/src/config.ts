@@ -35,7 +35,9 @@ const schema = z
     EVENT_LOG_LENGTH: int(1000),
     EVENT_LOG_TTL_SECONDS: int(24 * 3600),
     FANOUT_BATCH: int(1000),
-    WORKER_PREFETCH: int(16),
+    // Generous: one author's posts are handled in order (a lane), and the messages waiting in a
+    // lane hold prefetch slots; a deep prefetch keeps one busy author from stalling the others.
+    WORKER_PREFETCH: int(128),
     /** The worker's own /health and /metrics port (0: none). */
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     /** The relay wakes on NOTIFY; this poll only catches what a lost notification left behind. */
