@@ -139,6 +139,9 @@ describe(`gateway limits on ${runtime}`, () => {
     await reader.put(`/friend/set/${author.userId}`);
     const client = await openWs(gw.wsUrl, { token: reader.token });
     await online(p, reader.userId, gw);
+    // Let the follow notice land first: a post overtaking it would come by a gap fill from the
+    // log (no creation time, so no lag sample), not straight from the queue.
+    await waitFor('the follow notice in the log', async () => (await eventLog(p, reader.userId)).some((e) => e.type === 'friend.followed'));
     const outBefore = await gw.metric('gateway_events_out_total');
     await author.post('/post/create', { text: 'measured' });
     await client.waitForCount(1);
