@@ -38,6 +38,7 @@ import { createLogger } from '../core/src/log.ts';
 import { OutboxRelay } from '../core/src/relay/outbox-relay.ts';
 import { createServices } from '../core/src/services.ts';
 import { writeSection } from './report.ts';
+import { stats, type Stats } from './stats.ts';
 
 const DB_NAME = 'feed_bench_pipeline';
 const REDIS_PREFIX = 'bench:pipeline:';
@@ -91,21 +92,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
-
-interface Stats {
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  perSecond: number;
-}
-
-function stats(latencies: number[], wallMs: number): Stats {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1)!, perSecond: (sorted.length / wallMs) * 1000 };
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -22,6 +22,7 @@ import { loadConfig } from '../core/src/config.ts';
 import { createLogger } from '../core/src/log.ts';
 import { seed, seedDefaults } from '../db/src/seed/seed.ts';
 import { createRandom } from '../db/src/seed/random.ts';
+import { stats, type Stats } from './stats.ts';
 
 const DB_NAME = 'feed_bench_search';
 const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -126,30 +127,6 @@ async function queryMix(db: Queryable, count: number): Promise<Query[]> {
 
 // ---------------------------------------------------------------------------------------------
 // Measuring
-
-interface Stats {
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
-  perSecond: number;
-}
-
-function stats(latencies: number[], wallMs: number): Stats {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  return {
-    count: sorted.length,
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
-    max: sorted[sorted.length - 1]!,
-    mean: sorted.reduce((s, x) => s + x, 0) / sorted.length,
-    perSecond: (sorted.length / wallMs) * 1000,
-  };
-}
 
 /** Runs `work` for every query with `concurrency` workers; returns per-call latencies (ms). */
 async function run<T>(queries: T[], concurrency: number, work: (q: T) => Promise<unknown>): Promise<Stats> {
