@@ -30,15 +30,6 @@ export async function isFollowing(db: Queryable, followerId: string, followeeId:
   return rowCount === 1;
 }
 
-/** Everyone `userId` follows (ids as strings). */
-export async function followees(db: Queryable, userId: string): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    'SELECT followee_id::text AS id FROM follows WHERE follower_id = $1 ORDER BY followee_id',
-    [userId],
-  );
-  return rows.map((r) => r.id);
-}
-
 /**
  * One page of an author's followers in id order, for fan-out in batches (keyset pagination).
  * `followedBy` keeps only follows made no later than that time: a post goes to those who

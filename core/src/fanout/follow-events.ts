@@ -1,10 +1,10 @@
 // Follow and unfollow: bring the followee's recent posts into the follower's feed, or take
 // them out, keep the follower's list of followed celebrities current, and tell the follower's
 // sessions through their event log. Also notices an author crossing the celebrity threshold.
-import { follows, posts, users } from '@feed/db';
+import { follows, posts } from '@feed/db';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
-import { forEachFollowerBatch } from './followers.ts';
+import { forEachFollowerBatch, isCelebrity } from './followers.ts';
 
 type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
 
@@ -27,7 +27,7 @@ async function recentIds(ctx: FanoutContext, authorId: string): Promise<string[]
  * recent posts, which were not fanned out, go into every follower's feed.
  */
 async function reviewCelebrity(ctx: FanoutContext, authorId: string): Promise<boolean> {
-  const celebrity = ((await users.followerCount(ctx.db, authorId)) ?? 0) > ctx.celebrityThreshold;
+  const celebrity = await isCelebrity(ctx, authorId);
   if (celebrity && (await ctx.cache.celebrityFollows.promote(authorId))) {
     await forEachFollowerBatch(ctx, authorId, (batch) => ctx.cache.celebrityFollows.add(batch, authorId));
   } else if (!celebrity && (await ctx.cache.celebrityFollows.demote(authorId))) {

@@ -16,9 +16,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Merges id lists (each newest first) into one, newest first, without duplicates. */
 export function mergeNewestFirst(lists: readonly (readonly string[])[], count: number): string[] {
+  if (lists.length === 1) return lists[0]!.slice(0, count); // no celebrities: already in order
   const all = new Set<string>();
   for (const list of lists) for (const id of list) all.add(id);
-  return [...all].sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : BigInt(b) < BigInt(a) ? -1 : 0)).slice(0, count);
+  // Ids are decimal strings without leading zeros: a longer one is larger, and equal lengths
+  // compare as text — no BigInt per comparison on the read path.
+  return [...all].sort((a, b) => b.length - a.length || (b > a ? 1 : b < a ? -1 : 0)).slice(0, count);
 }
 
 export class FeedReader {
