@@ -72,8 +72,9 @@ describe('through HAProxy', () => {
       const lastId = old.json().at(-1).id as string;
       clients.set(r.userId, await openWs(stack.wsUrl, { token: r.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(lastId)}` }));
     }
-    // The dead gateway's presence entries linger until their TTL; the survivor's are there now.
-    for (const r of victims) expect((await gatewayOf(r.userId)).some((g) => g !== victim.id)).toBe(true);
+    // The dead gateway's presence entries linger until their TTL; the survivor registers each
+    // session right after its handshake (asynchronously, so wait for it).
+    for (const r of victims) await waitFor(`reader ${r.userId} on a survivor`, async () => (await gatewayOf(r.userId)).some((g) => g !== victim.id));
     const after = (await author.post('/post/create', { text: 'after the crash' })).body;
 
     for (const r of readers) {

@@ -189,7 +189,7 @@ describe('the SPA in Chromium through HAProxy', () => {
     expect(states.at(-1)).toBe('live/websocket');
     expect(states.indexOf('reconnecting/websocket')).toBeLessThan(states.lastIndexOf('live/websocket'));
     expect(sockets.some((url) => url.includes('since='))).toBe(true);
-    expect((await gatewayOf(aId)).some((g) => g !== victimId)).toBe(true);
+    await waitFor('A registered on a survivor', async () => (await gatewayOf(aId)).some((g) => g !== victimId));
 
     const texts = await postTexts(a);
     expect(texts.slice(0, 4)).toEqual(['Written meanwhile #3', 'Written meanwhile #2', 'Written meanwhile #1', 'Hello from Beatrice, live']);
