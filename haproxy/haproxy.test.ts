@@ -24,11 +24,13 @@ describe('the HAProxy configuration', () => {
     expect(check.status).toBe(0);
   });
 
-  it('routes the stream to gateways by leastconn and never compresses or buffers it', () => {
+  it('routes the stream to gateways by leastconn and never compresses, buffers or delays it', () => {
     const text = renderConfig({ core: [{ name: 'c', address: 'x:1' }], gateways: [{ name: 'g', address: 'y:2' }] });
     const gateways = text.slice(text.indexOf('backend gateways'), text.indexOf('listen stats'));
     expect(gateways).toContain('balance leastconn');
     expect(gateways).toContain('option httpchk GET /health');
+    // Without it the kernel holds each SSE event ~200 ms (MSG_MORE on an unfinished response).
+    expect(gateways).toMatch(/^\s*option http-no-delay/m);
     expect(text).not.toMatch(/^\s*compression/m);
     expect(text).not.toMatch(/^\s*option http-buffer-request/m);
     expect(text).toMatch(/timeout tunnel/);

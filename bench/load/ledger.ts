@@ -13,16 +13,30 @@ export interface LedgerSummary {
   /** A user got a post of an author after a later post of the same author. */
   outOfOrder: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  /** The same split by the author's kind: a celebrity's post reaches thousands at once. */
+  byAuthor: Record<AuthorKind, LatencySplit>;
+  /** And by the recipient's path (transport, straight or through HAProxy). */
+  byPath: Record<string, LatencySplit>;
   /** Deliveries per second over the posting window (first send to last receipt). */
   deliveriesPerSecond: number;
   windowSeconds: number;
 }
 
+export type AuthorKind = 'ordinary' | 'celebrity';
+
+export interface LatencySplit {
+  deliveries: number;
+  p50: number;
+  p99: number;
+}
+
 interface PostEntry {
   authorId: number;
+  kind: AuthorKind;
   sentAt: number;
   pending: Set<number>;
   received: Set<number>;
+  receivedAt: number[];
 }
 
 export class Ledger {
@@ -31,6 +45,11 @@ export class Ledger {
   /** Per recipient and author: the highest post id received so far. */
   private readonly lastFromAuthor = new Map<number, Map<number, number>>();
   private latencies: number[] = [];
+  private readonly kindLatencies: Record<AuthorKind, number[]> = { ordinary: [], celebrity: [] };
+  private readonly pathLatencies = new Map<string, number[]>();
+
+  /** `pathOf` names a recipient's path (e.g. "ws via haproxy") for the latency split. */
+  constructor(private readonly pathOf: (userId: number) => string = () => 'all') {}
   private duplicated = 0;
   private unexpected = 0;
   private outOfOrder = 0;
@@ -45,8 +64,8 @@ export class Ledger {
     this.early.delete(postId);
   }
 
-  expect(postId: number, authorId: number, sentAt: number, recipients: Iterable<number>): void {
-    const entry: PostEntry = { authorId, sentAt, pending: new Set(recipients), received: new Set() };
+  expect(postId: number, authorId: number, sentAt: number, recipients: Iterable<number>, kind: AuthorKind = 'ordinary'): void {
+    const entry: PostEntry = { authorId, kind, sentAt, pending: new Set(recipients), received: new Set(), receivedAt: [] };
     this.posts.set(postId, entry);
     this.expected += entry.pending.size;
     if (sentAt < this.firstSend) this.firstSend = sentAt;
@@ -77,7 +96,13 @@ export class Ledger {
   private apply(postId: number, entry: PostEntry, userId: number, at: number): void {
     if (entry.pending.delete(userId)) {
       entry.received.add(userId);
+      entry.receivedAt.push(at);
       this.latencies.push(at - entry.sentAt);
+      this.kindLatencies[entry.kind].push(at - entry.sentAt);
+      const path = this.pathOf(userId);
+      let byPath = this.pathLatencies.get(path);
+      if (!byPath) this.pathLatencies.set(path, (byPath = []));
+      byPath.push(at - entry.sentAt);
       if (at > this.lastReceipt) this.lastReceipt = at;
       let last = this.lastFromAuthor.get(userId);
       if (!last) this.lastFromAuthor.set(userId, (last = new Map()));
@@ -108,8 +133,13 @@ export class Ledger {
   }
 
   summary(): LedgerSummary {
+    const quantile = (list: Float64Array, p: number) => (list.length ? list[Math.min(list.length - 1, Math.floor(p * list.length))]! : NaN);
     const sorted = Float64Array.from(this.latencies).sort();
-    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
+    const q = (p: number) => quantile(sorted, p);
+    const split = (latencies: number[]): LatencySplit => {
+      const list = Float64Array.from(latencies).sort();
+      return { deliveries: list.length, p50: quantile(list, 0.5), p99: quantile(list, 0.99) };
+    };
     const mean = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN;
     const windowSeconds = Math.max(0.001, (this.lastReceipt - this.firstSend) / 1000);
     return {
@@ -121,6 +151,8 @@ export class Ledger {
       unexpected: this.unexpected + this.orphans,
       outOfOrder: this.outOfOrder,
       latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted.length ? sorted[sorted.length - 1]! : NaN, mean },
+      byAuthor: { ordinary: split(this.kindLatencies.ordinary), celebrity: split(this.kindLatencies.celebrity) },
+      byPath: Object.fromEntries([...this.pathLatencies].sort(([a], [b]) => a.localeCompare(b)).map(([path, list]) => [path, split(list)])),
       deliveriesPerSecond: sorted.length / windowSeconds,
       windowSeconds,
     };
@@ -135,6 +167,17 @@ export class Ledger {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** Per post, in send order: [ms since the first send, slowest delivery ms, recipients, celebrity]. */
+  postTimeline(): [number, number, number, boolean][] {
+    const out: [number, number, number, boolean][] = [];
+    for (const e of this.posts.values()) {
+      let slowest = 0;
+      for (const at of e.receivedAt) slowest = Math.max(slowest, at - e.sentAt);
+      out.push([e.sentAt - this.firstSend, slowest, e.received.size, e.kind === 'celebrity']);
+    }
+    return out.sort((a, b) => a[0] - b[0]);
   }
 
   /** Latencies (ms) for a histogram. */

@@ -73,7 +73,7 @@ export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, s
       .then((postId) => {
         apiMs.push(now() - sentAt);
         if (o.unmeasured) ledger.ignore(postId);
-        else ledger.expect(postId, author, sentAt, recipients);
+        else ledger.expect(postId, author, sentAt, recipients, celebrity ? 'celebrity' : 'ordinary');
         stats.sent++;
       })
       .catch((err: Error) => {

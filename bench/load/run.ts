@@ -1,6 +1,7 @@
 // One measured run: start a system's stack, connect the clients, post at the set rate, keep
 // the ledger, sample every process, and return the figures.
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createCache } from '@feed/cache';
@@ -9,6 +10,7 @@ import type { Graph } from './graph.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
 import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
+import { edgeStats, type EdgeStats } from './edge-stats.ts';
 import { startLoadStack, type System } from './stack.ts';
 
 const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
@@ -52,6 +54,8 @@ export interface RunResult {
   ledger: LedgerSummary;
   /** Messages consumed per edge node during the measured window. */
   messagesIn: number[];
+  /** Gap fills and creation-to-socket-write lag, from the edge nodes' metrics (ours only). */
+  edge: EdgeStats;
   processes: ProcessReport[];
   /** CPU seconds of the system's own processes (core, workers, edge nodes, HAProxy). */
   systemCpuSeconds: number;
@@ -93,7 +97,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
   });
   const children: ChildProcess[] = [];
   try {
-    const ledger = new Ledger();
+    const pathOf = new Map<number, string>();
+    const ledger = new Ledger((userId) => pathOf.get(userId) ?? 'unknown');
     // Warm-up: each celebrity posts once, so the worker promotes them (their followers learn
     // whom they follow) before the clients connect; those posts are not measured.
     for (const c of celebrities) ledger.ignore(await createPost(stack.coreUrl, tokens.get(c)!, 'warm-up'));
@@ -115,6 +120,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       const base = throughHaproxy ? stack.haproxyUrl! : stack.edges[i % stack.edges.length]!.httpUrl;
       const url = kind === 'sio' ? base : kind === 'ws' ? `${base.replace('http:', 'ws:')}/post/feed/posted` : `${base}/post/feed/posted`;
       conns.push({ userId, token: tokens.get(userId)!, url, kind });
+      pathOf.set(userId, `${kind} ${throughHaproxy ? 'via HAProxy' : 'direct'}`);
     });
     const edgeRss = () => stack.edges.map((e) => usage(e.child.pid!)?.rssMb ?? 0);
     const rssBefore = edgeRss();
@@ -182,6 +188,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     }
     const sampler = new Sampler(watched);
     const inBefore = await stack.messagesIn();
+    const samplesBefore = await stack.edgeSamples();
     sampler.start(1000);
     const progress = setInterval(() => {
       const s = ledger.summary();
@@ -195,10 +202,12 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     clearInterval(progress);
     const processes = sampler.stop();
     const inAfter = await stack.messagesIn();
+    const edge = edgeStats(samplesBefore, await stack.edgeSamples());
 
     for (const c of children) c.send({ type: 'close' } satisfies ToClient);
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
     const summary = ledger.summary();
+    if (process.env.LOAD_TIMELINE) writeFileSync(process.env.LOAD_TIMELINE, JSON.stringify(ledger.postTimeline()));
     if (summary.lost > 0) {
       const owed = ledger.owed();
       const celebrityLost = owed.filter(([, a]) => celebrities.includes(a)).length;
@@ -220,6 +229,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       posts,
       ledger: summary,
       messagesIn: inAfter.map((n, i) => n - (inBefore[i] ?? 0)),
+      edge,
       processes,
       systemCpuSeconds,
       servicesCpuSeconds,
@@ -230,7 +240,11 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       latencySample: ledger.latencySample(),
     };
     log(
-      `  ✓ ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery`,
+      `  ✓ ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}` +
+        ` (p99 ordinary ${summary.byAuthor.ordinary.p99.toFixed(1)}, celebrity ${summary.byAuthor.celebrity.p99.toFixed(1)} ms;` +
+        ` ${Object.entries(summary.byPath).map(([path, s]) => `${path} p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)}`).join(', ')})` +
+        `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +
+        (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
     );
     return result;
   } finally {

@@ -59,6 +59,8 @@ export interface LoadStack {
   watched(): Watched[];
   /** Messages each edge node took from its queue (or Redis channel): gateway_messages_in_total. */
   messagesIn(): Promise<number[]>;
+  /** Every edge node's Prometheus samples, summed over nodes by metric and `le` (gateway label dropped). */
+  edgeSamples(): Promise<Map<string, number>>;
   /** Fan-out work not yet done (messages in the fan-out queue plus unacknowledged). */
   fanoutBacklog(): Promise<number>;
   close(): Promise<void>;
@@ -201,6 +203,11 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
     edges,
     watched: () => procs.filter((p) => p.child.pid).map((p) => ({ name: p.name, role: p.role, pid: p.child.pid! })),
     messagesIn: () => Promise.all(edges.map((e) => metric(`${e.httpUrl}/metrics`, 'gateway_messages_in_total'))),
+    async edgeSamples() {
+      const all = new Map<string, number>();
+      for (const e of edges) for (const [k, v] of await samples(`${e.httpUrl}/metrics`)) all.set(k, (all.get(k) ?? 0) + v);
+      return all;
+    },
     async fanoutBacklog() {
       const q = await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`);
       return q ? q.messageCount : 0;
@@ -217,6 +224,20 @@ export async function metric(url: string, name: string): Promise<number> {
     if (m && m[1] === name) sum += Number(m[3]);
   }
   return sum;
+}
+
+/** A Prometheus text page as `name` or `name{le}` → value (other labels summed over). */
+export async function samples(url: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const text = await (await fetch(url).catch(() => undefined))?.text().catch(() => '') ?? '';
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:]+)(\{[^}]*\})? ([0-9.e+-]+|\+Inf)$/.exec(line);
+    if (!m) continue;
+    const le = m[2] ? /le="([^"]+)"/.exec(m[2])?.[1] : undefined;
+    const key = le ? `${m[1]}{${le}}` : m[1]!;
+    out.set(key, (out.get(key) ?? 0) + Number(m[3]));
+  }
+  return out;
 }
 
 async function queueInfo(url: string, queue: string): Promise<{ messageCount: number; consumerCount: number } | undefined> {
