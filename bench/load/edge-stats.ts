@@ -15,7 +15,7 @@ export function edgeStats(before: Map<string, number>, after: Map<string, number
   const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
   const buckets = [...after.keys()]
     .filter((k) => k.startsWith(`${LAG}{`))
-    .map((k) => ({ le: Number(k.slice(LAG.length + 1, -1)), count: delta(k) }))
+    .map((k) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1]), count: delta(k) }))
     .sort((a, b) => a.le - b.le);
   const count = buckets.at(-1)?.count ?? 0;
   const bound = (q: number) => {
@@ -24,4 +24,25 @@ export function edgeStats(before: Map<string, number>, after: Map<string, number
     return Number.isFinite(hit.le) ? hit.le * 1000 : Infinity;
   };
   return { gapFills: delta('gateway_gap_fills_total'), lagToSocketMs: { p50: bound(0.5), p99: bound(0.99), count } };
+}
+
+/** Pauses of one Node process during the run: the longest event-loop delay and its GC time. */
+export interface ProcessStalls {
+  /** Longest event-loop delay seen since the scrape before the run (prom-client resets it per scrape). */
+  eventLoopDelayMaxMs: number;
+  gcMs: number;
+  majorGcMs: number;
+  majorGcs: number;
+}
+
+export function processStalls(before: Map<string, number>, after: Map<string, number>): ProcessStalls {
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  let gcSeconds = 0;
+  for (const key of after.keys()) if (key.startsWith('nodejs_gc_duration_seconds_sum')) gcSeconds += delta(key);
+  return {
+    eventLoopDelayMaxMs: (after.get('nodejs_eventloop_lag_max_seconds') ?? 0) * 1000,
+    gcMs: gcSeconds * 1000,
+    majorGcMs: delta('nodejs_gc_duration_seconds_sum{kind="major"}') * 1000,
+    majorGcs: delta('nodejs_gc_duration_seconds_count{kind="major"}'),
+  };
 }

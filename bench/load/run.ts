@@ -10,7 +10,7 @@ import type { Graph } from './graph.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
 import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
-import { edgeStats, type EdgeStats } from './edge-stats.ts';
+import { edgeStats, processStalls, type EdgeStats, type ProcessStalls } from './edge-stats.ts';
 import { startLoadStack, type System } from './stack.ts';
 
 const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
@@ -56,6 +56,8 @@ export interface RunResult {
   messagesIn: number[];
   /** Gap fills and creation-to-socket-write lag, from the edge nodes' metrics (ours only). */
   edge: EdgeStats;
+  /** Event-loop delay and GC of each Node process of the system, from its metrics. */
+  stalls: Record<string, ProcessStalls>;
   processes: ProcessReport[];
   /** CPU seconds of the system's own processes (core, workers, edge nodes, HAProxy). */
   systemCpuSeconds: number;
@@ -189,6 +191,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const sampler = new Sampler(watched);
     const inBefore = await stack.messagesIn();
     const samplesBefore = await stack.edgeSamples();
+    const processBefore = await stack.processSamples();
     sampler.start(1000);
     const progress = setInterval(() => {
       const s = ledger.summary();
@@ -203,6 +206,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const processes = sampler.stop();
     const inAfter = await stack.messagesIn();
     const edge = edgeStats(samplesBefore, await stack.edgeSamples());
+    const processAfter = await stack.processSamples();
+    const stalls = Object.fromEntries([...processAfter].filter(([, after]) => after.size > 0).map(([name, after]) => [name, processStalls(processBefore.get(name) ?? new Map(), after)]));
 
     for (const c of children) c.send({ type: 'close' } satisfies ToClient);
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
@@ -230,6 +235,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       ledger: summary,
       messagesIn: inAfter.map((n, i) => n - (inBefore[i] ?? 0)),
       edge,
+      stalls,
       processes,
       systemCpuSeconds,
       servicesCpuSeconds,
@@ -246,6 +252,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
         `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +
         (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
     );
+    log(`    stalls: ${Object.entries(stalls).map(([name, s]) => `${name} loop max ${s.eventLoopDelayMaxMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${s.majorGcs} major, ${s.majorGcMs.toFixed(0)} ms)`).join('; ')}`);
     return result;
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

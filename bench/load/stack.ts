@@ -61,6 +61,8 @@ export interface LoadStack {
   messagesIn(): Promise<number[]>;
   /** Every edge node's Prometheus samples, summed over nodes by metric and `le` (gateway label dropped). */
   edgeSamples(): Promise<Map<string, number>>;
+  /** Each Node process's samples (core, workers, edge nodes), by process name. */
+  processSamples(): Promise<Map<string, Map<string, number>>>;
   /** Fan-out work not yet done (messages in the fan-out queue plus unacknowledged). */
   fanoutBacklog(): Promise<number>;
   close(): Promise<void>;
@@ -124,8 +126,11 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
     DATABASE_POOL_SIZE: '20',
   });
   const alt = o.system !== 'ours';
+  const metricsUrls = new Map<string, string>([['core', `http://127.0.0.1:${corePort}/metrics`]]);
   for (let i = 0; i < o.workers; i++) {
-    launch(`worker${i + 1}`, 'worker', alt ? 'bench/load/alternatives/worker.ts' : 'core/src/worker.ts', { ALT_MODE: o.system });
+    const port = await freePort();
+    launch(`worker${i + 1}`, 'worker', alt ? 'bench/load/alternatives/worker.ts' : 'core/src/worker.ts', { ALT_MODE: o.system, WORKER_METRICS_PORT: String(port) });
+    metricsUrls.set(`worker${i + 1}`, `http://127.0.0.1:${port}/metrics`);
   }
   const edges: EdgeNode[] = [];
   for (let i = 0; i < o.gateways; i++) {
@@ -135,6 +140,7 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       o.system === 'ours' ? 'gateway/src/main.ts' : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
     const p = launch(id, 'gateway', script, { PORT: String(port), GATEWAY_ID: id, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
     edges.push({ id, port, httpUrl: `http://127.0.0.1:${port}`, child: p.child });
+    metricsUrls.set(id, `http://127.0.0.1:${port}/metrics`);
   }
 
   let haproxyUrl: string | undefined;
@@ -208,6 +214,9 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       for (const e of edges) for (const [k, v] of await samples(`${e.httpUrl}/metrics`)) all.set(k, (all.get(k) ?? 0) + v);
       return all;
     },
+    async processSamples() {
+      return new Map(await Promise.all([...metricsUrls].map(async ([name, url]) => [name, await samples(url)] as const)));
+    },
     async fanoutBacklog() {
       const q = await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`);
       return q ? q.messageCount : 0;
@@ -226,15 +235,18 @@ export async function metric(url: string, name: string): Promise<number> {
   return sum;
 }
 
-/** A Prometheus text page as `name` or `name{le}` → value (other labels summed over). */
+/** A Prometheus text page as `name` or `name{labels}` → value; the `gateway` label is dropped, so nodes add up. */
 export async function samples(url: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const text = await (await fetch(url).catch(() => undefined))?.text().catch(() => '') ?? '';
+  const text = (await (await fetch(url).catch(() => undefined))?.text().catch(() => '')) ?? '';
   for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:]+)(\{[^}]*\})? ([0-9.e+-]+|\+Inf)$/.exec(line);
+    const m = /^([a-zA-Z_:]+)(?:\{([^}]*)\})? ([0-9.e+-]+|\+Inf|NaN)$/.exec(line);
     if (!m) continue;
-    const le = m[2] ? /le="([^"]+)"/.exec(m[2])?.[1] : undefined;
-    const key = le ? `${m[1]}{${le}}` : m[1]!;
+    const labels = (m[2] ?? '')
+      .split(',')
+      .filter((l) => l && !l.startsWith('gateway='))
+      .join(',');
+    const key = labels ? `${m[1]}{${labels}}` : m[1]!;
     out.set(key, (out.get(key) ?? 0) + Number(m[3]));
   }
   return out;

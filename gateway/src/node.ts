@@ -10,11 +10,10 @@ import { Hub } from './hub.ts';
 import type { Metrics } from './metrics.ts';
 import { Replayer } from './replay.ts';
 import { Session, type CloseReason, type SessionHooks, type Transport } from './session.ts';
+import { TokenExpiry } from './token-expiry.ts';
 import { topology } from '@feed/contracts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const expire = (session: Session) => session.close('expired');
 
 export interface OpenRequest {
   userId: string;
@@ -30,7 +29,7 @@ export class GatewayNode {
   readonly hub: Hub;
   readonly broker: GatewayBroker;
   private readonly replayer: Replayer;
-  private readonly expiry = new Map<Session, ReturnType<typeof setTimeout>>();
+  private readonly expiry = new TokenExpiry<Session>((session) => session.close('expired'));
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private draining = false;
   /** A session's catch-up in progress, so the next one waits for it. */
@@ -136,14 +135,13 @@ export class GatewayNode {
     this.metrics.sessions.inc({ transport: transport.kind });
     this.metrics.users.set(this.hub.userCount);
 
-    const remaining = request.expiresAt * 1000 - Date.now();
-    this.expiry.set(session, setTimeout(expire, Math.min(MAX_TIMER_MS, Math.max(0, remaining)), session));
+    this.expiry.add(session, request.expiresAt);
+    this.expiry.start();
     return session;
   }
 
   private closed(session: Session, reason: CloseReason): void {
-    clearTimeout(this.expiry.get(session));
-    this.expiry.delete(session);
+    this.expiry.remove(session);
     if (reason !== 'shutdown') this.metrics.closes.inc({ reason });
     this.metrics.sessions.dec({ transport: session.transport.kind });
     this.hub
@@ -202,6 +200,7 @@ export class GatewayNode {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.expiry.stop();
     for (const session of [...this.hub.sessions()]) session.close('shutdown');
     await this.hub.unregisterAll().catch(() => {});
     await this.broker.stop();

@@ -53,8 +53,8 @@ export class Session {
   private gapChecks = true;
   /** Celebrity posts up to this id were covered by the session's starting position. */
   private celebrityFloor: bigint;
-  /** Celebrity posts above the floor already sent, oldest first (bounded). */
-  private readonly celebritySent = new Set<string>();
+  /** Celebrity posts above the floor already sent, oldest first (bounded); made on first use. */
+  private celebritySent: Set<string> | undefined;
   /**
    * Bytes of a replay still queued for the client. A replay is a burst by design, bounded by the
    * log's length; it is not held against the client, but whatever it has not drained yet is.
@@ -99,7 +99,7 @@ export class Session {
   reset(reason: string, position: Position): void {
     this.position = position;
     this.celebrityFloor = BigInt(position.celebrityPostId);
-    this.celebritySent.clear();
+    this.celebritySent = undefined;
     this.send({ type: 'feed.reset', reason }, undefined);
   }
 
@@ -182,17 +182,18 @@ export class Session {
       // at once), so "not above the highest id sent" would drop a live post this session never
       // had. Drop only what the session's start (or replay) covered, or what it already sent.
       const postId = item.event.postId;
-      if (BigInt(postId) <= this.celebrityFloor || this.celebritySent.has(postId)) return; // already sent
+      if (BigInt(postId) <= this.celebrityFloor || this.celebritySent?.has(postId)) return; // already sent
       this.rememberCelebrityPost(postId);
     }
     this.send(item.event, item.createdAt);
   }
 
   private rememberCelebrityPost(postId: string): void {
-    this.celebritySent.add(postId);
-    if (this.celebritySent.size > CELEBRITY_SENT_MAX) {
-      const oldest = this.celebritySent.values().next().value!;
-      this.celebritySent.delete(oldest);
+    const sent = (this.celebritySent ??= new Set());
+    sent.add(postId);
+    if (sent.size > CELEBRITY_SENT_MAX) {
+      const oldest = sent.values().next().value!;
+      sent.delete(oldest);
       if (BigInt(oldest) > this.celebrityFloor) this.celebrityFloor = BigInt(oldest);
     }
     if (BigInt(postId) > BigInt(this.position.celebrityPostId)) this.position.celebrityPostId = postId;
