@@ -46,6 +46,7 @@ export class GatewayBroker {
   async start(): Promise<void> {
     const nodes = failover(this.settings.url);
     this.connection = await amqp.connect(nodes.target, {
+      noDelay: true, // amqplib leaves Nagle's algorithm on; acks and consumer traffic must not wait
       recovery: { initialDelay: 200, maxDelay: 5_000, factor: 2, jitter: 0.3, waitForConnect: false, setup: (model: ChannelModel) => this.setup(model) },
     });
     this.connection.on('disconnect', (err: Error) => {
