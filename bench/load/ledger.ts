@@ -33,6 +33,8 @@ export interface LatencySplit {
 interface PostEntry {
   authorId: number;
   kind: AuthorKind;
+  /** When POST /post/create answered. */
+  answeredAt: number;
   sentAt: number;
   pending: Set<number>;
   received: Set<number>;
@@ -64,8 +66,8 @@ export class Ledger {
     this.early.delete(postId);
   }
 
-  expect(postId: number, authorId: number, sentAt: number, recipients: Iterable<number>, kind: AuthorKind = 'ordinary'): void {
-    const entry: PostEntry = { authorId, kind, sentAt, pending: new Set(recipients), received: new Set(), receivedAt: [] };
+  expect(postId: number, authorId: number, sentAt: number, recipients: Iterable<number>, kind: AuthorKind = 'ordinary', answeredAt = sentAt): void {
+    const entry: PostEntry = { authorId, kind, sentAt, answeredAt, pending: new Set(recipients), received: new Set(), receivedAt: [] };
     this.posts.set(postId, entry);
     this.expected += entry.pending.size;
     if (sentAt < this.firstSend) this.firstSend = sentAt;
@@ -169,13 +171,12 @@ export class Ledger {
     return out;
   }
 
-  /** Per post, in send order: [ms since the first send, slowest delivery ms, recipients, celebrity]. */
-  postTimeline(): [number, number, number, boolean][] {
-    const out: [number, number, number, boolean][] = [];
+  /** Per post, in send order: [ms since the first send, API answer ms, median and slowest delivery ms, recipients, celebrity]. */
+  postTimeline(): [number, number, number, number, number, boolean][] {
+    const out: [number, number, number, number, number, boolean][] = [];
     for (const e of this.posts.values()) {
-      let slowest = 0;
-      for (const at of e.receivedAt) slowest = Math.max(slowest, at - e.sentAt);
-      out.push([e.sentAt - this.firstSend, slowest, e.received.size, e.kind === 'celebrity']);
+      const ms = e.receivedAt.map((at) => at - e.sentAt).sort((a, b) => a - b);
+      out.push([e.sentAt - this.firstSend, e.answeredAt - e.sentAt, ms[Math.floor(ms.length / 2)] ?? NaN, ms.at(-1) ?? NaN, e.received.size, e.kind === 'celebrity']);
     }
     return out.sort((a, b) => a[0] - b[0]);
   }

@@ -71,9 +71,10 @@ export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, s
     const sentAt = now();
     const work = createPost(o.coreUrl, tokens.get(author)!, `load ${i} from ${author}`)
       .then((postId) => {
-        apiMs.push(now() - sentAt);
+        const answeredAt = now();
+        apiMs.push(answeredAt - sentAt);
         if (o.unmeasured) ledger.ignore(postId);
-        else ledger.expect(postId, author, sentAt, recipients, celebrity ? 'celebrity' : 'ordinary');
+        else ledger.expect(postId, author, sentAt, recipients, celebrity ? 'celebrity' : 'ordinary', answeredAt);
         stats.sent++;
       })
       .catch((err: Error) => {

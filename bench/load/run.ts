@@ -189,8 +189,6 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       await new Promise((r) => setTimeout(r, 2000));
     }
     const sampler = new Sampler(watched);
-    const inBefore = await stack.messagesIn();
-    const samplesBefore = await stack.edgeSamples();
     const processBefore = await stack.processSamples();
     sampler.start(1000);
     const progress = setInterval(() => {
@@ -204,9 +202,9 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     await new Promise((r) => setTimeout(r, 500));
     clearInterval(progress);
     const processes = sampler.stop();
-    const inAfter = await stack.messagesIn();
-    const edge = edgeStats(samplesBefore, await stack.edgeSamples());
     const processAfter = await stack.processSamples();
+    const edgeIds = stack.edges.map((e) => e.id);
+    const edge = edgeStats(sumOf(processBefore, edgeIds), sumOf(processAfter, edgeIds));
     const stalls = Object.fromEntries([...processAfter].filter(([, after]) => after.size > 0).map(([name, after]) => [name, processStalls(processBefore.get(name) ?? new Map(), after)]));
 
     for (const c of children) c.send({ type: 'close' } satisfies ToClient);
@@ -233,7 +231,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       target: { deliveriesPerSecond: o.deliveriesPerSecond, postsPerSecond, seconds: o.seconds },
       posts,
       ledger: summary,
-      messagesIn: inAfter.map((n, i) => n - (inBefore[i] ?? 0)),
+      messagesIn: edgeIds.map((id) => (processAfter.get(id)?.get('gateway_messages_in_total') ?? 0) - (processBefore.get(id)?.get('gateway_messages_in_total') ?? 0)),
       edge,
       stalls,
       processes,
@@ -258,6 +256,13 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await stack.close();
   }
+}
+
+/** The named processes' samples added up (the edge nodes' counters, say). */
+function sumOf(byProcess: Map<string, Map<string, number>>, names: string[]): Map<string, number> {
+  const all = new Map<string, number>();
+  for (const name of names) for (const [k, v] of byProcess.get(name) ?? []) all.set(k, (all.get(k) ?? 0) + v);
+  return all;
 }
 
 async function writeCelebrityFollows(redisUrl: string, prefix: string, graph: Graph, users: number[]): Promise<void> {

@@ -57,11 +57,10 @@ export interface LoadStack {
   edges: EdgeNode[];
   /** Every process of the system, for CPU and memory sampling. */
   watched(): Watched[];
-  /** Messages each edge node took from its queue (or Redis channel): gateway_messages_in_total. */
-  messagesIn(): Promise<number[]>;
-  /** Every edge node's Prometheus samples, summed over nodes by metric and `le` (gateway label dropped). */
-  edgeSamples(): Promise<Map<string, number>>;
-  /** Each Node process's samples (core, workers, edge nodes), by process name. */
+  /**
+   * Each Node process's Prometheus samples (core, workers, edge nodes), by process name. One
+   * scrape per process: prom-client resets its event-loop delay histogram on every scrape.
+   */
   processSamples(): Promise<Map<string, Map<string, number>>>;
   /** Fan-out work not yet done (messages in the fan-out queue plus unacknowledged). */
   fanoutBacklog(): Promise<number>;
@@ -208,12 +207,6 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
     haproxyUrl,
     edges,
     watched: () => procs.filter((p) => p.child.pid).map((p) => ({ name: p.name, role: p.role, pid: p.child.pid! })),
-    messagesIn: () => Promise.all(edges.map((e) => metric(`${e.httpUrl}/metrics`, 'gateway_messages_in_total'))),
-    async edgeSamples() {
-      const all = new Map<string, number>();
-      for (const e of edges) for (const [k, v] of await samples(`${e.httpUrl}/metrics`)) all.set(k, (all.get(k) ?? 0) + v);
-      return all;
-    },
     async processSamples() {
       return new Map(await Promise.all([...metricsUrls].map(async ([name, url]) => [name, await samples(url)] as const)));
     },
@@ -223,16 +216,6 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
     },
     close,
   };
-}
-
-export async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(url)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-    if (m && m[1] === name) sum += Number(m[3]);
-  }
-  return sum;
 }
 
 /** A Prometheus text page as `name` or `name{labels}` → value; the `gateway` label is dropped, so nodes add up. */

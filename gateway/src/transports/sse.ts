@@ -5,20 +5,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../event-id.ts';
+import { Staggered } from '../staggered.ts';
 import type { GatewayNode } from '../node.ts';
 import type { Session, Transport } from '../session.ts';
 
+function writeHeartbeat(res: ServerResponse): void {
+  res.write(': heartbeat\n\n');
+}
+
 export class SseTransport {
   private readonly streams = new Set<ServerResponse>();
-  private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly heartbeat: Staggered<ServerResponse>;
 
   constructor(
     private readonly node: GatewayNode,
     private readonly log: Logger,
   ) {
-    this.heartbeat = setInterval(() => {
-      for (const res of this.streams) res.write(': heartbeat\n\n');
-    }, node.config.SSE_HEARTBEAT_MS);
+    // Each stream gets a comment once per SSE_HEARTBEAT_MS, a few streams at a time.
+    this.heartbeat = new Staggered(this.streams, node.config.SSE_HEARTBEAT_MS, writeHeartbeat);
+    this.heartbeat.start();
   }
 
   open(req: IncomingMessage, res: ServerResponse, url: URL, claims: TokenClaims): void {
@@ -64,7 +69,7 @@ export class SseTransport {
   }
 
   close(): void {
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     for (const res of this.streams) res.destroy();
   }
 }

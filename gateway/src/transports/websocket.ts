@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../event-id.ts';
+import { Staggered } from '../staggered.ts';
 import type { GatewayNode } from '../node.ts';
 import type { CloseReason, Session, Transport } from '../session.ts';
 
@@ -70,6 +71,14 @@ function terminate(ws: WebSocket): void {
   ws.terminate();
 }
 function ignore(): void {}
+function heartbeat(connection: WebSocketConnection): void {
+  if (!connection.alive) {
+    connection.ws.terminate();
+    return;
+  }
+  connection.alive = false;
+  connection.ws.ping();
+}
 function onPong(this: WebSocket): void {
   (this as Tagged)[CONNECTION].alive = true;
 }
@@ -96,7 +105,7 @@ function onMessage(this: WebSocket): void {
 export class WebSocketTransport {
   private readonly wss: WebSocketServer;
   readonly sockets = new Set<WebSocketConnection>();
-  private readonly pinger: ReturnType<typeof setInterval>;
+  private readonly pinger: Staggered<WebSocketConnection>;
 
   constructor(
     readonly node: GatewayNode,
@@ -111,16 +120,9 @@ export class WebSocketTransport {
       handleProtocols: (protocols) => (protocols.has(FEED_V1) ? FEED_V1 : false),
     });
     // Heartbeat: a peer that did not answer the previous ping is gone (half-open connection).
-    this.pinger = setInterval(() => {
-      for (const connection of this.sockets) {
-        if (!connection.alive) {
-          connection.ws.terminate();
-          continue;
-        }
-        connection.alive = false;
-        connection.ws.ping();
-      }
-    }, config.WS_PING_MS);
+    // Spread over the period: each connection is pinged once per WS_PING_MS, a few at a time.
+    this.pinger = new Staggered(this.sockets, config.WS_PING_MS, heartbeat);
+    this.pinger.start();
   }
 
   /** Completes an authenticated upgrade and opens the session. */
@@ -150,7 +152,7 @@ export class WebSocketTransport {
   }
 
   close(): void {
-    clearInterval(this.pinger);
+    this.pinger.stop();
     for (const connection of this.sockets) connection.ws.terminate();
   }
 }
