@@ -45,6 +45,8 @@ describe('outbox events', () => {
     expect(events[0]!.event_type).toBe('post.created');
     expect(events[0]!.partition_key).toBe(alice.userId);
     expect(events[0]!.payload).toEqual({ type: 'post.created', postId: id, authorId: alice.userId, text, createdAt: expect.any(String) });
+    expect(domainEvent.safeParse(events[0]!.payload).success).toBe(true);
+    expect(events[0]!.payload.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/); // as Date#toISOString writes it
     const createdAt = Date.parse(events[0]!.payload.createdAt as string);
     expect(createdAt).toBeGreaterThan(before - 60_000);
     expect(createdAt).toBeLessThan(Date.now() + 60_000);

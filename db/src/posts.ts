@@ -17,6 +17,30 @@ export async function createPost(tx: Queryable, authorId: string, text: string):
   return { id: row.id, createdAt: row.created_at.toISOString() };
 }
 
+/**
+ * A new post and its `post.created` outbox row in one statement: one round trip, and no
+ * transaction left open between statements while commits queue on the outbox NOTIFY (under
+ * load, BEGIN/INSERT/INSERT/COMMIT kept pool connections idle in transaction). The event is
+ * built here in SQL with the fields of the contract's `postCreated`, which the worker checks.
+ */
+export async function createAnnouncedPost(db: Queryable, authorId: string, text: string): Promise<{ id: string; createdAt: string }> {
+  const { rows } = await db.query<{ id: string; created_at: Date }>(
+    `WITH post AS (
+       INSERT INTO posts (author_id, text) VALUES ($1, $2) RETURNING id, created_at
+     ), announced AS (
+       INSERT INTO outbox (event_type, partition_key, payload)
+       SELECT 'post.created', author_id, jsonb_build_object(
+         'type', 'post.created', 'postId', id::text, 'authorId', author_id::text, 'text', $2::text,
+         'createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+       FROM (SELECT id, created_at, $1::bigint AS author_id FROM post) AS p
+     )
+     SELECT id::text AS id, created_at FROM post`,
+    [authorId, text],
+  );
+  const row = rows[0]!;
+  return { id: row.id, createdAt: row.created_at.toISOString() };
+}
+
 export async function findPost(db: Queryable, id: string): Promise<Post | undefined> {
   const { rows } = await db.query<Post>(`SELECT ${POST_COLUMNS} FROM posts WHERE id = $1 AND deleted_at IS NULL`, [id]);
   return rows[0];

@@ -4,13 +4,11 @@ import { type Pool, inTransaction, posts, outbox } from '@feed/db';
 import { ApiError, unknownAccount } from '../http/errors.ts';
 
 export async function createPost(db: Pool, authorId: string, text: string): Promise<string> {
-  return inTransaction(db, async (tx) => {
-    const post = await posts.createPost(tx, authorId, text);
-    await outbox.enqueue(tx, { type: 'post.created', postId: post.id, authorId, text, createdAt: post.createdAt });
-    return post.id;
-  }).catch((err: unknown) => {
+  try {
+    return (await posts.createAnnouncedPost(db, authorId, text)).id;
+  } catch (err) {
     throw unknownAccount(err, 'posts_author_id_fkey');
-  });
+  }
 }
 
 async function lockOwnPost(tx: Parameters<typeof posts.lockPost>[0], postId: string, userId: string) {
