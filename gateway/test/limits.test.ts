@@ -136,12 +136,14 @@ describe(`gateway limits on ${runtime}`, () => {
 
     const anon = new Client(p.url);
     const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
-    await reader.put(`/friend/set/${author.userId}`);
     const client = await openWs(gw.wsUrl, { token: reader.token });
     await online(p, reader.userId, gw);
-    // Let the follow notice land first: a post overtaking it would come by a gap fill from the
-    // log (no creation time, so no lag sample), not straight from the queue.
+    // Let the follow notice reach the gateway first: a post overtaking it would come by a gap
+    // fill from the log (no creation time, so no lag sample), not straight from the queue.
+    const inBefore = await gw.metric('gateway_messages_in_total');
+    await reader.put(`/friend/set/${author.userId}`);
     await waitFor('the follow notice in the log', async () => (await eventLog(p, reader.userId)).some((e) => e.type === 'friend.followed'));
+    await waitFor('the follow notice at the gateway', async () => (await gw.metric('gateway_messages_in_total')) > inBefore);
     const outBefore = await gw.metric('gateway_events_out_total');
     await author.post('/post/create', { text: 'measured' });
     await client.waitForCount(1);
