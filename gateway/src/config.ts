@@ -46,11 +46,6 @@ const schema = z.object({
   /** Bytes a session may have queued for a client before it is closed as slow. */
   SEND_BUFFER_LIMIT: int(1024 * 1024),
   MAX_FRAME_BYTES: int(4096),
-  /**
-   * Local followers served per turn of the event loop when a celebrity's event arrives, so the
-   * other events in the queue are not held behind a thousand socket writes.
-   */
-  AUDIENCE_SLICE: int(256),
   /** Messages a client may send per 10 s (clients have little to say). */
   CLIENT_MESSAGES_PER_10S: int(50),
   MAX_SESSIONS_PER_USER: int(16),

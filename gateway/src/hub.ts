@@ -17,30 +17,11 @@ interface LocalUser {
 export interface HubSettings {
   gatewayId: string;
   presenceTtlMs: number;
-  /** Local followers of a celebrity served per turn of the event loop. */
-  audienceSlice?: number;
 }
-
-type AudienceMessage = Extract<GatewayMessage, { kind: 'audience' }>;
-
-/** A celebrity's event on its way to the local followers, a slice per turn of the event loop. */
-interface AudienceDelivery {
-  message: AudienceMessage;
-  followers: string[];
-  next: number;
-}
-
-/** Lets pending I/O (the next broker messages) run before the following slice. */
-const nextTurn: (work: () => void) => void = globalThis.setImmediate ?? ((work) => setTimeout(work, 0));
 
 export class Hub {
   private readonly users = new Map<string, LocalUser>();
   private readonly followersOf = new Map<string, Set<string>>();
-  /**
-   * Celebrity events still being handed out, oldest first. One at a time, so one celebrity's
-   * events reach each follower in order; direct events do not wait behind them.
-   */
-  private readonly audienceQueue: AudienceDelivery[] = [];
   /** This gateway's own base URL, announced with each heartbeat for the cluster view. */
   url: string | undefined;
 
@@ -96,39 +77,25 @@ export class Hub {
     }
   }
 
-  /** Hands a message to the listed (or following) local sessions; returns the recipients. */
   dispatch(message: GatewayMessage): number {
-    if (message.kind === 'audience') return this.queueAudience(message);
     let recipients = 0;
-    for (const [userId, epoch, logId, prev] of message.recipients) {
-      const user = this.users.get(userId);
-      if (!user) continue;
-      recipients++;
-      for (const s of user.sessions) s.receive({ kind: 'direct', event: message.event, epoch, logId, prev, createdAt: message.createdAt });
+    if (message.kind === 'direct') {
+      for (const [userId, epoch, logId, prev] of message.recipients) {
+        const user = this.users.get(userId);
+        if (!user) continue;
+        recipients++;
+        for (const s of user.sessions) s.receive({ kind: 'direct', event: message.event, epoch, logId, prev, createdAt: message.createdAt });
+      }
+    } else {
+      for (const userId of this.followersOf.get(message.authorId) ?? []) {
+        const user = this.users.get(userId);
+        if (!user) continue;
+        recipients++;
+        for (const s of user.sessions) s.receive({ kind: 'celebrity', event: message.event, createdAt: message.createdAt });
+      }
     }
     return recipients;
   }
-
-  private queueAudience(message: AudienceMessage): number {
-    const followers = [...(this.followersOf.get(message.authorId) ?? [])];
-    this.audienceQueue.push({ message, followers, next: 0 });
-    if (this.audienceQueue.length === 1) this.serveAudience();
-    return followers.length;
-  }
-
-  private readonly serveAudience = (): void => {
-    const delivery = this.audienceQueue[0];
-    if (!delivery) return;
-    const { message, followers } = delivery;
-    const end = Math.min(followers.length, delivery.next + (this.settings.audienceSlice ?? 256));
-    for (; delivery.next < end; delivery.next++) {
-      const user = this.users.get(followers[delivery.next]!);
-      if (!user) continue; // left since the event arrived
-      for (const s of user.sessions) s.receive({ kind: 'celebrity', event: message.event, createdAt: message.createdAt });
-    }
-    if (delivery.next >= followers.length) this.audienceQueue.shift();
-    if (this.audienceQueue.length > 0) nextTurn(this.serveAudience);
-  };
 
   /**
    * Periodic: renews presence and celebrity audiences before they expire, and picks up changes

@@ -43,7 +43,7 @@ export class GatewayNode {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.hub = new Hub(cache, { gatewayId: config.GATEWAY_ID, presenceTtlMs: config.PRESENCE_TTL_MS, audienceSlice: config.AUDIENCE_SLICE });
+    this.hub = new Hub(cache, { gatewayId: config.GATEWAY_ID, presenceTtlMs: config.PRESENCE_TTL_MS });
     this.replayer = new Replayer(cache);
     this.hooks = {
       sendBufferLimit: config.SEND_BUFFER_LIMIT,
