@@ -3,6 +3,7 @@
 // `bigFollowers` more users who never connect, so the big author's post is a large fan-out
 // (thousands of followers, in batches) while staying below the celebrity threshold.
 import pg from 'pg';
+import { random } from '../load/graph.ts';
 
 export interface People {
   /** Users holding a stream, ascending. */
@@ -12,17 +13,6 @@ export interface People {
   bigAuthor: number;
   /** Followers of the big author in total (clients and the rest). */
   bigFollowerCount: number;
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function createPeople(databaseUrl: string, o: { clients: number; follows: number; bigFollowers: number; seed?: number }): Promise<People> {

@@ -54,7 +54,7 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
 }
 
 /** Mulberry32: a small seeded generator, so every run has the same graph. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
