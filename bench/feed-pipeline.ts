@@ -442,9 +442,9 @@ async function step1(): Promise<Step1> {
       await sleep(2);
     }
     const scriptsAfter = await scriptStats();
-    // Redis time per script call in this window (INFO commandstats is server-wide, so other
-    // clients' scripts are averaged in; ours are most of the calls).
-    if (i > 0) scriptUs.push((scriptsAfter.usec - scriptsBefore.usec) / Math.max(1, scriptsAfter.calls - scriptsBefore.calls));
+    // Redis script time in this window per follower (a fan-out call covers many followers;
+    // INFO commandstats is server-wide, so other clients' scripts are counted in; ours are most).
+    if (i > 0) scriptUs.push((scriptsAfter.usec - scriptsBefore.usec) / FOLLOWERS);
     const holding = await feedsHolding(followers, postId);
     if (holding !== FOLLOWERS) throw new Error(`post ${postId} reached ${holding} of ${FOLLOWERS} feeds`);
     const r = runs.at(-1)!;
@@ -866,7 +866,7 @@ ${s1.runs.map((r, i) => `| ${i + 1} | ${f(r.commitMs)} | ${f(r.firstMs)} | ${f(r
 "First follower" is the fixed cost (NOTIFY, relay, publish with confirm, delivery, the worker's
 reads); the rest is fan-out at **${(s1.perFollowerMs * 1000).toFixed(1)} µs per follower** (median of (all − first) / ${n(FOLLOWERS - 1)}).
 Where a follower's ${(s1.perFollowerMs * 1000).toFixed(0)} µs go: about ${s1.redisUsPerFollower.toFixed(1)} µs of Redis time inside the fan-out script
-(\`INFO commandstats\` around the timed runs: time per script call, server-wide), and reading the ${n(FOLLOWERS)} followers from Postgres in ${s1.batches} keyset batches
+(\`INFO commandstats\` around the timed runs: script time divided by followers, server-wide), and reading the ${n(FOLLOWERS)} followers from Postgres in ${s1.batches} keyset batches
 took ${f(s1.pgWalkMs)} ms in all (${((s1.pgWalkMs * 1000) / FOLLOWERS).toFixed(1)} µs per follower); the rest is the worker's own CPU (building
 and parsing ${n(FOLLOWERS)} script calls in ioredis) and waiting for cores shared by everything.
 What one such post costs (one more post, counted with an in-process worker and \`MONITOR\`):

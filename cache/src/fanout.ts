@@ -1,6 +1,10 @@
-// One step of fan-out for one recipient, atomic in one script (all keys share the user's hash
-// tag): update the feed, append the event to the log once, and read where the user is online.
-// Batches of recipients go out in one pipeline, so a post costs one round trip per batch.
+// One step of fan-out for a batch of recipients: for each (eight keys, all under the user's hash
+// tag, so atomic per user), update the feed, append the event to the log once, and read where
+// the user is online. One script call covers up to RECIPIENTS_PER_CALL recipients, and a batch's
+// calls go out in one pipeline: Redis pays the call overhead and parses the shared arguments
+// (the payload) once per call instead of once per recipient, and the worker encodes one command.
+// Measured on a 100-recipient step: Redis CPU 25-35% lower, worker CPU about half (see
+// docs/benchmarks.md, "Fan-out writes"). On a Redis Cluster the calls would be split by slot.
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { FEED_LUA } from './feed.ts';
@@ -8,18 +12,29 @@ import { LOG_LUA } from './event-log.ts';
 import { PRESENCE_LUA } from './presence.ts';
 import { LuaScript, results } from './script.ts';
 
-const deliverScript = new LuaScript<string[]>(
+const KEYS_PER_RECIPIENT = 8;
+/** Keeps each script short (about 3 ms of Redis time for 100 recipients) so others interleave. */
+const RECIPIENTS_PER_CALL = 100;
+
+const deliverScript = new LuaScript<string[][]>(
   'fanoutDeliver',
-  8,
+  null,
   `${FEED_LUA}${LOG_LUA}${PRESENCE_LUA}
-if ARGV[9] ~= '' and redis.call('HEXISTS', KEYS[6], ARGV[9]) == 1 then return {'', '', ''} end
-if ARGV[1] == 'add' then feed_add(KEYS[1], KEYS[2], KEYS[3], KEYS[8], tonumber(ARGV[3]), {ARGV[2]})
-elseif ARGV[1] == 'remove' then feed_remove(KEYS[1], KEYS[2], KEYS[3], KEYS[8], {ARGV[2]}) end
-local entry = log_append(KEYS[4], KEYS[5], KEYS[6], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
-local reply = {'', '', ''}
-if entry then reply = {entry[1], entry[2], entry[3]} end
-for _, gateway in ipairs(presence_of(KEYS[7], ARGV[8])) do reply[#reply + 1] = gateway end
-return reply`,
+local replies = {}
+for base = 0, #KEYS - 1, ${KEYS_PER_RECIPIENT} do
+  local feed, pending, lock, log = KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
+  local epoch, index, presence, removed = KEYS[base + 5], KEYS[base + 6], KEYS[base + 7], KEYS[base + 8]
+  local reply = {'', '', ''}
+  if ARGV[9] == '' or redis.call('HEXISTS', index, ARGV[9]) == 0 then
+    if ARGV[1] == 'add' then feed_add(feed, pending, lock, removed, tonumber(ARGV[3]), {ARGV[2]})
+    elseif ARGV[1] == 'remove' then feed_remove(feed, pending, lock, removed, {ARGV[2]}) end
+    local entry = log_append(log, epoch, index, ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+    if entry then reply = {entry[1], entry[2], entry[3]} end
+    for _, gateway in ipairs(presence_of(presence, ARGV[8])) do reply[#reply + 1] = gateway end
+  end
+  replies[#replies + 1] = reply
+end
+return replies`,
 );
 
 export interface FanoutStep {
@@ -65,20 +80,22 @@ export class Fanout {
     if (userIds.length === 0) return [];
     const k = this.keys;
     const s = this.settings;
+    const args = [step.feed, step.postId, s.feedSize, step.eventKey, step.payload, s.logMaxLength, s.logTtlSeconds, now, step.cancelledBy ?? ''];
     deliverScript.install(this.redis); // before the pipeline exists, so it carries the script's EVALSHA
     const pipeline = this.redis.pipeline();
-    for (const userId of userIds) {
-      deliverScript.queue(
-        this.redis,
-        pipeline,
-        [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.log(userId), k.logEpoch(userId), k.logIndex(userId), k.presence(userId), k.feedRemoved(userId)],
-        [step.feed, step.postId, s.feedSize, step.eventKey, step.payload, s.logMaxLength, s.logTtlSeconds, now, step.cancelledBy ?? ''],
-      );
+    for (let i = 0; i < userIds.length; i += RECIPIENTS_PER_CALL) {
+      const keys: string[] = [];
+      for (const userId of userIds.slice(i, i + RECIPIENTS_PER_CALL)) {
+        keys.push(k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.log(userId), k.logEpoch(userId), k.logIndex(userId), k.presence(userId), k.feedRemoved(userId));
+      }
+      deliverScript.queue(this.redis, pipeline, keys, args);
     }
-    return results<string[]>(await pipeline.exec()).map(([epoch = '', id = '', prev = '', ...gateways], i) => ({
-      userId: userIds[i]!,
-      entry: epoch ? { epoch, id, prev } : null,
-      gateways,
-    }));
+    return results<string[][]>(await pipeline.exec())
+      .flat()
+      .map(([epoch = '', id = '', prev = '', ...gateways], i) => ({
+        userId: userIds[i]!,
+        entry: epoch ? { epoch, id, prev } : null,
+        gateways,
+      }));
   }
 }
