@@ -39,13 +39,27 @@ export const friendUnfollowed = z.object({
   followeeId: id,
 });
 
+/**
+ * Not from the outbox: a gateway asks for the list of celebrities a user follows (it routes
+ * their live posts by it) when the list was never built, e.g. for a client that opened a stream
+ * before reading its feed. The worker builds it from Postgres and answers that gateway.
+ */
+export const celebrityFollowsRequested = z.object({
+  type: z.literal('celebrity-follows.requested'),
+  userId: id,
+  gatewayId: z.string().min(1).max(100),
+});
+
 export const domainEvent = z.discriminatedUnion('type', [
   postCreated,
   postUpdated,
   postDeleted,
   friendFollowed,
   friendUnfollowed,
+  celebrityFollowsRequested,
 ]);
 
 export type DomainEvent = z.infer<typeof domainEvent>;
 export type DomainEventType = DomainEvent['type'];
+/** What core writes to its outbox: every domain event but a gateway's request. */
+export type OutboxEvent = Exclude<DomainEvent, z.infer<typeof celebrityFollowsRequested>>;

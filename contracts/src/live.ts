@@ -39,6 +39,12 @@ export const gatewayMessage = z.discriminatedUnion('kind', [
     createdAt: z.number(),
     authorId: id,
   }),
+  z.object({
+    /** The answer to a gateway's `celebrity-follows.requested`: whom the user follows among celebrities. */
+    kind: z.literal('celebrity-follows'),
+    userId: id,
+    celebrities: z.array(id),
+  }),
 ]);
 
 export type GatewayMessage = z.infer<typeof gatewayMessage>;

@@ -1,8 +1,8 @@
-import type { DomainEvent } from '@feed/contracts';
+import type { OutboxEvent } from '@feed/contracts';
 import type { Queryable } from './pool.ts';
 
 /** The author (or followee) whose events must reach consumers in order. */
-function partitionKey(event: DomainEvent): string {
+function partitionKey(event: OutboxEvent): string {
   switch (event.type) {
     case 'post.created':
     case 'post.updated':
@@ -15,7 +15,7 @@ function partitionKey(event: DomainEvent): string {
 }
 
 /** Call inside the transaction that makes the change, so the event exists iff the change does. */
-export async function enqueue(tx: Queryable, event: DomainEvent): Promise<void> {
+export async function enqueue(tx: Queryable, event: OutboxEvent): Promise<void> {
   await tx.query('INSERT INTO outbox (event_type, partition_key, payload) VALUES ($1, $2, $3)', [
     event.type,
     partitionKey(event),

@@ -9,7 +9,7 @@
 // attempt goes to the next node of the list, and `setup` declares and binds the queue afresh
 // there, then `onReconnect` resyncs every session from the event logs, which covers what was
 // lost in between.
-import amqp, { type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import { failover, gatewayMessage, redactAmqpUrl, type GatewayMessage, type Topology } from '@feed/contracts';
 import type { Logger } from 'pino';
 
@@ -26,6 +26,7 @@ export class GatewayBroker {
   private connection: RecoveringChannelModel | undefined;
   private connectedOnce = false;
   private up = false;
+  private channel: Channel | undefined;
 
   constructor(
     private readonly settings: GatewayBrokerSettings,
@@ -68,6 +69,7 @@ export class GatewayBroker {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker channel error'));
     await channel.assertExchange(names.gatewayExchange, 'direct', { durable: true });
+    await channel.assertExchange(names.domainExchange, 'topic', { durable: true }); // for requests to the worker
     await channel.assertQueue(this.queue, {
       durable: false,
       arguments: {
@@ -78,10 +80,29 @@ export class GatewayBroker {
     });
     await channel.bindQueue(this.queue, names.gatewayExchange, names.gatewayRoutingKey(gatewayId));
     await channel.consume(this.queue, (msg) => msg && this.handle(msg), { noAck: true });
+    this.channel = channel;
     this.up = true;
     this.log.info({ queue: this.queue }, 'consuming gateway queue');
     if (this.connectedOnce) this.onReconnect();
     this.connectedOnce = true;
+  }
+
+  /**
+   * Asks the fan-out worker for a user's celebrity follows; the answer comes on our queue. Not
+   * confirmed: a request lost with the link is asked again at the next presence refresh.
+   */
+  requestCelebrityFollows(userId: string): void {
+    const { names, gatewayId } = this.settings;
+    const body = { type: 'celebrity-follows.requested', userId, gatewayId };
+    try {
+      this.channel?.publish(names.domainExchange, body.type, Buffer.from(JSON.stringify(body)), {
+        contentType: 'application/json',
+        messageId: String(Date.now()), // the worker takes numeric ids (outbox ids) only
+        type: body.type,
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, userId }, 'celebrity follows request not sent');
+    }
   }
 
   private handle(msg: ConsumeMessage): void {

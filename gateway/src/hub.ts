@@ -12,11 +12,15 @@ const REFRESH_SLICE = 500;
 interface LocalUser {
   sessions: Set<Session>;
   celebrities: string[];
+  /** The user's celebrity follows were never built: asked of the worker, not answered yet. */
+  unknown: boolean;
 }
 
 export interface HubSettings {
   gatewayId: string;
   presenceTtlMs: number;
+  /** Asks the worker to build a user's celebrity follows; it answers with a message to us. */
+  requestCelebrityFollows: (userId: string) => void;
 }
 
 export class Hub {
@@ -42,20 +46,25 @@ export class Hub {
     for (const user of this.users.values()) yield* user.sessions;
   }
 
-  /** The celebrities a user follows, as the worker keeps them in Redis (empty when unknown). */
-  async celebritiesOf(userId: string): Promise<string[]> {
+  /** The celebrities a user follows, as the worker keeps them in Redis; null when never built. */
+  async celebritiesOf(userId: string): Promise<string[] | null> {
     const local = this.users.get(userId);
-    if (local) return local.celebrities;
-    return (await this.cache.celebrityFollows.get([userId])).get(userId) ?? [];
+    if (local) return local.unknown ? null : local.celebrities;
+    return (await this.cache.celebrityFollows.get([userId])).get(userId) ?? null;
   }
 
-  /** Adds a session; the first session of a user registers the user here before anything else. */
-  async add(session: Session, celebrities: string[]): Promise<void> {
+  /**
+   * Adds a session; the first session of a user registers the user here before anything else.
+   * Celebrity follows never built (null) are asked of the worker, and followed once it answers.
+   */
+  async add(session: Session, celebrities: string[] | null): Promise<void> {
     let user = this.users.get(session.userId);
     if (!user) {
-      user = { sessions: new Set(), celebrities: [] };
+      user = { sessions: new Set(), celebrities: [], unknown: celebrities === null };
       this.users.set(session.userId, user);
-      this.follow(session.userId, user, celebrities);
+      if (celebrities) this.follow(session.userId, user, celebrities);
+      else this.settings.requestCelebrityFollows(session.userId);
+      celebrities ??= [];
       const { gatewayId, presenceTtlMs } = this.settings;
       await Promise.all([
         this.cache.presence.register(gatewayId, [session.userId], presenceTtlMs),
@@ -79,6 +88,10 @@ export class Hub {
 
   dispatch(message: GatewayMessage): number {
     let recipients = 0;
+    if (message.kind === 'celebrity-follows') {
+      this.learnFollows(message.userId, message.celebrities);
+      return 0;
+    }
     if (message.kind === 'direct') {
       for (const [userId, epoch, logId, prev] of message.recipients) {
         const user = this.users.get(userId);
@@ -113,7 +126,15 @@ export class Hub {
       const follows = await this.cache.celebrityFollows.get(slice);
       for (const [userId, celebrities] of follows) {
         const user = this.users.get(userId);
-        if (user && celebrities) this.follow(userId, user, celebrities);
+        if (!user) continue;
+        if (celebrities) {
+          user.unknown = false;
+          this.follow(userId, user, celebrities);
+        } else {
+          // Still not built: the request or its answer was lost (broker down, Redis flushed).
+          user.unknown = true;
+          this.settings.requestCelebrityFollows(userId);
+        }
       }
     }
     await this.cache.audience.join(gatewayId, this.followersOf.keys(), presenceTtlMs);
@@ -125,6 +146,18 @@ export class Hub {
     await this.cache.presence.unregister(gatewayId, this.users.keys());
     await this.cache.audience.leave(gatewayId, this.followersOf.keys());
     await this.cache.presence.withdraw(gatewayId);
+  }
+
+  /** The worker's answer to a request: follow the celebrities and join their audiences. */
+  private learnFollows(userId: string, celebrities: string[]): void {
+    const user = this.users.get(userId);
+    if (!user) return; // left meanwhile
+    user.unknown = false;
+    this.follow(userId, user, celebrities);
+    if (celebrities.length === 0) return;
+    this.cache.audience.join(this.settings.gatewayId, celebrities, this.settings.presenceTtlMs).catch(() => {
+      /* joined again at the next refresh */
+    });
   }
 
   private follow(userId: string, user: LocalUser, celebrities: string[]): void {

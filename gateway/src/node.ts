@@ -43,7 +43,11 @@ export class GatewayNode {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.hub = new Hub(cache, { gatewayId: config.GATEWAY_ID, presenceTtlMs: config.PRESENCE_TTL_MS });
+    this.hub = new Hub(cache, {
+      gatewayId: config.GATEWAY_ID,
+      presenceTtlMs: config.PRESENCE_TTL_MS,
+      requestCelebrityFollows: (userId) => this.broker.requestCelebrityFollows(userId),
+    });
     this.replayer = new Replayer(cache);
     this.hooks = {
       sendBufferLimit: config.SEND_BUFFER_LIMIT,
@@ -112,20 +116,23 @@ export class GatewayNode {
 
   async open(request: OpenRequest): Promise<Session> {
     const { userId, protocol, transport } = request;
-    const celebrities = await this.hub.celebritiesOf(userId);
+    const known = await this.hub.celebritiesOf(userId);
+    // Never built: the hub asks the worker, and the session starts with none (position 0 for
+    // celebrities, so the first celebrity post that reaches it is sent, not taken as seen).
+    const celebrities = known ?? [];
     const hooks = this.hooks;
 
     let session: Session;
     if (request.resumeFrom && request.resumeFrom !== 'invalid') {
       // Subscribe first (events buffer in the session), then replay, then go live.
       session = new Session(userId, protocol, transport, { ...request.resumeFrom }, hooks);
-      await this.hub.add(session, celebrities);
+      await this.hub.add(session, known);
       this.metrics.resumes.inc();
       if (!(await this.replayer.catchUp(session, request.resumeFrom, celebrities))) this.metrics.resets.inc();
     } else {
       const position = await this.replayer.currentPosition(userId, celebrities);
       session = new Session(userId, protocol, transport, position, hooks);
-      await this.hub.add(session, celebrities);
+      await this.hub.add(session, known);
       if (request.resumeFrom === 'invalid') {
         session.reset('unknown resume id', position);
         this.metrics.resets.inc();
@@ -167,7 +174,7 @@ export class GatewayNode {
       if (session.isClosed) return;
       session.pause();
       try {
-        const celebrities = await this.hub.celebritiesOf(session.userId);
+        const celebrities = (await this.hub.celebritiesOf(session.userId)) ?? [];
         if (!(await this.replayer.catchUp(session, { ...session.position }, celebrities))) this.metrics.resets.inc();
       } catch (err) {
         this.log.warn({ err: (err as Error).message, userId: session.userId }, 'catch-up failed for a session');

@@ -54,4 +54,26 @@ describe(`celebrity posts on ${runtime}`, () => {
     expect(createdPosts(clients[0]!).filter((id) => id === direct)).toHaveLength(1);
     for (const c of clients) c.close();
   });
+
+  it('reach a follower who opened the stream before ever reading the feed (no celebrity list yet)', async () => {
+    const anon = new Client(p.url);
+    const [celebrity, ...fans] = await Promise.all(Array.from({ length: 8 }, () => anon.signUp()));
+    for (const f of fans) await f.put(`/friend/set/${celebrity!.userId}`);
+    await celebrity!.post('/post/create', { text: 'famous now' }); // crosses the threshold (7 > 5)
+    await waitFor('the author to count as a celebrity', async () => (await p.redis.sismember(p.cache.keys.celebrities(), celebrity!.userId)) === 1);
+    const bare = fans[0]!; // never calls /post/feed: nothing has built their celebrity list
+    expect((await p.cache.celebrityFollows.get([bare.userId])).get(bare.userId)).toBeNull();
+
+    const client = await openWs(gw.wsUrl, { token: bare.token, protocol: 'feed.v1' });
+    await online(p, bare.userId, gw);
+    // The gateway asks the worker, which builds the list from Postgres and answers the gateway.
+    await waitFor('the gateway to join the celebrity audience', async () => (await p.cache.audience.gateways(celebrity!.userId)).includes(gw.id));
+    expect((await p.cache.celebrityFollows.get([bare.userId])).get(bare.userId)).toEqual([celebrity!.userId]);
+
+    const post = (await celebrity!.post('/post/create', { text: 'for the early bird' })).body as string;
+    await waitFor('the live post', async () => createdPosts(client).includes(post));
+    await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to show
+    expect(createdPosts(client).filter((id) => id === post)).toHaveLength(1);
+    client.close();
+  });
 });

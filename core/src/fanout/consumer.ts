@@ -14,6 +14,7 @@ import { declareTopology, type Channel, type ChannelModel } from '../broker.ts';
 import type { FanoutContext } from './context.ts';
 import { onPostCreated, onPostDeleted, onPostUpdated } from './post-events.ts';
 import { onFollowed, onUnfollowed } from './follow-events.ts';
+import { onCelebrityFollowsRequested } from './celebrity-follows.ts';
 
 async function handle(ctx: FanoutContext, event: DomainEvent, messageId: string): Promise<void> {
   switch (event.type) {
@@ -27,6 +28,8 @@ async function handle(ctx: FanoutContext, event: DomainEvent, messageId: string)
       return onFollowed(ctx, event, messageId);
     case 'friend.unfollowed':
       return onUnfollowed(ctx, event, messageId);
+    case 'celebrity-follows.requested':
+      return onCelebrityFollowsRequested(ctx, event);
   }
 }
 
@@ -135,12 +138,16 @@ export class FanoutConsumer {
   }
 }
 
-/** Which lane a message waits in: its author's (posts) or its follower's (follows). */
+/**
+ * Which lane a message waits in: its author's (posts) or its follower's (follows, and a gateway's
+ * request for the follower's celebrity follows, which must not interleave with their follows).
+ */
 function laneOf(msg: ConsumeMessage): string | undefined {
   try {
-    const body = JSON.parse(msg.content.toString('utf8')) as { authorId?: unknown; followerId?: unknown };
+    const body = JSON.parse(msg.content.toString('utf8')) as { authorId?: unknown; followerId?: unknown; userId?: unknown };
     if (typeof body.authorId === 'string') return `a:${body.authorId}`;
     if (typeof body.followerId === 'string') return `f:${body.followerId}`;
+    if (typeof body.userId === 'string') return `f:${body.userId}`;
   } catch {
     /* dead-lettered by process() */
   }

@@ -45,6 +45,12 @@ export class LivePublisher {
     await this.confirm(gateways.length);
   }
 
+  /** Tells one gateway which celebrities a user follows (the answer to its request). */
+  async celebrityFollows(gateway: string, userId: string, celebrities: string[]): Promise<void> {
+    this.send(gateway, { kind: 'celebrity-follows', userId, celebrities });
+    await this.confirm(1);
+  }
+
   private send(gateway: string, message: GatewayMessage): void {
     const channel = this.requireChannel();
     channel.publish(this.names.gatewayExchange, this.names.gatewayRoutingKey(gateway), Buffer.from(JSON.stringify(message)), {
