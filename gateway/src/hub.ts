@@ -64,11 +64,10 @@ export class Hub {
       this.users.set(session.userId, user);
       if (celebrities) this.follow(session.userId, user, celebrities);
       else this.settings.requestCelebrityFollows(session.userId);
-      celebrities ??= [];
       const { gatewayId, presenceTtlMs } = this.settings;
       await Promise.all([
         this.cache.presence.register(gatewayId, [session.userId], presenceTtlMs),
-        this.cache.audience.join(gatewayId, celebrities, presenceTtlMs),
+        this.cache.audience.join(gatewayId, celebrities ?? [], presenceTtlMs),
       ]);
     }
     user.sessions.add(session);
