@@ -2,6 +2,12 @@
 // key gw.<id>. It is not exclusive, so it survives a broker reconnect with the messages that
 // arrived meanwhile; it expires once the gateway has been gone for QUEUE_EXPIRES_MS, and its
 // length is bounded (oldest dropped first: a client that misses events resumes from its log).
+// Consumption is acknowledged with a bounded prefetch: without it (noAck) the broker pushes the
+// whole backlog of a gateway that fell behind into its socket, and amqplib hands all of it over
+// in one turn of the event loop (stalls of 0.7–1.1 s were seen under overload) with the backlog
+// held in gateway memory, out of reach of the queue's length bound. Acks are batched (one
+// `multiple` ack per turn, or at half the prefetch); a message redelivered after a reconnect is
+// one the sessions already sent, and they skip it by its log id.
 //
 // In a cluster (AMQP_URL lists several nodes) the queue lives on the node we declared it from.
 // If that node dies the queue dies with it (a non-durable classic queue is deleted when its
@@ -20,6 +26,8 @@ export interface GatewayBrokerSettings {
   names: Topology;
   queueMaxLength: number;
   queueExpiresMs: number;
+  /** Unacknowledged messages the broker may push before waiting for an ack. */
+  prefetch: number;
 }
 
 export class GatewayBroker {
@@ -27,6 +35,8 @@ export class GatewayBroker {
   private connectedOnce = false;
   private up = false;
   private channel: Channel | undefined;
+  /** The newest message handled but not yet acknowledged, and how many are waiting with it. */
+  private unacked: { channel: Channel; msg: ConsumeMessage; count: number } | undefined;
 
   constructor(
     private readonly settings: GatewayBrokerSettings,
@@ -79,7 +89,8 @@ export class GatewayBroker {
       },
     });
     await channel.bindQueue(this.queue, names.gatewayExchange, names.gatewayRoutingKey(gatewayId));
-    await channel.consume(this.queue, (msg) => msg && this.handle(msg), { noAck: true });
+    await channel.prefetch(this.settings.prefetch);
+    await channel.consume(this.queue, (msg) => msg && this.handle(channel, msg), { noAck: false });
     this.channel = channel;
     this.up = true;
     this.log.info({ queue: this.queue }, 'consuming gateway queue');
@@ -105,7 +116,35 @@ export class GatewayBroker {
     }
   }
 
-  private handle(msg: ConsumeMessage): void {
+  private handle(channel: Channel, msg: ConsumeMessage): void {
+    try {
+      this.dispatch(msg);
+    } finally {
+      this.acknowledge(channel, msg);
+    }
+  }
+
+  private acknowledge(channel: Channel, msg: ConsumeMessage): void {
+    const pending = this.unacked;
+    if (pending && pending.channel !== channel) this.unacked = undefined; // its channel is gone, and its deliveries with it
+    const count = (this.unacked?.count ?? 0) + 1;
+    this.unacked = { channel, msg, count };
+    if (count >= Math.max(1, this.settings.prefetch / 2)) this.flushAcks();
+    else if (count === 1) setTimeout(() => this.flushAcks(), 0);
+  }
+
+  private flushAcks(): void {
+    const pending = this.unacked;
+    this.unacked = undefined;
+    if (!pending) return;
+    try {
+      pending.channel.ack(pending.msg, true);
+    } catch {
+      /* the channel closed: the broker requeues what it held, and sessions skip what they sent */
+    }
+  }
+
+  private dispatch(msg: ConsumeMessage): void {
     let parsed;
     try {
       parsed = gatewayMessage.safeParse(JSON.parse(msg.content.toString('utf8')));

@@ -33,6 +33,12 @@ const schema = z.object({
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   /** The gateway queue keeps at most this many messages; older ones are dropped first. */
   QUEUE_MAX_LENGTH: int(100_000),
+  /**
+   * Messages the broker may have in flight to this gateway before it acks: a gateway that falls
+   * behind leaves its backlog in the queue (bounded above) instead of in its own memory, and
+   * handles at most this many per turn, so pings and timers keep their time.
+   */
+  QUEUE_PREFETCH: int(32),
   /** The queue outlives a broker reconnect, and is deleted this long after the gateway is gone. */
   QUEUE_EXPIRES_MS: int(60_000),
   /** The event log's window and lifetime: must match the fan-out worker's (core's) settings. */

@@ -67,6 +67,7 @@ export class GatewayNode {
         gatewayId: config.GATEWAY_ID,
         names: topology(config.AMQP_PREFIX),
         queueMaxLength: config.QUEUE_MAX_LENGTH,
+        prefetch: config.QUEUE_PREFETCH,
         queueExpiresMs: config.QUEUE_EXPIRES_MS,
       },
       log,
