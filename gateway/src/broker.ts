@@ -3,11 +3,11 @@
 // arrived meanwhile; it expires once the gateway has been gone for QUEUE_EXPIRES_MS, and its
 // length is bounded (oldest dropped first: a client that misses events resumes from its log).
 // Consumption is acknowledged with a bounded prefetch: without it (noAck) the broker pushes the
-// whole backlog of a gateway that fell behind into its socket, and amqplib hands all of it over
-// in one turn of the event loop (stalls of 0.7–1.1 s were seen under overload) with the backlog
-// held in gateway memory, out of reach of the queue's length bound. Acks are batched (one
-// `multiple` ack per turn, or at half the prefetch); a message redelivered after a reconnect is
-// one the sessions already sent, and they skip it by its log id.
+// whole backlog of a gateway that fell behind into its socket, where it sits in gateway memory,
+// out of reach of the queue's length bound, and is handed over in as few turns of the event
+// loop as the socket reads allow. Acks are batched (one `multiple` ack per turn, or at half the
+// prefetch); a message redelivered after a reconnect is one the sessions already sent, and they
+// skip it by its log id.
 //
 // In a cluster (AMQP_URL lists several nodes) the queue lives on the node we declared it from.
 // If that node dies the queue dies with it (a non-durable classic queue is deleted when its

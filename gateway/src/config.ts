@@ -38,7 +38,7 @@ const schema = z.object({
    * behind leaves its backlog in the queue (bounded above) instead of in its own memory, and
    * handles at most this many per turn, so pings and timers keep their time.
    */
-  QUEUE_PREFETCH: int(32),
+  QUEUE_PREFETCH: z.coerce.number().int().min(1).max(65535, 'AMQP prefetch counts are 16-bit: at most 65535').default(32),
   /** The queue outlives a broker reconnect, and is deleted this long after the gateway is gone. */
   QUEUE_EXPIRES_MS: int(60_000),
   /** The event log's window and lifetime: must match the fan-out worker's (core's) settings. */

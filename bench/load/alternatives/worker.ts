@@ -79,6 +79,15 @@ class AltPublisher {
     }
   }
 
+  /** The answer to a gateway that asked for a user's celebrity follows, by this design's route. */
+  async celebrityFollows(_gateway: string, userId: string, celebrities: string[]): Promise<void> {
+    const message: GatewayMessage = { kind: 'celebrity-follows', userId, celebrities };
+    if (mode === 'broadcast') this.publish(broadcastExchange, '', message);
+    else if (mode === 'per-user') this.publish(usersExchange, `u.${userId}`, message);
+    else return; // Socket.IO nodes route by rooms: every follower's room gets the emit
+    await this.channel!.waitForConfirms();
+  }
+
   private publish(exchange: string, routingKey: string, message: GatewayMessage): void {
     this.channel!.publish(exchange, routingKey, Buffer.from(JSON.stringify(message)), { contentType: 'application/json' });
   }
