@@ -19,17 +19,50 @@ function dataOf(event: LiveEvent): object {
   }
 }
 
-/** The text to send for `event`, or null when this protocol has no such frame. */
-export function encode(protocol: Protocol, event: LiveEvent, id: string): string | null {
+const utf8 = new TextEncoder();
+
+/**
+ * The session-independent parts of the last event encoded. The hub hands one event object to
+ * every recipient session in a row, so a one-entry memo keyed by the object encodes it once per
+ * message rather than once per frame: the AsyncAPI frame is the same bytes for everyone (and
+ * ws sends bytes without another UTF-8 conversion), feed.v1 and SSE differ only by the id.
+ */
+let memoEvent: LiveEvent | undefined;
+let memoAsyncApi: Uint8Array | null | undefined;
+let memoData: string | undefined;
+
+function remember(event: LiveEvent): void {
+  if (event === memoEvent) return;
+  memoEvent = event;
+  memoAsyncApi = undefined;
+  memoData = undefined;
+}
+
+function asyncApiFrame(event: LiveEvent): Uint8Array | null {
+  remember(event);
+  // Exactly the contract's message: these three keys, nothing else, new posts only.
+  return (memoAsyncApi ??=
+    event.type === 'post.created'
+      ? utf8.encode(JSON.stringify({ postId: event.postId, postText: event.text, author_user_id: event.authorId }))
+      : null);
+}
+
+function dataJson(event: LiveEvent): string {
+  remember(event);
+  return (memoData ??= JSON.stringify(dataOf(event)));
+}
+
+/** Whether this protocol's frames carry the session's position (the resumable id). */
+export const carriesId = (protocol: Protocol): boolean => protocol !== 'asyncapi';
+
+/** The frame to send for `event`, or null when this protocol has no such frame. */
+export function encode(protocol: Protocol, event: LiveEvent, id: string): string | Uint8Array | null {
   switch (protocol) {
     case 'asyncapi':
-      // Exactly the contract's message: these three keys, nothing else, new posts only.
-      return event.type === 'post.created'
-        ? JSON.stringify({ postId: event.postId, postText: event.text, author_user_id: event.authorId })
-        : null;
+      return asyncApiFrame(event);
     case 'feed.v1':
-      return JSON.stringify({ id, type: event.type, data: dataOf(event) });
+      return `{"id":${JSON.stringify(id)},"type":"${event.type}","data":${dataJson(event)}}`;
     case 'sse':
-      return `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(dataOf(event))}\n\n`;
+      return `id: ${id}\nevent: ${event.type}\ndata: ${dataJson(event)}\n\n`;
   }
 }

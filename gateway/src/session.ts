@@ -8,7 +8,7 @@
 // rather than skipping the slower event when it arrives with an older id.
 import { compareStreamIds } from '@feed/cache';
 import type { LiveEvent } from '@feed/contracts';
-import { encode, type Protocol } from './frames.ts';
+import { carriesId, encode, type Protocol } from './frames.ts';
 import { formatEventId, type Position } from './event-id.ts';
 
 export type CloseReason = 'slow' | 'expired' | 'drain' | 'rate' | 'shutdown';
@@ -16,7 +16,8 @@ export type CloseReason = 'slow' | 'expired' | 'drain' | 'rate' | 'shutdown';
 /** A transport adapter: how bytes reach the client and how the connection ends. */
 export interface Transport {
   readonly kind: 'websocket' | 'sse';
-  write(text: string): void;
+  /** One frame: text, or its UTF-8 bytes (sent as text, not binary). */
+  write(frame: string | Uint8Array): void;
   /** Bytes accepted but not yet handed to the network. */
   buffered(): number;
   close(reason: CloseReason): void;
@@ -201,9 +202,9 @@ export class Session {
 
   private send(event: LiveEvent, createdAt: number | undefined, replaying = false): void {
     if (this.closed) return;
-    const text = encode(this.protocol, event, formatEventId(this.position));
-    if (text === null) return;
-    this.transport.write(text);
+    const frame = encode(this.protocol, event, carriesId(this.protocol) ? formatEventId(this.position) : '');
+    if (frame === null) return;
+    this.transport.write(frame);
     this.hooks.onSent(this, createdAt);
     const buffered = this.transport.buffered();
     if (replaying) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../event-id.ts';
 import { Staggered } from '../staggered.ts';
+import { WriteCoalescer } from '../coalesce.ts';
 import type { GatewayNode } from '../node.ts';
 import type { Session, Transport } from '../session.ts';
 
@@ -15,6 +16,7 @@ function writeHeartbeat(res: ServerResponse): void {
 
 export class SseTransport {
   private readonly streams = new Set<ServerResponse>();
+  private readonly coalescer = new WriteCoalescer();
   private readonly heartbeat: Staggered<ServerResponse>;
 
   constructor(
@@ -40,7 +42,10 @@ export class SseTransport {
     const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('lastEventId') ?? url.searchParams.get('since');
     const transport: Transport = {
       kind: 'sse',
-      write: (text) => void res.write(text),
+      write: (frame) => {
+        this.coalescer.hold(res);
+        res.write(frame);
+      },
       buffered: () => res.writableLength,
       close: (reason) => {
         if (reason === 'expired') res.write('event: error\ndata: {"reason":"token expired"}\n\n');

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../event-id.ts';
 import { Staggered } from '../staggered.ts';
+import { WriteCoalescer } from '../coalesce.ts';
 import type { GatewayNode } from '../node.ts';
 import type { CloseReason, Session, Transport } from '../session.ts';
 
@@ -20,6 +21,8 @@ const CLOSE: Record<CloseReason, [number, string]> = {
 };
 
 export const FEED_V1 = 'feed.v1';
+/** Frames go out as text frames, whether given as a string or as UTF-8 bytes. */
+const AS_TEXT = { binary: false } as const;
 
 /**
  * One connection's transport. A class rather than closures: a gateway holds tens of thousands
@@ -40,10 +43,13 @@ class WebSocketConnection implements Transport {
   constructor(
     readonly ws: WebSocket,
     readonly owner: WebSocketTransport,
+    /** The upgraded socket under `ws`, corked while a turn's frames are written. */
+    private readonly socket: Duplex,
   ) {}
 
-  write(text: string): void {
-    this.ws.send(text);
+  write(frame: string | Uint8Array): void {
+    this.owner.coalescer.hold(this.socket);
+    this.ws.send(frame, AS_TEXT);
   }
 
   buffered(): number {
@@ -105,6 +111,7 @@ function onMessage(this: WebSocket): void {
 export class WebSocketTransport {
   private readonly wss: WebSocketServer;
   readonly sockets = new Set<WebSocketConnection>();
+  readonly coalescer = new WriteCoalescer();
   private readonly pinger: Staggered<WebSocketConnection>;
 
   constructor(
@@ -132,7 +139,7 @@ export class WebSocketTransport {
     const { userId, expiresAt } = claims;
     this.wss.handleUpgrade(req, socket, head, (raw) => {
       const ws = raw as Tagged;
-      const connection = new WebSocketConnection(ws, this);
+      const connection = new WebSocketConnection(ws, this, socket);
       ws[CONNECTION] = connection;
       this.sockets.add(connection);
       ws.on('pong', onPong);
