@@ -117,9 +117,9 @@ export interface LogSettings {
 }
 
 /**
- * Compares stream ids "ms-seq" numerically. Both parts are decimal without leading zeros, so a
- * longer part is larger and equal lengths compare as text: no BigInt per call (a gateway
- * compares one per frame it sends).
+ * Compares stream ids "ms-seq" numerically. Once leading zeros are stripped, a longer decimal
+ * part is larger and equal lengths compare as text: no BigInt per call (a gateway compares one
+ * per frame it sends).
  */
 export function compareStreamIds(a: string, b: string): number {
   const ad = a.indexOf('-');

@@ -35,8 +35,7 @@ const schema = z.object({
   QUEUE_MAX_LENGTH: int(100_000),
   /**
    * Messages the broker may have in flight to this gateway before it acks: a gateway that falls
-   * behind leaves its backlog in the queue (bounded above) instead of in its own memory, and
-   * handles at most this many per turn, so pings and timers keep their time.
+   * behind leaves its backlog in the queue (bounded above) instead of in its own memory.
    */
   QUEUE_PREFETCH: z.coerce.number().int().min(1).max(65535, 'AMQP prefetch counts are 16-bit: at most 65535').default(32),
   /** The queue outlives a broker reconnect, and is deleted this long after the gateway is gone. */
