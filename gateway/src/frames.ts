@@ -28,7 +28,7 @@ const utf8 = new TextEncoder();
  * ws sends bytes without another UTF-8 conversion), feed.v1 and SSE differ only by the id.
  */
 let memoEvent: LiveEvent | undefined;
-let memoAsyncApi: Uint8Array | null | undefined;
+let memoAsyncApi: Uint8Array | undefined;
 let memoData: string | undefined;
 
 function remember(event: LiveEvent): void {
@@ -39,12 +39,10 @@ function remember(event: LiveEvent): void {
 }
 
 function asyncApiFrame(event: LiveEvent): Uint8Array | null {
-  remember(event);
   // Exactly the contract's message: these three keys, nothing else, new posts only.
-  return (memoAsyncApi ??=
-    event.type === 'post.created'
-      ? utf8.encode(JSON.stringify({ postId: event.postId, postText: event.text, author_user_id: event.authorId }))
-      : null);
+  if (event.type !== 'post.created') return null;
+  remember(event);
+  return (memoAsyncApi ??= utf8.encode(JSON.stringify({ postId: event.postId, postText: event.text, author_user_id: event.authorId })));
 }
 
 function dataJson(event: LiveEvent): string {
