@@ -5,7 +5,7 @@
 // A log exists only for users who connected recently (gateways `open` it); appends to
 // users without one are skipped, which keeps fan-out cost flat for offline followers.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 
@@ -147,7 +147,7 @@ export const STREAM_ID = /^[0-9]{1,20}-[0-9]{1,20}$/;
 
 export class EventLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     readonly settings: LogSettings,
   ) {}

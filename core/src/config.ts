@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { validAmqpUrls } from '@feed/contracts';
+import { validClusterNodes } from '@feed/cache';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 
@@ -19,6 +20,13 @@ const schema = z
     DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/feed'),
     DATABASE_POOL_SIZE: int(10),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+    /**
+     * A Redis Cluster instead of REDIS_URL: seed nodes as host:port, comma-separated (what
+     * `npm run redis:cluster` prints). Empty: the single node at REDIS_URL.
+     */
+    REDIS_CLUSTER_NODES: z.string().default('').refine(validClusterNodes, 'host:port, comma-separated'),
+    /** On a cluster: how long a fan-out waits for the replicas to confirm its writes (WAIT). */
+    REDIS_REPLICA_WAIT_MS: int(1_000),
     /** Prefix for every Redis key this deployment writes, so several stacks (and tests) share one Redis. */
     REDIS_PREFIX: z.string().default('feed:'),
     /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */

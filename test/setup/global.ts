@@ -14,6 +14,10 @@ declare module 'vitest' {
     databaseUrl: string;
     redisUrl: string;
     redisPrefix: string;
+    /** REDIS_CLUSTER_NODES for the `cluster` project (its own setup starts one); '' elsewhere. */
+    redisClusterNodes: string;
+    /** The data directory of that cluster (test/support/redis-cluster.ts attaches to it). */
+    redisClusterDir: string;
   }
 }
 
@@ -32,6 +36,8 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('redisUrl', REDIS_URL);
   project.provide('redisPrefix', redisPrefix);
+  project.provide('redisClusterNodes', '');
+  project.provide('redisClusterDir', '');
 
   return async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

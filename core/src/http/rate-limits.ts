@@ -2,11 +2,11 @@
 import type { Request, RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import type { Redis } from 'ioredis';
+import { sendCommand, type RedisClient } from '@feed/cache';
 import { ErrorCode } from './errors.ts';
 
 function limiter(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   perMinute: number,
   key: (req: Request) => string,
@@ -22,7 +22,9 @@ function limiter(
     passOnStoreError: true,
     store: new RedisStore({
       prefix,
-      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+      // Each counter is one key, and its script goes to every master (a cluster's EVALSHA runs
+      // on the key's master): single-slot either way.
+      sendCommandCluster: ({ command }) => sendCommand(redis, command) as Promise<RedisReply>,
     }),
     handler: (req, res, _next, options) => {
       res.status(options.statusCode).json({ message, request_id: String(req.id), code: ErrorCode.rateLimited });
@@ -30,10 +32,10 @@ function limiter(
   });
 }
 
-export function loginRateLimit(redis: Redis, redisPrefix: string, perMinute: number): RequestHandler {
+export function loginRateLimit(redis: RedisClient, redisPrefix: string, perMinute: number): RequestHandler {
   return limiter(redis, `${redisPrefix}rl:login:`, perMinute, (req) => ipKeyGenerator(req.ip ?? ''), 'too many login attempts, try again in a minute');
 }
 
-export function postRateLimit(redis: Redis, redisPrefix: string, perMinute: number): RequestHandler {
+export function postRateLimit(redis: RedisClient, redisPrefix: string, perMinute: number): RequestHandler {
   return limiter(redis, `${redisPrefix}rl:post:`, perMinute, (req) => req.userId ?? ipKeyGenerator(req.ip ?? ''), 'too many posts, slow down');
 }
