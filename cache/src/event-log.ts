@@ -5,7 +5,7 @@
 // A log exists only for users who connected recently (gateways `open` it); appends to
 // users without one are skipped, which keeps fan-out cost flat for offline followers.
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from './connection.ts';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 
@@ -76,8 +76,11 @@ return epoch`,
  * XDEL), so once anything was trimmed (entries-added > length) the horizon is the oldest entry
  * kept: a reader behind it may have missed trimmed entries. (A reader whose last entry was the
  * very last one trimmed is reset too: conservative, never a silent gap.)
+ * The fourth reply says whether the position itself is an entry of the log ('0-0' always is):
+ * a position the log does not hold was lost with entries after it (a failover to a replica
+ * that had not received them, a restart from an older snapshot), and the reader must reset.
  */
-const readScript = new LuaScript<[string, string, [string, string[]][]] | null>(
+const readScript = new LuaScript<[string, string, [string, string[]][], number] | null>(
   'logRead',
   2,
   `local epoch = redis.call('GET', KEYS[2])
@@ -96,8 +99,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
     if first then horizon = first[1] end
   end
 end
+local known = 1
+if ARGV[1] ~= '0-0' and #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then known = 0 end
 local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
-return {epoch, horizon, entries}`,
+return {epoch, horizon, entries, known}`,
 );
 
 export interface LogEntry {
@@ -177,14 +182,28 @@ export class EventLog {
   async readAfter(userId: string, epoch: string, afterId: string): Promise<LogRead> {
     if (!STREAM_ID.test(afterId)) return { status: 'reset', epoch: null };
     const reply = await readScript.run(this.redis, [this.keys.log(userId), this.keys.logEpoch(userId)], [
-      afterId,
+      compareStreamIds(afterId, '0-0') === 0 ? '0-0' : afterId,
       this.settings.maxLength + 200,
     ]);
     if (!reply) return { status: 'reset', epoch: null };
-    const [currentEpoch, horizon, raw] = reply;
-    if (currentEpoch !== epoch || compareStreamIds(horizon, afterId) > 0) return { status: 'reset', epoch: currentEpoch };
+    const [currentEpoch, horizon, raw, known] = reply;
+    if (currentEpoch !== epoch || compareStreamIds(horizon, afterId) > 0 || known !== 1) return { status: 'reset', epoch: currentEpoch };
     const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
     return { status: 'ok', epoch: currentEpoch, entries };
+  }
+
+  /**
+   * The current epoch of each user's log (null: no log). A gateway compares them with its
+   * sessions' epochs: a log that lost its epoch (a failover to a replica that never got it, a
+   * flush, an eviction) must reset its sessions, not leave them waiting for events that go nowhere.
+   */
+  async epochs(userIds: readonly string[]): Promise<Map<string, string | null>> {
+    const replies = await pipelined(
+      this.redis,
+      userIds.map((u) => this.keys.logEpoch(u)),
+      (pipeline, i) => pipeline.get(this.keys.logEpoch(userIds[i]!)),
+    );
+    return new Map(userIds.map((u, i) => [u, (replies[i]![0] as string | null) ?? null]));
   }
 
   /** The newest id in the log (the position a fresh session starts from), "0-0" when empty. */
