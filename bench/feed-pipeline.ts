@@ -264,7 +264,7 @@ async function countedWorker() {
   const consumer = new FanoutConsumer(
     { db: services.db, cache: services.cache, live, log: logger, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
     names,
-    { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000 },
+    { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000, retryInPlaceMs: config.FANOUT_RETRY_IN_PLACE_MS },
   );
   const broker = await connectBroker(config.AMQP_URL, logger, async (model) => {
     await live.attach(model);

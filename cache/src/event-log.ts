@@ -113,8 +113,13 @@ export interface LogEntry {
 
 export type LogRead =
   | { status: 'ok'; epoch: string; entries: LogEntry[] }
-  /** The offset is older than the window, or the log it came from is gone: the client must reset. */
-  | { status: 'reset'; epoch: string | null };
+  /**
+   * The client must reset. `window`: the offset is older than the log's window (trimmed).
+   * `lost`: the log it came from is gone (new or no epoch), or the log no longer holds the
+   * offset itself (it lost its newest entries: a failover to a replica that had not received
+   * them); whatever was written beside those entries (the feed) may be gone too.
+   */
+  | { status: 'reset'; epoch: string | null; reason: 'window' | 'lost' };
 
 export interface LogSettings {
   maxLength: number;
@@ -180,14 +185,15 @@ export class EventLog {
 
   /** Everything after `afterId` in the log of `epoch`, or a reset when that is not possible. */
   async readAfter(userId: string, epoch: string, afterId: string): Promise<LogRead> {
-    if (!STREAM_ID.test(afterId)) return { status: 'reset', epoch: null };
+    if (!STREAM_ID.test(afterId)) return { status: 'reset', epoch: null, reason: 'lost' };
     const reply = await readScript.run(this.redis, [this.keys.log(userId), this.keys.logEpoch(userId)], [
       compareStreamIds(afterId, '0-0') === 0 ? '0-0' : afterId,
       this.settings.maxLength + 200,
     ]);
-    if (!reply) return { status: 'reset', epoch: null };
+    if (!reply) return { status: 'reset', epoch: null, reason: 'lost' };
     const [currentEpoch, horizon, raw, known] = reply;
-    if (currentEpoch !== epoch || compareStreamIds(horizon, afterId) > 0 || known !== 1) return { status: 'reset', epoch: currentEpoch };
+    if (currentEpoch !== epoch || known !== 1) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
+    if (compareStreamIds(horizon, afterId) > 0) return { status: 'reset', epoch: currentEpoch, reason: 'window' };
     const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
     return { status: 'ok', epoch: currentEpoch, entries };
   }

@@ -43,6 +43,11 @@ const schema = z
     EVENT_LOG_LENGTH: int(1000),
     EVENT_LOG_TTL_SECONDS: int(24 * 3600),
     FANOUT_BATCH: int(1000),
+    /**
+     * A failing fan-out is retried in place (1 s apart) for this long before it goes back to the
+     * queue: longer than a Redis Cluster failover (cluster-node-timeout + election + 5 s slot refresh).
+     */
+    FANOUT_RETRY_IN_PLACE_MS: z.coerce.number().int().min(0).default(15_000),
     // Generous: one author's posts are handled in order (a lane), and the messages waiting in a
     // lane hold prefetch slots; a deep prefetch keeps one busy author from stalling the others.
     WORKER_PREFETCH: int(128),

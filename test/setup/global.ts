@@ -16,8 +16,6 @@ declare module 'vitest' {
     redisPrefix: string;
     /** REDIS_CLUSTER_NODES for the `cluster` project (its own setup starts one); '' elsewhere. */
     redisClusterNodes: string;
-    /** The data directory of that cluster (test/support/redis-cluster.ts attaches to it). */
-    redisClusterDir: string;
   }
 }
 
@@ -37,7 +35,6 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', REDIS_URL);
   project.provide('redisPrefix', redisPrefix);
   project.provide('redisClusterNodes', '');
-  project.provide('redisClusterDir', '');
 
   return async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

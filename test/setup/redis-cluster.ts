@@ -8,7 +8,6 @@ import { RedisCluster } from '../support/redis-cluster.ts';
 export default async function setup(project: TestProject) {
   const cluster = await RedisCluster.start({ nodeTimeoutMs: 2_000 });
   project.provide('redisClusterNodes', cluster.nodes);
-  project.provide('redisClusterDir', cluster.dir);
   return async () => {
     await cluster.stop();
   };

@@ -160,6 +160,27 @@ export class RedisCluster {
     process.kill(this.pidOf(port), 'SIGKILL');
   }
 
+  /**
+   * SIGSTOP: the node freezes (a long GC-like stall or a partition): it answers nothing and
+   * receives no replication stream until `resume`. Frozen past the node timeout, it is marked
+   * failed by the others.
+   */
+  freeze(port: number): void {
+    process.kill(this.pidOf(port), 'SIGSTOP');
+  }
+
+  resume(port: number): void {
+    process.kill(this.pidOf(port), 'SIGCONT');
+  }
+
+  /**
+   * A master drops its replicas' connections (CLIENT KILL TYPE replica): what it writes until they
+   * reconnect reaches no replica. With the replica frozen, that is everything from now on.
+   */
+  async dropReplicas(master: number): Promise<void> {
+    await this.ask(master, (r) => r.call('CLIENT', 'KILL', 'TYPE', 'replica'));
+  }
+
   /** The replicas of master `port` now. */
   async replicasOf(port: number): Promise<number[]> {
     const view = await this.view();
