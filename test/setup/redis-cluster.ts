@@ -6,7 +6,8 @@ import type { TestProject } from 'vitest/node';
 import { RedisCluster } from '../support/redis-cluster.ts';
 
 export default async function setup(project: TestProject) {
-  const cluster = await RedisCluster.start({ nodeTimeoutMs: 2_000 });
+  // 5 s: no accidental failover when the machine is busy (the failover test has a cluster of its own).
+  const cluster = await RedisCluster.start({ nodeTimeoutMs: 5_000 });
   project.provide('redisClusterNodes', cluster.nodes);
   return async () => {
     await cluster.stop();

@@ -1,7 +1,7 @@
 // A six-node Redis Cluster (three masters, one replica each) for tests and benchmarks, started by
 // scripts/redis-cluster.sh (the script `npm run redis:cluster` runs) on free ports with a data
 // directory of its own, so it never meets the shared Redis on 6379 or a developer's cluster.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -216,4 +216,62 @@ export class RedisCluster {
   async stop(): Promise<void> {
     await run('bash', [SCRIPT, 'stop'], { env: this.env, timeout: 60_000 }).catch(() => {});
   }
+}
+
+/** A Redis of its own for a benchmark: one redis-server, or a six-node cluster (three masters). */
+export interface PrivateRedis {
+  mode: 'single' | 'cluster';
+  /** What services are given. */
+  env: { REDIS_URL: string; REDIS_CLUSTER_NODES: string };
+  /** Every redis-server of it, with its role now. */
+  servers(): Promise<{ port: number; pid: number; role: 'master' | 'replica' }[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts a private Redis: `single` (no persistence, a free port) or `cluster` (RedisCluster). */
+export async function startPrivateRedis(mode: 'single' | 'cluster'): Promise<PrivateRedis> {
+  if (mode === 'cluster') {
+    // Redis's default node timeout: a benchmark on a busy machine must not fail over by accident.
+    const cluster = await RedisCluster.start({ nodeTimeoutMs: 15_000 });
+    return {
+      mode,
+      env: { REDIS_URL: `redis://127.0.0.1:${cluster.firstPort}/0`, REDIS_CLUSTER_NODES: cluster.nodes },
+      async servers() {
+        const view = await cluster.view();
+        return view.filter((n) => !n.failed).map((n) => ({ port: n.port, pid: cluster.pidOf(n.port), role: n.role }));
+      },
+      stop: () => cluster.stop(),
+    };
+  }
+  const port = await freeRun(1);
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = `redis://127.0.0.1:${port}/0`;
+  await waitFor(
+    `redis-server on ${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+      const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => {});
+      try {
+        await r.connect();
+        return (await r.ping()) === 'PONG';
+      } finally {
+        r.disconnect();
+      }
+    },
+    20_000,
+    50,
+  );
+  return {
+    mode,
+    env: { REDIS_URL: url, REDIS_CLUSTER_NODES: '' },
+    servers: async () => [{ port, pid: child.pid!, role: 'master' }],
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
 }
