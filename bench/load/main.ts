@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { environment, runLoad, type LoadResult } from './load.ts';
 import { parseOptions } from './options.ts';
 import { writeReport } from './report.ts';
+import { writeRedisReport } from './redis-report.ts';
 
 const argv = process.argv.slice(2);
 const options = parseOptions(argv);
@@ -18,6 +19,8 @@ const result = await runLoad(options, environment(), (line) => console.log(`[${(
 const command = `npm run bench:load -- ${argv.join(' ')}`.trim();
 mkdirSync(options.out, { recursive: true });
 writeFileSync(`${options.out}/load.json`, JSON.stringify({ ...result, command }));
-if (options.report) await writeReport(result, command, options.out);
+// With --redis the run compares Redis topologies: its own section, not the ledger comparison's.
+if (options.report && options.redis.length > 0) await writeRedisReport(result, command);
+else if (options.report) await writeReport(result, command, options.out);
 console.log(`wrote ${options.out}/load.json${options.report ? ', SVG charts and docs/benchmarks.md' : ''}`);
 process.exit(0);

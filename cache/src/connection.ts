@@ -216,14 +216,24 @@ export async function unlinkMatching(client: RedisClient, match: string): Promis
 /**
  * A raw command (for libraries that take a `sendCommand`): routed by its key's slot as ioredis
  * routes any command, except SCRIPT (LOAD, EXISTS, FLUSH), which goes to every master so that
- * an EVALSHA finds its script on whichever master owns the key.
+ * an EVALSHA finds its script on whichever master owns the key. Rejected after `timeoutMs`:
+ * ioredis holds commands while a master fails over (seconds), and a caller that can do
+ * without Redis (a rate limit lets the request through) must not hold an HTTP request that long.
  */
-export async function sendCommand(client: RedisClient, command: readonly string[]): Promise<unknown> {
+export async function sendCommand(client: RedisClient, command: readonly string[], timeoutMs = 1_000): Promise<unknown> {
   const [name, ...args] = command;
   if (!name) throw new Error('empty command');
-  if (isCluster(client) && name.toUpperCase() === 'SCRIPT') {
-    const replies = await Promise.all((await masters(client)).map((node) => node.call(name, ...args)));
-    return replies[0];
+  const reply =
+    isCluster(client) && name.toUpperCase() === 'SCRIPT'
+      ? masters(client).then((nodes) => Promise.all(nodes.map((node) => node.call(name, ...args)))).then((replies) => replies[0])
+      : client.call(name, ...args);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis ${name} took over ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([reply, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
-  return client.call(name, ...args);
 }

@@ -134,6 +134,19 @@ export class RedisCluster {
     throw lastErr;
   }
 
+  /** cluster_state as the first node that answers sees it ('ok' or 'fail'). */
+  async state(): Promise<string> {
+    for (const port of this.ports()) {
+      try {
+        const info = await this.ask(port, (r) => r.cluster('INFO') as Promise<string>);
+        return /^cluster_state:(\w+)/m.exec(info)?.[1] ?? 'unknown';
+      } catch {
+        /* down: ask the next */
+      }
+    }
+    return 'no node answers';
+  }
+
   /** The port of the master serving `key` now. */
   async masterOf(key: string): Promise<number> {
     for (const port of this.ports()) {
