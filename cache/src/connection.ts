@@ -127,10 +127,25 @@ export interface PipelineOptions {
 }
 
 /**
+ * Errors that mean "ask again, elsewhere or a moment later" on a cluster: a slot moved (MOVED,
+ * ASK: resharding, a failover), a migration in progress (TRYAGAIN), slots not served yet
+ * (CLUSTERDOWN), a pipeline grouped by a slot map that changed before it ran, a node that died.
+ */
+const REDIRECTED = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b|same slots allocation group|Connection is closed|ECONNREFUSED|ECONNRESET/;
+/** How long `pipelined` follows redirections itself before it gives the error to the caller. */
+const REDIRECTION_BUDGET_MS = 3_000;
+
+/**
  * Pipelines commands, one pipeline per master owning their slots (one pipeline on a single
  * node), and returns each item's replies in order; a failed command throws. `keys[i]` is the
  * key item i's commands route by (all its keys must share that key's slot); `queue` adds
  * them to the pipeline it is given. The pipelines run side by side.
+ *
+ * On a cluster, items whose commands were redirected are sent again after the slot map is
+ * refreshed, for up to REDIRECTION_BUDGET_MS: ioredis re-sends a cluster pipeline by itself
+ * only when every command got the same redirection and the rest were reads, which a pipeline
+ * of writes spanning a slot being moved never is. So everything queued here must be safe to
+ * run twice (the fan-out is idempotent per event key; the rest are SET, ZADD, ZREM, reads).
  */
 export async function pipelined(
   client: RedisClient,
@@ -140,31 +155,72 @@ export async function pipelined(
 ): Promise<unknown[][]> {
   const out: unknown[][] = new Array(keys.length);
   if (keys.length === 0) return out;
-  const groups = await groupBySlotOwner(client, keys);
-  await Promise.all(
-    groups.map(async ({ indexes, replicas, node }) => {
-      const pipeline = client.pipeline();
-      const counts: number[] = [];
-      for (const i of indexes) {
-        const before = pipeline.length;
-        queue(pipeline, i);
-        counts.push(pipeline.length - before);
-      }
-      const wait = options.waitForReplicasMs !== undefined && replicas > 0;
-      if (wait) pipeline.wait(replicas, options.waitForReplicasMs!);
-      const replies = results<unknown>(await pipeline.exec());
-      if (wait) {
-        const acked = Number(replies.pop());
-        if (acked < replicas) throw new ReplicationLag(node, acked, replicas);
-      }
-      let at = 0;
-      indexes.forEach((item, n) => {
-        out[item] = replies.slice(at, at + counts[n]!);
-        at += counts[n]!;
-      });
-    }),
-  );
-  return out;
+  const deadline = Date.now() + REDIRECTION_BUDGET_MS;
+  let pending = keys.map((_, i) => i);
+  for (;;) {
+    const groups = await groupBySlotOwner(client, keys, pending);
+    const redirected: number[] = [];
+    let lastRedirection: Error | undefined;
+    await Promise.all(
+      groups.map(async (group) => {
+        try {
+          await runGroup(client, group, queue, options, out, redirected);
+        } catch (err) {
+          if (!isCluster(client) || !REDIRECTED.test((err as Error).message)) throw err;
+          lastRedirection = err as Error;
+          redirected.push(...group.indexes);
+        }
+      }),
+    );
+    if (redirected.length === 0) return out;
+    if (Date.now() > deadline) throw lastRedirection ?? new Error('redirected past the retry budget');
+    await refreshSlots(client as Cluster);
+    pending = redirected;
+  }
+}
+
+async function runGroup(
+  client: RedisClient,
+  { indexes, replicas, node }: SlotGroup,
+  queue: (pipeline: ChainableCommander, index: number) => void,
+  options: PipelineOptions,
+  out: unknown[][],
+  redirected: number[],
+): Promise<void> {
+  const pipeline = client.pipeline();
+  const counts: number[] = [];
+  for (const i of indexes) {
+    const before = pipeline.length;
+    queue(pipeline, i);
+    counts.push(pipeline.length - before);
+  }
+  const wait = options.waitForReplicasMs !== undefined && replicas > 0;
+  if (wait) pipeline.wait(replicas, options.waitForReplicasMs!);
+  const replies = (await pipeline.exec()) ?? [];
+  let at = 0;
+  let moved = false;
+  indexes.forEach((item, n) => {
+    const mine = replies.slice(at, at + counts[n]!);
+    at += counts[n]!;
+    const err = mine.find(([e]) => e)?.[0];
+    if (err && isCluster(client) && REDIRECTED.test(err.message)) {
+      redirected.push(item);
+      moved = true;
+    } else if (err) throw err;
+    else out[item] = mine.map(([, value]) => value);
+  });
+  if (wait) {
+    const [err, acked] = replies[at] ?? [null, 0];
+    if (err) throw err;
+    // Writes that went elsewhere are confirmed when they are sent again.
+    if (!moved && Number(acked) < replicas) throw new ReplicationLag(node, Number(acked), replicas);
+  }
+}
+
+/** Asks the cluster for its slot map now (after a redirection) and waits for the answer. */
+async function refreshSlots(cluster: Cluster): Promise<void> {
+  await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+  await new Promise((r) => setTimeout(r, 50));
 }
 
 interface SlotGroup {
@@ -174,12 +230,12 @@ interface SlotGroup {
   node: string;
 }
 
-async function groupBySlotOwner(client: RedisClient, keys: readonly string[]): Promise<SlotGroup[]> {
-  if (!isCluster(client)) return [{ indexes: keys.map((_, i) => i), replicas: 0, node: 'redis' }];
+async function groupBySlotOwner(client: RedisClient, keys: readonly string[], indexes: readonly number[]): Promise<SlotGroup[]> {
+  if (!isCluster(client)) return [{ indexes: [...indexes], replicas: 0, node: 'redis' }];
   await ready(client);
   const groups = new Map<string, SlotGroup>();
-  keys.forEach((key, i) => {
-    const slot = calculateSlot(key);
+  indexes.forEach((i) => {
+    const slot = calculateSlot(keys[i]!);
     const owners = client.slots[slot];
     // A slot nobody serves right now (mid-failover): its own pipeline, which ioredis holds
     // until the slot map says where it went.
