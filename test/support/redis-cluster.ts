@@ -72,6 +72,20 @@ export class RedisCluster {
     try {
       const { stdout } = await run('bash', [SCRIPT, 'start'], { env, timeout: 120_000 });
       if (stdout.trim() !== `REDIS_CLUSTER_NODES=${expected}`) throw new Error(`unexpected output from the script: ${stdout}`);
+      // cluster_state:ok comes before every node has heard which nodes replicate which: wait
+      // until every node sees three masters with slots and three replicas.
+      await waitFor(
+        'every node to agree on three masters and three replicas',
+        async () => {
+          for (const port of cluster.ports()) {
+            const view = await cluster.view(port);
+            if (view.filter((n) => n.role === 'master' && n.slots > 0).length !== 3 || view.filter((n) => n.role === 'replica' && n.masterId).length !== 3) return false;
+          }
+          return true;
+        },
+        30_000,
+        100,
+      );
     } catch (err) {
       await cluster.stop();
       throw err;
