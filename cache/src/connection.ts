@@ -198,22 +198,19 @@ async function runGroup(
   if (wait) pipeline.wait(replicas, options.waitForReplicasMs!);
   const replies = (await pipeline.exec()) ?? [];
   let at = 0;
-  let moved = false;
   indexes.forEach((item, n) => {
     const mine = replies.slice(at, at + counts[n]!);
     at += counts[n]!;
     const err = mine.find(([e]) => e)?.[0];
-    if (err && isCluster(client) && REDIRECTED.test(err.message)) {
-      redirected.push(item);
-      moved = true;
-    } else if (err) throw err;
+    if (err && isCluster(client) && REDIRECTED.test(err.message)) redirected.push(item);
+    else if (err) throw err;
     else out[item] = mine.map(([, value]) => value);
   });
   if (wait) {
     const [err, acked] = replies[at] ?? [null, 0];
     if (err) throw err;
-    // Writes that went elsewhere are confirmed when they are sent again.
-    if (!moved && Number(acked) < replicas) throw new ReplicationLag(node, Number(acked), replicas);
+    // Covers what this node wrote; redirected items are confirmed where they are sent again.
+    if (Number(acked) < replicas) throw new ReplicationLag(node, Number(acked), replicas);
   }
 }
 
