@@ -173,8 +173,10 @@ export class EventLog {
     ]);
     if (!reply) return { status: 'reset', epoch: null, reason: 'lost' };
     const [currentEpoch, horizon, raw, known] = reply;
-    if (currentEpoch !== epoch || known !== 1) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
+    if (currentEpoch !== epoch) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
+    // Behind the horizon the position was trimmed: not in the log, and not a loss.
     if (compareStreamIds(horizon, afterId) > 0) return { status: 'reset', epoch: currentEpoch, reason: 'window' };
+    if (known !== 1) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
     const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
     return { status: 'ok', epoch: currentEpoch, entries };
   }

@@ -49,7 +49,7 @@ export class GatewayNode {
       requestCelebrityFollows: (userId) => this.broker.requestCelebrityFollows(userId),
       onLost: (userId, sessions) => {
         this.metrics.lostState.inc();
-        this.log.info({ userId, sessions: sessions.length }, 'redis lost presence or log epoch of a user: catching up');
+        this.log.debug({ userId, sessions: sessions.length }, 'redis lost presence or log epoch of a user: catching up');
         for (const s of sessions) void this.catchUp(s);
       },
     });
