@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { TOKEN_COOKIE } from '@feed/contracts';
 import { type Pool, users } from '@feed/db';
 import { login, register, type AccountSettings } from '../domain/accounts.ts';
 import { ApiError } from '../http/errors.ts';
@@ -29,8 +30,6 @@ const search = z.object({
   first_name: plainText(100).min(1, 'is required'),
   last_name: plainText(100).min(1, 'is required'),
 });
-
-export const TOKEN_COOKIE = 'feed_token';
 
 export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, loginLimit: RequestHandler): Router {
   const router = Router();
