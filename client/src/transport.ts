@@ -62,7 +62,10 @@ export type Credentials =
 
 /** What a WebSocket close code asks of the client. */
 export function endOfWebSocket(code: number, reason: string, opened: boolean, refusedStatus?: number): TransportEnd {
-  if (refusedStatus === 401 || refusedStatus === 403) {
+  // Only 401 is the gateway's own word on the token; a 403 to an upgrade is as likely a proxy
+  // that blocks WebSocket, so it counts as "never opened" (and auto mode tries SSE, whose
+  // answer then decides).
+  if (refusedStatus === 401) {
     return { neverOpened: true, auth: { kind: 'auth', status: refusedStatus, message: `handshake refused (${refusedStatus})` }, reconnectNow: false, detail: `handshake refused (${refusedStatus})` };
   }
   if (refusedStatus !== undefined) return { neverOpened: true, auth: null, reconnectNow: false, detail: `handshake refused (${refusedStatus})` };

@@ -1,0 +1,95 @@
+// What the SDK's tests against real gateways share: a reader following an author, a client
+// whose events and statuses are recorded, and a proxy that blocks WebSocket.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '../../core/test/client.ts';
+import type { Pipeline } from '../../core/test/pipeline.ts';
+import { waitFor } from '../../test/support/ports.ts';
+import { FeedClient, type FeedClientOptions, type FeedEvent, type FeedStatus } from '../src/index.ts';
+import { nodeWebSocket } from '../src/node.ts';
+
+export type User = Client & { userId: string };
+
+export async function pair(p: Pipeline): Promise<{ author: User; reader: User }> {
+  const anon = new Client(p.url);
+  const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
+  return { author, reader };
+}
+
+export async function createPost(author: User, text: string): Promise<string> {
+  const reply = await author.post('/post/create', { text });
+  if (reply.status !== 200) throw new Error(`post failed: ${reply.status}`);
+  return reply.body as string;
+}
+
+export interface Recorded {
+  client: FeedClient;
+  events: FeedEvent[];
+  statuses: FeedStatus[];
+  /** post.created ids, in arrival order. */
+  posts(): string[];
+  waitForPost(postId: string, timeoutMs?: number): Promise<void>;
+  waitForStatus(what: string, test: (s: FeedStatus) => boolean, timeoutMs?: number): Promise<FeedStatus>;
+}
+
+/** A started client (Node's `ws` adapter, fast backoff) that records what it reports. */
+export function recorded(options: FeedClientOptions): Recorded {
+  const events: FeedEvent[] = [];
+  const statuses: FeedStatus[] = [];
+  const client = new FeedClient({
+    webSocket: nodeWebSocket,
+    backoff: { baseMs: 100, capMs: 1_000 },
+    drainJitterMs: 200,
+    ...options,
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
+    onStatus: (s) => {
+      statuses.push(s);
+      options.onStatus?.(s);
+    },
+  }).start();
+  const posts = () => events.flatMap((e) => (e.type === 'post.created' ? [e.data.id] : []));
+  return {
+    client,
+    events,
+    statuses,
+    posts,
+    async waitForPost(postId, timeoutMs = 15_000) {
+      await waitFor(`post ${postId} (have ${posts().join(',')})`, async () => posts().includes(postId), timeoutMs);
+    },
+    waitForStatus(what, test, timeoutMs = 15_000) {
+      return waitFor(what, async () => (test(client.status) ? client.status : undefined), timeoutMs);
+    },
+  };
+}
+
+/** An HTTP proxy to `target` that refuses every WebSocket upgrade, as some networks do. */
+export async function webSocketBlocker(target: string): Promise<{ url: string; upgradesRefused(): number; close(): Promise<void> }> {
+  const to = new URL(target);
+  let refused = 0;
+  const server = http.createServer((req, res) => {
+    const upstream = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  server.on('upgrade', (_req, socket) => {
+    refused++;
+    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    upgradesRefused: () => refused,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
