@@ -14,7 +14,8 @@ export const alwaysOnline: NetworkWatch = {
 };
 
 export const browserNetwork: NetworkWatch = {
-  isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
+  // Deno and Node have a navigator without onLine: online unless a browser says otherwise.
+  isOnline: () => typeof navigator === 'undefined' || !('onLine' in navigator) || navigator.onLine !== false,
   subscribe(onChange) {
     const up = () => onChange(true);
     const down = () => onChange(false);
