@@ -38,6 +38,8 @@ export interface FeedClientOptions {
   token?: string | (() => string);
   /** Where the token goes: the Authorization header where the transport can set it (default), or always `?token=`. */
   tokenIn?: 'header' | 'query';
+  /** More headers for the handshake and the SSE request, where the runtime lets them be set. */
+  headers?: Record<string, string>;
   /** 'auto': WebSocket, falling back to SSE when WebSocket never opens on this client. */
   transport?: TransportPreference;
   /** The WebSocket to use: the runtime's standard one by default; `nodeWebSocket` from `@feed/client/node` on Node. */
@@ -91,6 +93,7 @@ export function defaultTransports(options: FeedClientOptions): Record<TransportK
   const common = {
     url: site,
     credentials,
+    ...(options.headers ? { headers: options.headers } : {}),
     ...(options.timers ? { timers: options.timers } : {}),
     ...(options.openTimeoutMs !== undefined ? { openTimeoutMs: options.openTimeoutMs } : {}),
     ...(options.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: options.heartbeatTimeoutMs } : {}),

@@ -12,6 +12,8 @@ export interface SseTransportOptions {
   /** The site the stream is on; the stream is at STREAM_PATH. */
   url: string | URL;
   credentials: Credentials;
+  /** More request headers (a User-Agent, say). */
+  headers?: Record<string, string>;
   fetch?: typeof fetch;
   /** A response that has not started by then is abandoned. */
   openTimeoutMs?: number;
@@ -48,7 +50,7 @@ export function sseTransport(options: SseTransportOptions): OpenTransport {
   const { credentials } = options;
   return (resumeFrom, handlers) => {
     const url = new URL(STREAM_PATH, options.url);
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    const headers: Record<string, string> = { ...options.headers, accept: 'text/event-stream' };
     if (resumeFrom) headers[RESUME.sseHeader] = resumeFrom;
     if (credentials.kind === 'bearer') headers.authorization = `Bearer ${credentials.token()}`;
     if (credentials.kind === 'query') url.searchParams.set(TOKEN_PARAM, credentials.token());

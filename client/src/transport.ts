@@ -22,6 +22,8 @@ export interface TransportEnd {
   /** The server asked for a prompt reconnect, elsewhere (a draining or stopping gateway). */
   reconnectNow: boolean;
   detail: string;
+  /** The WebSocket close code, when a WebSocket closed. */
+  code?: number;
 }
 
 export interface TransportHandlers {
@@ -70,12 +72,13 @@ export function endOfWebSocket(code: number, reason: string, opened: boolean, re
   }
   if (refusedStatus !== undefined) return { neverOpened: true, auth: null, reconnectNow: false, detail: `handshake refused (${refusedStatus})` };
   const detail = reason || `closed (${code})`;
-  if (code === CLOSE_CODE.tokenExpired) return { neverOpened: !opened, auth: { kind: 'auth', code, message: detail }, reconnectNow: false, detail };
+  if (code === CLOSE_CODE.tokenExpired) return { neverOpened: !opened, auth: { kind: 'auth', code, message: detail }, reconnectNow: false, detail, code };
   return {
     neverOpened: !opened,
     auth: null,
     reconnectNow: opened && (code === CLOSE_CODE.drain || code === CLOSE_CODE.shutdown),
     detail: code === CLOSE_CODE.slow ? 'connection too slow: resuming' : detail,
+    code,
   };
 }
 

@@ -63,6 +63,8 @@ export interface WebSocketTransportOptions {
   url: string | URL;
   adapter: WebSocketAdapter;
   credentials: Credentials;
+  /** More handshake headers (a User-Agent, say), where the adapter can set headers. */
+  headers?: Record<string, string>;
   /** A handshake that has not completed by then is abandoned (a proxy that swallows upgrades). */
   openTimeoutMs?: number;
   /** With an adapter that sees pings: no ping or frame for this long means the connection is dead. */
@@ -84,7 +86,7 @@ export function webSocketTransport(options: WebSocketTransportOptions): OpenTran
   const { adapter, credentials } = options;
   return (resumeFrom, handlers) => {
     const url = webSocketUrl(options.url, resumeFrom);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = adapter.headers ? { ...options.headers } : {};
     if (credentials.kind === 'bearer' && adapter.headers) headers.authorization = `Bearer ${credentials.token()}`;
     else if (credentials.kind !== 'cookie') url.searchParams.set(TOKEN_PARAM, credentials.token());
 
