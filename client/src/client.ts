@@ -24,6 +24,8 @@ export interface FeedStatus {
   retryAt?: number;
   /** Why the last connection ended. */
   detail?: string;
+  /** The WebSocket close code that ended the last connection, if one did. */
+  code?: number;
   /** Closed because the stream refused the credentials (expired, revoked, invalid). */
   error?: AuthError;
 }
@@ -240,7 +242,14 @@ export class FeedClient {
     // A drain asks everyone to reconnect at once: a short random pause spreads them, not the backoff.
     const delay = end.reconnectNow && !end.neverOpened ? Math.floor(this.random() * (this.options.drainJitterMs ?? 1_000)) : this.backoff.next();
     if (!this.network.isOnline()) return this.setStatus({ state: 'offline', transport: null, attempt: this.backoff.attempts, detail: end.detail });
-    this.setStatus({ state: 'reconnecting', transport: this.nextTransport(), attempt: this.backoff.attempts, retryAt: now + delay, detail: end.detail });
+    this.setStatus({
+      state: 'reconnecting',
+      transport: this.nextTransport(),
+      attempt: this.backoff.attempts,
+      retryAt: now + delay,
+      detail: end.detail,
+      ...(end.code !== undefined ? { code: end.code } : {}),
+    });
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
       this.attempt();
