@@ -1,6 +1,7 @@
 // What the SDK's tests against real gateways share: a reader following an author, a client
 // whose events and statuses are recorded, and a proxy that blocks WebSocket.
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Client } from '../../core/test/client.ts';
 import type { Pipeline } from '../../core/test/pipeline.ts';
@@ -65,11 +66,24 @@ export function recorded(options: FeedClientOptions): Recorded {
   };
 }
 
-/** An HTTP proxy to `target` that refuses every WebSocket upgrade, as some networks do. */
-export async function webSocketBlocker(target: string): Promise<{ url: string; upgradesRefused(): number; close(): Promise<void> }> {
+export interface FrontDoor {
+  url: string;
+  upgradesRefused(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A front for the gateway at `target`, as HAProxy is for the app: it serves `files` itself and
+ * passes everything else on, WebSocket upgrades included, unless `refuseWebSocket` (a network
+ * that blocks WebSocket: every upgrade gets 403).
+ */
+export async function frontDoor(target: string, options: { refuseWebSocket?: boolean; files?: Record<string, { type: string; body: string }> } = {}): Promise<FrontDoor> {
   const to = new URL(target);
   let refused = 0;
+  const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
+    const file = options.files?.[req.url ?? ''];
+    if (file) return void res.writeHead(200, { 'content-type': file.type }).end(file.body);
     const upstream = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -78,9 +92,28 @@ export async function webSocketBlocker(target: string): Promise<{ url: string; u
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
-  server.on('upgrade', (_req, socket) => {
-    refused++;
-    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  server.on('upgrade', (req, socket, head) => {
+    if (options.refuseWebSocket) {
+      refused++;
+      return void socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    }
+    // Pass the handshake on as it came and splice the two connections.
+    const upstream = net.connect(Number(to.port), to.hostname, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstream.write(head);
+      upstream.pipe(socket).pipe(upstream);
+    });
+    for (const s of [upstream, socket as net.Socket]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        sockets.delete(s);
+        upstream.destroy();
+        socket.destroy();
+      });
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -88,8 +121,12 @@ export async function webSocketBlocker(target: string): Promise<{ url: string; u
     upgradesRefused: () => refused,
     close: () =>
       new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
 }
+
+/** A front that refuses every WebSocket upgrade, as some networks do. */
+export const webSocketBlocker = (target: string): Promise<FrontDoor> => frontDoor(target, { refuseWebSocket: true });
