@@ -47,13 +47,6 @@ local function log_append(log, epoch_key, index, event_key, payload, max_len, tt
 end
 `;
 
-const appendScript = new LuaScript<[string, string, string] | null>(
-  'logAppend',
-  3,
-  `${LOG_LUA}
-return log_append(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`,
-);
-
 /** Creates the log's epoch when missing (dropping any orphaned entries) and refreshes the TTL. */
 const openScript = new LuaScript<string>(
   'logOpen',
@@ -159,18 +152,6 @@ export class EventLog {
       randomBytes(6).toString('base64url'),
       this.settings.ttlSeconds,
     ]);
-  }
-
-  /** Appends once per `eventKey`; null when the user has no log. */
-  async append(userId: string, eventKey: string, payload: string): Promise<{ epoch: string; id: string } | null> {
-    const k = this.keys;
-    const reply = await appendScript.run(this.redis, [k.log(userId), k.logEpoch(userId), k.logIndex(userId)], [
-      eventKey,
-      payload,
-      this.settings.maxLength,
-      this.settings.ttlSeconds,
-    ]);
-    return reply ? { epoch: reply[0], id: reply[1] } : null;
   }
 
   /** Everything after `afterId` in the log of `epoch`, or a reset when that is not possible. */

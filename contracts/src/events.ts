@@ -2,8 +2,6 @@
 // The routing key is the event type. Ids travel as decimal strings: they are bigints in Postgres.
 import { z } from 'zod';
 
-export const DOMAIN_EXCHANGE = 'posts';
-
 const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
 
 export const postCreated = z.object({

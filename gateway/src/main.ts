@@ -42,15 +42,21 @@ async function shutdown(signal: string, drain: boolean): Promise<void> {
   stopping = true;
   log.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), config.DRAIN_DELAY_MS + config.DRAIN_WINDOW_MS + 10_000);
+  // A drain or stop that throws is a failed shutdown: exit non-zero so a supervisor (and the
+  // drain test) can tell it from a clean one.
+  let code = 0;
   try {
     if (drain) await node.drain();
     await node.stop();
     close();
     await redis.quit().catch(() => {});
+  } catch (err) {
+    code = 1;
+    log.error({ err }, 'shutdown failed');
   } finally {
     clearTimeout(force);
-    log.info('stopped');
-    process.exit(0);
+    log.info({ code }, 'stopped');
+    process.exit(code);
   }
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM', true));
