@@ -40,8 +40,10 @@ async function follow(command: [string, string[]], url: string, transport: 'webs
     await online(p, reader.userId, gw);
     await reader.put(`/friend/set/${author.userId}`);
     const post = await createPost(author, `to the ${command[0].includes('deno') ? 'Deno' : 'Node'} example`);
-    await waitFor(`the post in the example's output (${out})`, async () => out.includes(`"id":"${post}"`));
-    const events = out.trim().split('\n').map((line) => JSON.parse(line));
+    // Whole lines only: a chunk of stdout may end in the middle of one.
+    const lines = () => out.split('\n').slice(0, -1);
+    await waitFor(`the post in the example's output (${out})`, async () => lines().some((line) => line.includes(`"id":"${post}"`)));
+    const events = lines().map((line) => JSON.parse(line));
     expect(events.map((e) => e.type)).toEqual(['friend.followed', 'post.created']);
     expect(events[1]).toMatchObject({ type: 'post.created', data: { id: post, author_user_id: author.userId } });
   } finally {
