@@ -58,8 +58,10 @@ async function follow(transport: 'websocket' | 'sse') {
     if (transport === 'sse') expect(front.upgradesRefused()).toBeGreaterThan(0);
     await online(p, reader.userId, gw);
     await reader.put(`/friend/set/${author.userId}`);
-    const post = await createPost(author, `to the browser over ${transport}`);
     const items = page.locator('#events li');
+    // The follow notice first: it and the post may be fanned out in either order.
+    await waitFor('the follow notice', async () => (await items.allTextContents()).some((t) => t.includes('"type":"friend.followed"')));
+    const post = await createPost(author, `to the browser over ${transport}`);
     await waitFor('the post on the page', async () => (await items.allTextContents()).some((t) => t.includes(`"id":"${post}"`)));
     const events = (await items.allTextContents()).map((t) => JSON.parse(t));
     expect(events.map((e) => e.type)).toEqual(['friend.followed', 'post.created']);

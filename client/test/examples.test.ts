@@ -39,9 +39,11 @@ async function follow(command: [string, string[]], url: string, transport: 'webs
     await waitFor(`the example to open over ${transport} (stderr: ${err})`, async () => err.includes(`stream open ${transport}`), 30_000);
     await online(p, reader.userId, gw);
     await reader.put(`/friend/set/${author.userId}`);
-    const post = await createPost(author, `to the ${command[0].includes('deno') ? 'Deno' : 'Node'} example`);
     // Whole lines only: a chunk of stdout may end in the middle of one.
     const lines = () => out.split('\n').slice(0, -1);
+    // The follow notice first: it and the post may be fanned out in either order.
+    await waitFor('the follow notice', async () => lines().some((line) => line.includes('"type":"friend.followed"')));
+    const post = await createPost(author, `to the ${command[0].includes('deno') ? 'Deno' : 'Node'} example`);
     await waitFor(`the post in the example's output (${out})`, async () => lines().some((line) => line.includes(`"id":"${post}"`)));
     const events = lines().map((line) => JSON.parse(line));
     expect(events.map((e) => e.type)).toEqual(['friend.followed', 'post.created']);

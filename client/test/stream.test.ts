@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken, tokenKey } from '@feed/contracts';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { logHolds, online, startGateway, type Gateway } from '../../gateway/test/harness.ts';
-import { freePort, waitFor } from '../../test/support/ports.ts';
+import { freePort } from '../../test/support/ports.ts';
 import type { TransportKind } from '../src/index.ts';
 import { createPost, pair, recorded, webSocketBlocker } from './support.ts';
 
@@ -31,6 +31,7 @@ describe('the stream SDK against a real gateway', () => {
       await r.waitForStatus('open over WebSocket', (s) => s.state === 'open' && s.transport === 'websocket');
       await online(p, reader.userId, gw);
       await reader.put(`/friend/set/${author.userId}`);
+      await r.waitForEvent('friend.followed');
       const [one, two] = [await createPost(author, 'one'), await createPost(author, 'two')];
       await r.waitForPost(two);
       expect(r.events.map((e) => e.type)).toEqual(['friend.followed', 'post.created', 'post.created']);
@@ -51,6 +52,7 @@ describe('the stream SDK against a real gateway', () => {
       expect(blocker.upgradesRefused()).toBe(1);
       await online(p, reader.userId, gw);
       await reader.put(`/friend/set/${author.userId}`);
+      await r.waitForEvent('friend.followed');
       const post = await createPost(author, 'through a proxy that blocks WebSocket');
       await r.waitForPost(post);
       expect(r.events.at(-1)).toMatchObject({ type: 'post.created', data: { id: post, text: 'through a proxy that blocks WebSocket' } });
@@ -99,12 +101,13 @@ describe('the stream SDK against a real gateway', () => {
     const { author, reader } = await pair(p);
     const r = recorded({ url: gw.httpUrl, token: reader.token!, resume: { from: 'not-a-position' } });
     try {
-      await waitFor('a feed.reset event', async () => r.events.some((e) => e.type === 'feed.reset'));
+      await r.waitForEvent('feed.reset');
       const reset = r.events[0]!;
       expect(reset).toMatchObject({ type: 'feed.reset', data: { reason: 'unknown resume id' } });
       expect(r.client.lastEventId).toBe(reset.id);
       await online(p, reader.userId, gw);
       await reader.put(`/friend/set/${author.userId}`);
+      await r.waitForEvent('friend.followed');
       const post = await createPost(author, 'after the reset');
       await r.waitForPost(post);
       expect(r.events.map((e) => e.type)).toEqual(['feed.reset', 'friend.followed', 'post.created']);

@@ -30,6 +30,8 @@ export interface Recorded {
   /** post.created ids, in arrival order. */
   posts(): string[];
   waitForPost(postId: string, timeoutMs?: number): Promise<void>;
+  /** Waits for an event of `type` (the follow notice, say: it and a post may be fanned out in either order). */
+  waitForEvent(type: FeedEvent['type'], timeoutMs?: number): Promise<void>;
   waitForStatus(what: string, test: (s: FeedStatus) => boolean, timeoutMs?: number): Promise<FeedStatus>;
 }
 
@@ -59,6 +61,9 @@ export function recorded(options: FeedClientOptions): Recorded {
     posts,
     async waitForPost(postId, timeoutMs = 15_000) {
       await waitFor(`post ${postId} (have ${posts().join(',')})`, async () => posts().includes(postId), timeoutMs);
+    },
+    async waitForEvent(type, timeoutMs = 15_000) {
+      await waitFor(`a ${type} event`, async () => events.some((e) => e.type === type), timeoutMs);
     },
     waitForStatus(what, test, timeoutMs = 15_000) {
       return waitFor(what, async () => (test(client.status) ? client.status : undefined), timeoutMs);
