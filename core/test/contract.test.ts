@@ -1,15 +1,14 @@
 // Every successful response body validates against the OTUS OpenAPI contract, and every error
 // body against its 5xx schema. Validation is strict: no properties beyond what the contract lists.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { startCore, type Harness } from './harness.ts';
 import { Client, type Reply } from './client.ts';
 import { Codes, expectError, raw, uniqueName } from './helpers.ts';
+import otusOpenApi from '@feed/contracts/otus/openapi.json' with { type: 'json' };
 
-const CONTRACT_PATH = '/work/shared/reference/otus-openapi.json';
-const contract = JSON.parse(readFileSync(CONTRACT_PATH, 'utf8')) as Record<string, any>;
+const contract = otusOpenApi as Record<string, any>;
 
 /** A copy of the contract where every object schema refuses properties it does not list. */
 function strict(node: unknown): unknown {
