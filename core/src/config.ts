@@ -60,7 +60,8 @@ const schema = z
     LOGIN_RATE_PER_MINUTE: int(20),
     POST_RATE_PER_MINUTE: int(60),
     SEARCH_LIMIT: int(100),
-    FEED_PAGE_MAX: int(100),
+    /** The most posts one GET /post/feed answers with; a larger limit is clamped to it. */
+    FEED_PAGE_MAX: int(5000),
     POST_MAX_CHARS: int(5000),
     BODY_LIMIT_BYTES: int(64 * 1024),
     MIGRATE_ON_START: z

@@ -170,7 +170,9 @@ describe('error bodies match the contract 5xx schema, with request_id and code',
     const alice = await anon.signUp();
     const mallory = await anon.signUp();
     const id = (await alice.post('/post/create', { text: 'x' })).body;
-    expectContractError(await anon.get('/user/get/abc'), 400, Codes.invalidInput);
+    expectContractError(await anon.get('/user/get/abc'), 404, Codes.notFound);
+    expectContractError(await anon.get('/post/feed?offset=0.5'), 401, Codes.unauthorized);
+    expectContractError(await alice.get('/post/feed?offset=0.5'), 400, Codes.invalidInput);
     expectContractError(await anon.post('/user/register', {}), 400, Codes.invalidInput);
     expectContractError(await anon.get('/post/feed'), 401, Codes.unauthorized);
     expectContractError(await mallory.put(`/post/delete/${id}`), 403, Codes.forbidden);

@@ -4,7 +4,7 @@ import { type Pool, users } from '@feed/db';
 import { login, register, type AccountSettings } from '../domain/accounts.ts';
 import { ApiError } from '../http/errors.ts';
 import { plainText } from '../http/text.ts';
-import { idValue, parse, parseBody, parseId } from '../http/validate.ts';
+import { existingId, idRef, parse, parseBody } from '../http/validate.ts';
 
 const name = plainText(100);
 
@@ -17,17 +17,18 @@ const registration = z.object({
     .optional(),
   biography: plainText(2000).optional(),
   city: name.optional(),
-  password: plainText(256).min(8, 'must be at least 8 characters'),
+  password: plainText(256, 8),
 });
 
 const credentials = z.object({
-  id: idValue,
-  password: plainText(256).min(1, 'is required'),
+  id: idRef,
+  password: plainText(256, 1),
 });
 
+// Both required by the contract; an empty one matches every name (a prefix of any).
 const search = z.object({
-  first_name: plainText(100).min(1, 'is required'),
-  last_name: plainText(100).min(1, 'is required'),
+  first_name: plainText(100),
+  last_name: plainText(100),
 });
 
 export const TOKEN_COOKIE = 'feed_token';
@@ -43,7 +44,7 @@ export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: num
 
   router.post('/login', loginLimit, async (req, res) => {
     const { id, password } = parseBody(credentials, req.body);
-    const token = await login(db, settings, id, password);
+    const token = await login(db, settings, existingId(id, 'user'), password);
     // The browser's EventSource and WebSocket cannot send headers: the stream reads this cookie.
     res.cookie(TOKEN_COOKIE, token, {
       httpOnly: true,
@@ -63,7 +64,7 @@ export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: num
   });
 
   router.get('/user/get/:id', async (req, res) => {
-    const id = parseId(req.params.id, 'user id');
+    const id = existingId(req.params.id, 'user');
     const user = await users.findUser(db, id);
     if (!user) throw ApiError.notFound(`user ${id} not found`);
     res.json(user);
