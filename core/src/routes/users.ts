@@ -1,8 +1,9 @@
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { type Pool, users } from '@feed/db';
 import { login, register, type AccountSettings } from '../domain/accounts.ts';
 import { ApiError } from '../http/errors.ts';
+import type { ApiRateLimits } from '../http/rate-limits.ts';
 import { plainText } from '../http/text.ts';
 import { existingId, idRef, parse, parseBody } from '../http/validate.ts';
 
@@ -33,18 +34,27 @@ const search = z.object({
 
 export const TOKEN_COOKIE = 'feed_token';
 
-export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, loginLimit: RequestHandler): Router {
+export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, limits: ApiRateLimits): Router {
   const router = Router();
 
-  router.post('/user/register', async (req, res) => {
+  router.post('/user/register', limits.registration, async (req, res) => {
     const { password, ...profile } = parseBody(registration, req.body);
     const userId = await register(db, settings, profile, password);
     res.json({ user_id: userId });
   });
 
-  router.post('/login', loginLimit, async (req, res) => {
+  router.post('/login', async (req, res) => {
     const { id, password } = parseBody(credentials, req.body);
-    const token = await login(db, settings, existingId(id, 'user'), password);
+    const attempt = await limits.login(req, res, id);
+    let token: string;
+    try {
+      token = await login(db, settings, existingId(id, 'user'), password);
+    } catch (err) {
+      // With the body valid, 404 is an unknown account and 400 a wrong password.
+      if (err instanceof ApiError && (err.status === 404 || err.status === 400)) await attempt.failed(err.status === 400);
+      throw err;
+    }
+    await attempt.succeeded();
     // The browser's EventSource and WebSocket cannot send headers: the stream reads this cookie.
     res.cookie(TOKEN_COOKIE, token, {
       httpOnly: true,
