@@ -1,4 +1,4 @@
-// The REST API's shapes, as in the OTUS contract (../../shared/reference/otus-openapi.json).
+// The REST API's shapes, as in the OTUS contract (contracts/otus/openapi.json).
 export interface User {
   id: string;
   first_name?: string;
