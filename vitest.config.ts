@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// One project for the services, the gateway's suite twice (once with the gateway running on
+// One project for the services, the stream SDK, the gateway's suite twice (once with the gateway running on
 // Node and once on Deno: GW_RUNTIME picks the runtime its test harness spawns), the SPA's
 // component tests in jsdom, and the browser end-to-end tests (headless Chromium through HAProxy).
 export default defineConfig({
@@ -18,6 +18,8 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, '**/*.e2e.test.ts'],
         },
       },
+      // The stream SDK: pure tests, and tests against real gateways (on Node; one runs the SDK on Deno).
+      { extends: true, test: { name: 'client', include: ['client/**/*.test.ts'] } },
       { extends: true, test: { name: 'gateway-node', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'node' } } },
       { extends: true, test: { name: 'gateway-deno', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'deno' } } },
       {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { TOKEN_COOKIE } from '@feed/contracts';
 import { type Pool, users } from '@feed/db';
 import { login, register, type AccountSettings } from '../domain/accounts.ts';
 import { ApiError } from '../http/errors.ts';
@@ -31,8 +32,6 @@ const search = z.object({
   first_name: plainText(100),
   last_name: plainText(100),
 });
-
-export const TOKEN_COOKIE = 'feed_token';
 
 export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, limits: ApiRateLimits): Router {
   const router = Router();

@@ -23,14 +23,3 @@ export interface Registration {
   password: string;
 }
 
-/** One gateway in GET /cluster: counters are totals since the gateway started. */
-export interface GatewayStats {
-  id: string;
-  url: string | null;
-  reachable: boolean;
-  sessions: number | null;
-  users: number | null;
-  messagesIn: number | null;
-  eventsIn: number | null;
-  eventsOut: number | null;
-}
