@@ -1,10 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// One project for the services, the gateway's suite twice (once with the gateway running on
-// Node and once on Deno: GW_RUNTIME picks the runtime its test harness spawns), the Redis-heavy
-// suites again on a Redis Cluster the `cluster` project starts for its run (REDIS_CLUSTER_NODES
-// reaches every harness through inject), the SPA's component tests in jsdom, and the browser
-// end-to-end tests (headless Chromium through HAProxy).
+// One project for the services, the stream SDK, the gateway's suite twice (once with the gateway
+// running on Node and once on Deno: GW_RUNTIME picks the runtime its test harness spawns), the
+// Redis-heavy suites again on a Redis Cluster the `cluster` project starts for its run
+// (REDIS_CLUSTER_NODES reaches every harness through inject), the SPA's component tests in jsdom,
+// and the browser end-to-end tests (headless Chromium through HAProxy).
 export default defineConfig({
   test: {
     globalSetup: ['test/setup/global.ts'],
@@ -38,6 +38,8 @@ export default defineConfig({
           env: { GW_RUNTIME: 'node' },
         },
       },
+      // The stream SDK: pure tests, and tests against real gateways (on Node; one runs the SDK on Deno).
+      { extends: true, test: { name: 'client', include: ['client/**/*.test.ts'] } },
       { extends: true, test: { name: 'gateway-node', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'node' } } },
       { extends: true, test: { name: 'gateway-deno', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'deno' } } },
       {

@@ -1,13 +1,14 @@
 // A chaos client process (forked by the chaos and soak runs): holds many streams (WebSocket
-// feed.v1 or SSE) through HAProxy and behaves as the SPA does when one breaks: reconnects by
-// itself with exponential backoff and full jitter (a short random delay after a drain, close
-// code 1012), resumes from the last event id it saw (`?since=` / `Last-Event-ID`), and on
-// `feed.reset`, or when it reconnects without any id, refetches GET /post/feed and merges it
-// by post id. Everything it receives goes to the parent over IPC in batches: every
+// feed.v1 or SSE) through HAProxy, each one the stream SDK's FeedClient, as the SPA's is: it
+// reconnects by itself with exponential backoff and full jitter (a short random delay after a
+// drain, close code 1012), resumes from the last event id, and raises `feed.reset` when resuming
+// is impossible or it reconnects without any id; this client then refetches GET /post/feed and
+// merges it by post id. Everything it receives goes to the parent over IPC in batches: every
 // post.created [postId, userId, at, source] (source 0 = live, 1 = re-fetched feed), and the
 // moments each stream went down and came back.
 import http from 'node:http';
-import WebSocket from 'ws';
+import { FeedClient, NO_POSITION, type FeedStatus } from '@feed/client';
+import { nodeWebSocket } from '@feed/client/node';
 import { now } from '../load/ledger.ts';
 
 export type Kind = 'ws' | 'sse';
@@ -45,7 +46,6 @@ let events: StreamEvent[] = [];
 let closing = false;
 let settings: ClientSettings;
 const streams: Stream[] = [];
-const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 const restAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 function flush(): void {
@@ -79,130 +79,67 @@ function getJson(url: string, token: string): Promise<unknown> {
 }
 
 class Stream {
-  lastId: string | null = null;
-  attempt = 0;
   downAt: number | null = null;
-  /** Open (or opening) connection's closer. */
-  private stop: (() => void) | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  /** Bumped per connection, so events of an abandoned one are ignored. */
-  private generation = 0;
+  /** Failed attempts of the current outage, as the client last reported them. */
+  private attempts = 0;
+  private readonly client: FeedClient;
   private refetching = false;
   private refetchAgain = false;
-  everOpened = false;
+  private first: { opened: () => void; failed: (err: Error) => void } | null = null;
 
-  constructor(readonly c: ChaosConn) {}
-
-  /** First connection: resolves once open (or rejects), no retry. */
-  first(): Promise<void> {
-    return new Promise((resolve, reject) => this.connect(resolve, reject));
+  constructor(readonly c: ChaosConn) {
+    this.client = new FeedClient({
+      url: settings.baseUrl,
+      token: c.token,
+      transport: c.kind === 'ws' ? 'websocket' : 'sse',
+      webSocket: nodeWebSocket,
+      backoff: { baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs },
+      drainJitterMs: settings.drainJitterMs,
+      openTimeoutMs: settings.openTimeoutMs,
+      onStatus: (status) => this.status(status),
+      onEvent: (event) => {
+        if (event.type === 'post.created') receipts.push(Number(event.data.id), this.c.userId, now(), 0);
+        else if (event.type === 'feed.reset') {
+          if (event.data.reason === NO_POSITION) return void this.refetch('reconnected without an id');
+          events.push({ e: 'reset', u: this.c.userId, at: now(), d: event.data.reason });
+          void this.refetch('reset');
+        }
+      },
+    });
   }
 
-  private connect(opened?: () => void, failed?: (err: Error) => void): void {
-    const gen = ++this.generation;
-    const fresh = this.lastId === null;
-    let isOpen = false;
-    const timeout = setTimeout(() => end(new Error('open timeout')), settings.openTimeoutMs);
-    const onOpen = () => {
-      if (gen !== this.generation) return;
-      isOpen = true;
-      clearTimeout(timeout);
+  /** First connection: resolves once open, rejects (and stops) if the first attempt fails. */
+  open(): Promise<void> {
+    return new Promise((opened, failed) => {
+      this.first = { opened, failed };
+      this.client.start();
+    });
+  }
+
+  private status(status: FeedStatus): void {
+    if (this.first) {
+      if (status.state === 'open') this.first.opened();
+      else if (status.state === 'reconnecting' || status.state === 'closed') {
+        this.client.stop();
+        this.first.failed(new Error(status.detail ?? status.state));
+      } else return;
+      this.first = null;
+      return;
+    }
+    if (closing) return;
+    if (status.state === 'open') {
       if (this.downAt !== null) {
-        events.push({ e: 'up', u: this.c.userId, at: now(), d: this.attempt });
+        events.push({ e: 'up', u: this.c.userId, at: now(), d: this.attempts });
         this.downAt = null;
-        // A reconnect without an id starts at "now": what came meanwhile is only in the feed.
-        if (fresh) void this.refetch('reconnected without an id');
       }
-      this.attempt = 0;
-      this.everOpened = true;
-      opened?.();
-    };
-    const end = (reason: Error | number) => {
-      if (gen !== this.generation) return;
-      this.generation++;
-      clearTimeout(timeout);
-      this.stop?.();
-      this.stop = null;
-      if (!isOpen && failed) return failed(reason instanceof Error ? reason : new Error(`closed ${reason}`));
-      if (closing) return;
+      this.attempts = 0;
+    } else if (status.state === 'reconnecting' || status.state === 'closed') {
+      this.attempts = status.attempt;
       if (this.downAt === null) {
         this.downAt = now();
-        events.push({ e: 'down', u: this.c.userId, at: this.downAt, d: reason instanceof Error ? reason.message.slice(0, 60) : reason });
+        events.push({ e: 'down', u: this.c.userId, at: this.downAt, d: status.code ?? status.detail?.slice(0, 60) ?? status.state });
       }
-      const delay =
-        reason === 1012
-          ? Math.random() * settings.drainJitterMs
-          : Math.random() * Math.min(settings.backoffCapMs, settings.backoffBaseMs * 2 ** Math.min(this.attempt, 20));
-      this.attempt++;
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!closing) this.connect();
-      }, delay);
-    };
-    const onEvent = (id: string, type: string, data: string) => {
-      if (gen !== this.generation) return;
-      this.lastId = id;
-      if (type === 'post.created') receipts.push(Number(JSON.parse(data).id), this.c.userId, now(), 0);
-      else if (type === 'feed.reset') {
-        events.push({ e: 'reset', u: this.c.userId, at: now(), d: String(JSON.parse(data).reason) });
-        void this.refetch('reset');
-      }
-    };
-    if (this.c.kind === 'ws') this.openWs(onOpen, onEvent, end);
-    else this.openSse(onOpen, onEvent, end);
-  }
-
-  private openWs(onOpen: () => void, onEvent: (id: string, type: string, data: string) => void, end: (r: Error | number) => void): void {
-    const url = `${settings.baseUrl.replace('http:', 'ws:')}/post/feed/posted${this.lastId ? `?since=${encodeURIComponent(this.lastId)}` : ''}`;
-    const ws = new WebSocket(url, ['feed.v1'], { headers: { authorization: `Bearer ${this.c.token}` }, perMessageDeflate: false });
-    this.stop = () => ws.terminate();
-    ws.on('open', onOpen);
-    ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as { id: string; type: string; data: unknown };
-      onEvent(m.id, m.type, JSON.stringify(m.data));
-    });
-    ws.on('close', (code) => end(code));
-    ws.on('error', (err) => end(err));
-    ws.on('unexpected-response', (_req, res) => {
-      res.resume();
-      end(new Error(`handshake ${res.statusCode}`));
-    });
-  }
-
-  private openSse(onOpen: () => void, onEvent: (id: string, type: string, data: string) => void, end: (r: Error | number) => void): void {
-    const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${this.c.token}` };
-    if (this.lastId) headers['last-event-id'] = this.lastId;
-    const req = http.get(`${settings.baseUrl}/post/feed/posted`, { agent, headers }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        end(new Error(`sse ${res.statusCode}`));
-        return;
-      }
-      onOpen();
-      res.setEncoding('utf8');
-      let buf = '';
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let cut;
-        while ((cut = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, cut);
-          buf = buf.slice(cut + 2);
-          let id = '';
-          let type = '';
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) id = line.slice(4);
-            else if (line.startsWith('event: ')) type = line.slice(7);
-            else if (line.startsWith('data: ')) data = line.slice(6);
-          }
-          if (id && type) onEvent(id, type, data);
-        }
-      });
-      res.on('close', () => end(-1));
-      res.on('error', (err) => end(err));
-    });
-    this.stop = () => req.destroy();
-    req.on('error', (err) => end(err));
+    }
   }
 
   /** GET /post/feed, newest first, page by page (as the SPA refetches), retried until it works. */
@@ -240,9 +177,7 @@ class Stream {
   }
 
   close(): void {
-    this.generation++;
-    if (this.timer) clearTimeout(this.timer);
-    this.stop?.();
+    this.client.stop();
   }
 }
 
@@ -258,7 +193,7 @@ process.on('message', async (m: ToChaosClient) => {
         const s = new Stream(m.conns[next++]!);
         streams.push(s);
         try {
-          await s.first();
+          await s.open();
           ok++;
         } catch (err) {
           failed++;

@@ -136,15 +136,15 @@ the clients and ${o.bigFollowers} more users; ${o.postsPerSecond} posts/s by ran
 follow each other on the same stack, each with its recovery: ${o.baselineMs / 1000} s of load, the fault and the
 part brought back, every stream up and every health check 200, then ${o.afterMs / 1000} s more.
 
-The clients (\`bench/chaos/client.ts\`) behave as the SPA does: on a close they reconnect by
-themselves with exponential backoff and full jitter (250 ms base, 5 s cap; after a drain's 1012, a
-random delay under 1 s), resume from the last event id (\`?since=\`, \`Last-Event-ID\`), and on
-\`feed.reset\` (or a reconnect without any id) refetch \`GET /post/feed\` and merge it by post id.
-A stream that has not received any event yet has no id to resume from: if it breaks, what came
-meanwhile is only in the feed, so the chaos client refetches then (the "re-fetched" deliveries of
-the gateway faults). The SPA does not do that today (it resumes only with an id); the gateway
-could send each new stream its starting position (an SSE \`id:\` line without data, a feed.v1
-hello) — not done yet.
+The clients (\`bench/chaos/client.ts\`) are the stream SDK's \`FeedClient\`, as the SPA's is: on a
+close they reconnect by themselves with exponential backoff and full jitter (250 ms base, 5 s cap;
+after a drain's 1012, a random delay under 1 s), resume from the last event id (\`?since=\`,
+\`Last-Event-ID\`), and on \`feed.reset\` refetch \`GET /post/feed\` and merge it by post id. A
+stream that has not received any event yet has no id to resume from: if it breaks, what came
+meanwhile is only in the feed, so the SDK raises \`feed.reset\` itself when it reconnects without
+an id, and the client refetches then (the "re-fetched" deliveries of the gateway faults). The
+gateway could send each new stream its starting position (an SSE \`id:\` line without data, a
+feed.v1 hello) — not done yet.
 
 The ledger (\`bench/chaos/ledger.ts\`): every post answered 200 is owed to every follower among the
 clients (all of them reconnect and resume). **Lost**: still owed 30 s after the last post.

@@ -119,7 +119,7 @@ export class ChaosStack {
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
       MIGRATE_ON_START: 'false',
-      POST_RATE_PER_MINUTE: '100000000',
+      POST_BURST: '100000000',
       CELEBRITY_THRESHOLD: '1000000',
       ...this.o.env,
     };

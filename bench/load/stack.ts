@@ -121,7 +121,7 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   launch('core', 'core', 'core/src/main.ts', {
     PORT: String(corePort),
     MIGRATE_ON_START: 'false',
-    POST_RATE_PER_MINUTE: '100000000',
+    POST_BURST: '100000000',
     DATABASE_POOL_SIZE: '20',
   });
   const alt = o.system !== 'ours';

@@ -267,25 +267,17 @@ export async function unlinkMatching(client: RedisClient, match: string): Promis
 }
 
 /**
- * A raw command (for libraries that take a `sendCommand`): routed by its key's slot as ioredis
- * routes any command, except SCRIPT (LOAD, EXISTS, FLUSH), which goes to every master so that
- * an EVALSHA finds its script on whichever master owns the key. Rejected after `timeoutMs`:
- * ioredis holds commands while a master fails over (seconds), and a caller that can do
- * without Redis (a rate limit lets the request through) must not hold an HTTP request that long.
+ * Rejects when `work` has not settled within `ms`. On a cluster, ioredis holds commands for a
+ * master that fails over (seconds): a caller that can do without Redis for a moment (a rate
+ * limit lets the request through) must not hold an HTTP request that long.
  */
-export async function sendCommand(client: RedisClient, command: readonly string[], timeoutMs = 1_000): Promise<unknown> {
-  const [name, ...args] = command;
-  if (!name) throw new Error('empty command');
-  const reply =
-    isCluster(client) && name.toUpperCase() === 'SCRIPT'
-      ? masters(client).then((nodes) => Promise.all(nodes.map((node) => node.call(name, ...args)))).then((replies) => replies[0])
-      : client.call(name, ...args);
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`redis ${name} took over ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`redis ${what} took over ${ms} ms`)), ms);
   });
   try {
-    return await Promise.race([reply, timeout]);
+    return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -9,6 +9,7 @@ import { Timelines } from './timeline.ts';
 import { Audience } from './audience.ts';
 import { Fanout } from './fanout.ts';
 import { CelebrityFollows } from './celebrity-follows.ts';
+import { RateLimits } from './rate-limit.ts';
 
 export { createKeys, type Keys } from './keys.ts';
 export {
@@ -19,7 +20,7 @@ export {
   pipelined,
   ReplicationLag,
   scanKeys,
-  sendCommand,
+  within,
   slotOf,
   unlinkMatching,
   validClusterNodes,
@@ -35,6 +36,7 @@ export { Timelines } from './timeline.ts';
 export { Audience } from './audience.ts';
 export { Fanout, type Delivery, type FanoutStep } from './fanout.ts';
 export { CelebrityFollows } from './celebrity-follows.ts';
+export { RateLimits, type BucketPolicy, type BucketState } from './rate-limit.ts';
 
 export interface CacheSettings {
   prefix: string;
@@ -70,6 +72,7 @@ export function createCache(redis: RedisClient, overrides: Partial<CacheSettings
     timelines: new Timelines(redis, keys, s.feedSize),
     audience: new Audience(redis, keys),
     celebrityFollows: new CelebrityFollows(redis, keys),
+    rateLimits: new RateLimits(redis, keys),
     fanout: new Fanout(redis, keys, { feedSize: s.feedSize, logMaxLength: s.logMaxLength, logTtlSeconds: s.logTtlSeconds, replicaWaitMs: s.replicaWaitMs }),
   };
 }

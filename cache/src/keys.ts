@@ -34,6 +34,8 @@ export function createKeys(prefix: string) {
     gateways: () => `${prefix}gateways`,
     /** HASH gateway id → JSON {url}: where each gateway answers (its /metrics), for the cluster view. */
     gatewayInfo: () => `${prefix}gateway-info`,
+    /** HASH {tokens, at}: one rate-limit token bucket; each script call touches only this key. */
+    rateBucket: (limit: string, subject: string) => `${prefix}rate:${limit}:${subject}`,
   };
 }
 

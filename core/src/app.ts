@@ -5,13 +5,13 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { type Pool, feedFromDatabase } from '@feed/db';
 import { tokenKey, verificationKeys } from '@feed/contracts';
-import { Presence, createKeys, type RedisClient } from '@feed/cache';
-import type { Config } from './config.ts';
+import { Presence, RateLimits, createKeys, type RedisClient } from '@feed/cache';
+import { rateLimitSettings, type Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { authenticate } from './http/authenticate.ts';
 import { errorHandler, notFoundRoute } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
-import { loginRateLimit, postRateLimit } from './http/rate-limits.ts';
+import { createRateLimits } from './http/rate-limits.ts';
 import { userRoutes } from './routes/users.ts';
 import { friendRoutes } from './routes/friends.ts';
 import { postRoutes } from './routes/posts.ts';
@@ -70,19 +70,15 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
   app.use(metrics.observe);
   app.use(express.json({ limit: config.BODY_LIMIT_BYTES, strict: false }));
 
-  app.use(userRoutes(db, settings, config.SEARCH_LIMIT, loginRateLimit(redis, config.REDIS_PREFIX, config.LOGIN_RATE_PER_MINUTE)));
-  app.use(
-    postRoutes(db, {
-      maxChars: config.POST_MAX_CHARS,
-      authenticate: auth,
-      postLimit: postRateLimit(redis, config.REDIS_PREFIX, config.POST_RATE_PER_MINUTE),
-    }),
-  );
+  const keys = createKeys(config.REDIS_PREFIX);
+  const limits = createRateLimits(new RateLimits(redis, keys), rateLimitSettings(config), log);
+  app.use(userRoutes(db, settings, config.SEARCH_LIMIT, limits));
+  app.use(postRoutes(db, { maxChars: config.POST_MAX_CHARS, authenticate: auth, postLimit: limits.posting }));
   app.use(['/friend', '/post/feed'], auth);
   app.use(friendRoutes(db));
   app.use(feedRoutes(feedReader, config.FEED_PAGE_MAX));
   app.use('/cluster', auth);
-  app.use(clusterRoutes(new Presence(redis, createKeys(config.REDIS_PREFIX)), config.CLUSTER_METRICS_TIMEOUT_MS));
+  app.use(clusterRoutes(new Presence(redis, keys), config.CLUSTER_METRICS_TIMEOUT_MS));
 
   const web = spa(config.STATIC_DIR);
   if (web) app.use(web);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { validAmqpUrls } from '@feed/contracts';
 import { validClusterNodes } from '@feed/cache';
+import type { RateLimitSettings } from './http/rate-limits.ts';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 
@@ -70,10 +71,21 @@ const schema = z
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
     /** scrypt cost as log2(N); 17 is OWASP's minimum recommendation (128 MiB, r=8, p=1). */
     SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
-    LOGIN_RATE_PER_MINUTE: int(20),
-    POST_RATE_PER_MINUTE: int(60),
+    // Rate limits (docs/api.md#rate-limits): token buckets of N that refill in full over the window.
+    /** Failed logins (wrong password) per account; a success fills the bucket again. */
+    LOGIN_FAILURES_PER_ACCOUNT: int(10),
+    /** Failed logins per client address, across accounts: high enough for an office behind one NAT. */
+    LOGIN_FAILURES_PER_IP: int(300),
+    LOGIN_FAILURE_WINDOW_SECONDS: int(3600),
+    /** Posts per author at once; they come back at POST_BURST per POST_WINDOW_SECONDS. */
+    POST_BURST: int(300),
+    POST_WINDOW_SECONDS: int(3 * 3600),
+    /** Registrations per client address: a class or a load test registers hundreds from one host. */
+    REGISTRATIONS_PER_IP: int(500),
+    REGISTRATION_WINDOW_SECONDS: int(3600),
     SEARCH_LIMIT: int(100),
-    FEED_PAGE_MAX: int(100),
+    /** The most posts one GET /post/feed answers with; a larger limit is clamped to it. */
+    FEED_PAGE_MAX: int(5000),
     POST_MAX_CHARS: int(5000),
     BODY_LIMIT_BYTES: int(64 * 1024),
     MIGRATE_ON_START: z
@@ -94,7 +106,26 @@ const schema = z
 
 export type Config = z.infer<typeof schema>;
 
+/** Settings that are no longer read, and what replaced them: a deployment setting one must not silently lose its limit. */
+const REPLACED: Record<string, string> = {
+  LOGIN_RATE_PER_MINUTE: 'LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and LOGIN_FAILURE_WINDOW_SECONDS (only failed logins count)',
+  POST_RATE_PER_MINUTE: 'POST_BURST and POST_WINDOW_SECONDS',
+};
+
+export function rateLimitSettings(config: Config): RateLimitSettings {
+  return {
+    loginFailuresPerAccount: { capacity: config.LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS },
+    loginFailuresPerAddress: { capacity: config.LOGIN_FAILURES_PER_IP, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS },
+    posts: { capacity: config.POST_BURST, windowSeconds: config.POST_WINDOW_SECONDS },
+    registrations: { capacity: config.REGISTRATIONS_PER_IP, windowSeconds: config.REGISTRATION_WINDOW_SECONDS },
+  };
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const replaced = Object.keys(REPLACED).filter((name) => env[name] !== undefined);
+  if (replaced.length > 0) {
+    throw new Error(`invalid configuration:\n${replaced.map((name) => `  ${name} is not read any more: set ${REPLACED[name]}`).join('\n')}`);
+  }
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');

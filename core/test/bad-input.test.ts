@@ -140,12 +140,18 @@ describe('wrong types and missing fields', () => {
     [{ id: true, text: 'x' }],
     [{ id: 1e300, text: 'x' }],
     [{ id: Number.MAX_SAFE_INTEGER + 2, text: 'x' }],
-    [{ id: '9'.repeat(40), text: 'x' }],
     [{ text: 'x' }],
     [{ id: '1' }],
   ])('PUT /post/update %j → 400', async (body) => {
     expectError(await alice.put('/post/update', body), 400, Codes.invalidInput);
   });
+
+  it.each([[{ id: '9'.repeat(40), text: 'x' }], [{ id: 'abc', text: 'x' }], [{ id: '1d535fd6-7521-4cb1-aa6d-031be7123c4d', text: 'x' }]])(
+    'PUT /post/update %j → 404: a string id is what the contract asks for, and this one names no post',
+    async (body) => {
+      expectError(await alice.put('/post/update', body), 404, Codes.notFound);
+    },
+  );
 });
 
 describe('text content', () => {
@@ -205,9 +211,10 @@ describe('ids in paths', () => {
     '1;DROP%20TABLE%20users',
   ];
 
-  it.each(badIds)('answers 400 for %j on every id route', async (id) => {
-    for (const prefix of getters) expectError(await anon.get(prefix + encodeURI(id).replace(/%25/g, '%')), 400, Codes.invalidInput);
-    for (const prefix of writers) expectError(await alice.put(prefix + encodeURI(id).replace(/%25/g, '%')), 400, Codes.invalidInput);
+  // The contract types ids as plain strings: a string the API never issued names nothing.
+  it.each(badIds)('answers 404 for %j, an id never issued, on every id route', async (id) => {
+    for (const prefix of getters) expectError(await anon.get(prefix + encodeURI(id).replace(/%25/g, '%')), 404, Codes.notFound);
+    for (const prefix of writers) expectError(await alice.put(prefix + encodeURI(id).replace(/%25/g, '%')), 404, Codes.notFound);
   });
 
   it('answers 404 for the largest int64 id', async () => {
@@ -243,13 +250,13 @@ describe('unknown routes', () => {
 describe('request ids', () => {
   it('echoes a well-formed X-Request-Id in the header and the error body', async () => {
     const reply = await raw(core.url, 'GET', '/user/get/abc', { headers: { 'x-request-id': 'trace-123.abc_X' } });
-    expectError(reply, 400);
+    expectError(reply, 404);
     expect((reply.body as { request_id: string }).request_id).toBe('trace-123.abc_X');
   });
 
   it('replaces a malformed X-Request-Id with a fresh one', async () => {
     const reply = await raw(core.url, 'GET', '/user/get/abc', { headers: { 'x-request-id': 'bad id <script>' } });
-    expectError(reply, 400);
+    expectError(reply, 404);
     expect((reply.body as { request_id: string }).request_id).not.toContain('<');
   });
 

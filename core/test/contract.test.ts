@@ -1,15 +1,14 @@
 // Every successful response body validates against the OTUS OpenAPI contract, and every error
 // body against its 5xx schema. Validation is strict: no properties beyond what the contract lists.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { startCore, type Harness } from './harness.ts';
 import { Client, type Reply } from './client.ts';
 import { Codes, expectError, raw, uniqueName } from './helpers.ts';
+import otusOpenApi from '@feed/contracts/otus/openapi.json' with { type: 'json' };
 
-const CONTRACT_PATH = '/work/shared/reference/otus-openapi.json';
-const contract = JSON.parse(readFileSync(CONTRACT_PATH, 'utf8')) as Record<string, any>;
+const contract = otusOpenApi as Record<string, any>;
 
 /** A copy of the contract where every object schema refuses properties it does not list. */
 function strict(node: unknown): unknown {
@@ -171,7 +170,9 @@ describe('error bodies match the contract 5xx schema, with request_id and code',
     const alice = await anon.signUp();
     const mallory = await anon.signUp();
     const id = (await alice.post('/post/create', { text: 'x' })).body;
-    expectContractError(await anon.get('/user/get/abc'), 400, Codes.invalidInput);
+    expectContractError(await anon.get('/user/get/abc'), 404, Codes.notFound);
+    expectContractError(await anon.get('/post/feed?offset=0.5'), 401, Codes.unauthorized);
+    expectContractError(await alice.get('/post/feed?offset=0.5'), 400, Codes.invalidInput);
     expectContractError(await anon.post('/user/register', {}), 400, Codes.invalidInput);
     expectContractError(await anon.get('/post/feed'), 401, Codes.unauthorized);
     expectContractError(await mallory.put(`/post/delete/${id}`), 403, Codes.forbidden);
@@ -193,7 +194,7 @@ describe('error bodies match the contract 5xx schema, with request_id and code',
   });
 
   it('429', async () => {
-    const limited = await startCore({ LOGIN_RATE_PER_MINUTE: '1' });
+    const limited = await startCore({ LOGIN_FAILURES_PER_IP: '1' });
     try {
       const client = new Client(limited.url);
       await client.post('/login', { id: '1', password: 'x' });

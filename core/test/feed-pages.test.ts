@@ -106,6 +106,20 @@ describe('feed pages across the cache boundary', () => {
     }
   });
 
+  it('serves the whole feed in one page, as generated clients ask for it: 1000 from the cache, beyond it from Postgres', async () => {
+    const truth = await truthIds(p, reader.userId);
+    const ids = async (query: string) => {
+      const reply = await reader.get<{ id: string }[]>(`/post/feed?${query}`);
+      expect(reply.status, `${query}: ${JSON.stringify(reply.body).slice(0, 200)}`).toBe(200);
+      return reply.body.map((post) => post.id);
+    };
+    expect(await ids('offset=0.0&limit=1000.0')).toEqual(truth.slice(0, 1000));
+    expect(p.config.FEED_PAGE_MAX).toBeGreaterThanOrEqual(5000);
+    expect(await ids('limit=5e3')).toEqual(truth); // the whole history is under 1200
+    // Above FEED_PAGE_MAX a limit is clamped, not refused.
+    expect(await ids('offset=1.0E3&limit=1e9')).toEqual(truth.slice(1000));
+  });
+
   it('a post created live after the rebuild is at the top, and the boundary pages shift by one', async () => {
     const live = await createPost(authors[1]!, 'fresh off the press');
     await waitFor('the live post at the top', async () => (await feedIds(reader, 0, 1))[0] === live, 30_000);

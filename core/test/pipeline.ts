@@ -18,6 +18,7 @@ import { createLogger } from '../src/log.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { waitFor } from '../../test/support/ports.ts';
+import { OUT_OF_THE_WAY } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -51,8 +52,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
     AMQP_PREFIX: `test.${tag}.`,
     SCRYPT_LOG_N: '12',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    POST_RATE_PER_MINUTE: '100000',
-    LOGIN_RATE_PER_MINUTE: '100000',
+    ...OUT_OF_THE_WAY,
     OUTBOX_POLL_MS: '1000',
     ...overrides,
   };

@@ -159,19 +159,27 @@ describe('PUT /post/update', () => {
     ['no text', { id: '1' }],
     ['an empty text', { id: '1', text: '' }],
     ['a whitespace-only text', { id: '1', text: '   ' }],
-    ['a non-numeric id', { id: 'abc', text: 'x' }],
     ['a negative id', { id: -1, text: 'x' }],
     ['a zero id', { id: 0, text: 'x' }],
     ['a fractional id', { id: 2.5, text: 'x' }],
-    ['an id beyond int64', { id: '9223372036854775808', text: 'x' }],
-    ['an id with leading zeros', { id: '0012', text: 'x' }],
-    ['an id with spaces', { id: ' 12 ', text: 'x' }],
     ['a null id', { id: null, text: 'x' }],
     ['a numeric text', { id: '1', text: 5 }],
     ['a text with NUL', { id: '1', text: 'a\u0000' }],
   ])('refuses %s with 400', async (_what, body) => {
     const alice = await anon.signUp();
     expectError(await alice.put('/post/update', body), 400, Codes.invalidInput);
+  });
+
+  // The contract types ids as plain strings: one the API never issued names nothing (404).
+  it.each([
+    ['a non-numeric id', { id: 'abc', text: 'x' }],
+    ['an id beyond int64', { id: '9223372036854775808', text: 'x' }],
+    ['an id with leading zeros', { id: '0012', text: 'x' }],
+    ['an id with spaces', { id: ' 12 ', text: 'x' }],
+    ['a UUID, as in the contract example', { id: '1d535fd6-7521-4cb1-aa6d-031be7123c4d', text: 'x' }],
+  ])('answers 404 for %s', async (_what, body) => {
+    const alice = await anon.signUp();
+    expectError(await alice.put('/post/update', body), 404, Codes.notFound);
   });
 
   it('refuses text over POST_MAX_CHARS with 400', async () => {
@@ -216,9 +224,10 @@ describe('PUT /post/delete/{id}', () => {
     expectError(await alice.put('/post/delete/9223372036854775807'), 404, Codes.notFound);
   });
 
-  it.each(['abc', '1.5', '-3', '0', '01', '9223372036854775808', '1e5', '%2012'])('answers 400 for the id %j', async (id) => {
+  // The contract types ids as plain strings: one the API never issued names nothing (404).
+  it.each(['abc', '1.5', '-3', '0', '01', '9223372036854775808', '1e5', '%2012'])('answers 404 for the id %j, never issued', async (id) => {
     const alice = await anon.signUp();
-    expectError(await alice.put(`/post/delete/${id}`), 400, Codes.invalidInput);
+    expectError(await alice.put(`/post/delete/${id}`), 404, Codes.notFound);
   });
 
   it('answers 401 without a token', async () => {
@@ -238,7 +247,27 @@ describe('GET /post/get/{id}', () => {
     expectError(await anon.get('/post/get/9223372036854775807'), 404, Codes.notFound);
   });
 
-  it.each(['abc', '1.5', '-1', '0', '00', '01', '99999999999999999999', '%20', '1%00'])('answers 400 for the id %j', async (id) => {
-    expectError(await anon.get(`/post/get/${id}`), 400, Codes.invalidInput);
+  // The contract types ids as plain strings: one the API never issued names nothing (404).
+  it.each(['abc', '1.5', '-1', '0', '00', '01', '99999999999999999999', '%20', '1%00'])('answers 404 for the id %j, never issued', async (id) => {
+    expectError(await anon.get(`/post/get/${id}`), 404, Codes.notFound);
+  });
+});
+
+// Not in the contract: an author's latest posts, for profile pages.
+describe('GET /post/list/{user_id}', () => {
+  it('answers the newest first, takes its limit in any whole-number form, and clamps it to 100', async () => {
+    const alice = await anon.signUp();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await create(alice, `mine ${i}`));
+    const list = async (query: string) => {
+      const reply = await anon.get<{ id: string }[]>(`/post/list/${alice.userId}${query}`);
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      return reply.body.map((p) => p.id);
+    };
+    expect(await list('')).toEqual([...ids].reverse());
+    expect(await list('?limit=2.0')).toEqual([ids[2], ids[1]]);
+    expect(await list('?limit=1e3')).toEqual([...ids].reverse());
+    expectError(await anon.get(`/post/list/${alice.userId}?limit=0.5`), 400, Codes.invalidInput);
+    expectError(await anon.get('/post/list/abc'), 404, Codes.notFound);
   });
 });

@@ -1,9 +1,7 @@
 // Who is connecting: the access token from the Authorization header, `?token=`, or the SPA's
 // HttpOnly cookie, verified locally with the shared secret (no call to core per connection).
 import type { IncomingMessage } from 'node:http';
-import { InvalidTokenError, verifyToken, type TokenClaims } from '@feed/contracts';
-
-export const TOKEN_COOKIE = 'feed_token';
+import { InvalidTokenError, TOKEN_COOKIE, TOKEN_PARAM, verifyToken, type TokenClaims } from '@feed/contracts';
 
 export type AuthResult =
   | { ok: true; claims: TokenClaims; via: 'header' | 'query' | 'cookie' }
@@ -26,7 +24,7 @@ function cookieToken(header: string | undefined): string | undefined {
 function findToken(req: IncomingMessage, url: URL): { token: string; via: 'header' | 'query' | 'cookie' } | undefined {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   if (bearer) return { token: bearer[1]!, via: 'header' };
-  const query = url.searchParams.get('token');
+  const query = url.searchParams.get(TOKEN_PARAM);
   if (query) return { token: query, via: 'query' };
   const cookie = cookieToken(req.headers.cookie);
   if (cookie) return { token: cookie, via: 'cookie' };

@@ -1,7 +1,7 @@
 // Gateway configuration from the environment, validated once at start-up.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { validAmqpUrls } from '@feed/contracts';
+import { HEARTBEAT_MS, validAmqpUrls } from '@feed/contracts';
 import { validClusterNodes } from '@feed/cache';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
@@ -48,8 +48,8 @@ const schema = z.object({
   EVENT_LOG_TTL_SECONDS: int(24 * 3600),
   PRESENCE_TTL_MS: int(30_000),
   PRESENCE_REFRESH_MS: int(10_000),
-  WS_PING_MS: int(25_000),
-  SSE_HEARTBEAT_MS: int(15_000),
+  WS_PING_MS: int(HEARTBEAT_MS.webSocketPing),
+  SSE_HEARTBEAT_MS: int(HEARTBEAT_MS.sseComment),
   SSE_RETRY_MS: int(2_000),
   /** Bytes a session may have queued for a client before it is closed as slow. */
   SEND_BUFFER_LIMIT: int(1024 * 1024),

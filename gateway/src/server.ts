@@ -3,15 +3,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { verificationKeys } from '@feed/contracts';
+import { STREAM_PATH, verificationKeys } from '@feed/contracts';
 import { authenticate, type AuthResult } from './auth.ts';
 import type { Metrics } from './metrics.ts';
 import type { GatewayNode } from './node.ts';
 import { rejectUpgrade } from './transports/reject.ts';
 import { SseTransport } from './transports/sse.ts';
 import { WebSocketTransport } from './transports/websocket.ts';
-
-export const STREAM_PATH = '/post/feed/posted';
 
 function ignoreError(): void {}
 

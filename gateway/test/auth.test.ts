@@ -7,7 +7,7 @@ import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { online, runtime, startGateway, type Gateway } from './harness.ts';
-import { handshakeStatus, openSse, openWs, type WsClient } from './clients.ts';
+import { handshakeStatus, openFeed, openWs, sseStatus, type WsClient } from './clients.ts';
 
 let p: Pipeline;
 let gw: Gateway;
@@ -25,11 +25,6 @@ afterAll(async () => {
 });
 
 const sseUrl = (g: Gateway) => `${g.httpUrl}/post/feed/posted`;
-const sseStatus = async (url: string, headers: Record<string, string> = {}) => {
-  const client = await openSse(url, { headers });
-  client.close();
-  return client.status;
-};
 
 describe(`stream authentication on ${runtime}`, () => {
   it('refuses a missing, garbage or expired token with 401 at the handshake, for WebSocket and SSE', async () => {
@@ -67,15 +62,14 @@ describe(`stream authentication on ${runtime}`, () => {
       await openWs(gw.wsUrl, { headers: { cookie: `theme=dark; feed_token=${encodeURIComponent(token)}; other=1` } }),
     ];
     const sse = [
-      await openSse(`${sseUrl(gw)}?token=${encodeURIComponent(token)}`),
-      await openSse(sseUrl(gw), { token }),
-      await openSse(sseUrl(gw), { headers: { cookie: `feed_token=${token}` } }),
+      await openFeed(gw.httpUrl, { token, tokenIn: 'query', transport: 'sse' }),
+      await openFeed(gw.httpUrl, { token, transport: 'sse' }),
+      await openFeed(gw.httpUrl, { transport: 'sse', headers: { cookie: `feed_token=${token}` } }),
     ];
-    expect(sse.map((s) => s.status)).toEqual([200, 200, 200]);
     await online(p, reader.userId, gw);
     const postId = (await author.post('/post/create', { text: 'for every kind of login' })).body;
     for (const s of streams) expect(await s.waitForCount(1)).toEqual([{ postId, postText: 'for every kind of login', author_user_id: author.userId }]);
-    for (const s of sse) await s.waitUntil('the post over SSE', (ev) => ev.some((e) => e.event === 'post.created' && JSON.parse(e.data).id === postId));
+    for (const s of sse) await s.waitUntil('the post over SSE', (ev) => ev.some((e) => e.type === 'post.created' && e.data.id === postId));
     for (const s of [...streams, ...sse]) s.close();
   });
 
@@ -102,10 +96,9 @@ describe(`stream authentication on ${runtime}`, () => {
     const key = tokenKey(p.config.JWT_SECRET);
     const short = await signToken(reader.userId, key, 3);
     const started = Date.now();
-    const ws = await openWs(gw.wsUrl, { token: short, protocol: 'feed.v1' });
+    const ws = await openFeed(gw.httpUrl, { token: short });
     const plain = await openWs(gw.wsUrl, { token: short });
-    const sse = await openSse(sseUrl(gw), { token: short });
-    expect(sse.status).toBe(200);
+    const sse = await openFeed(gw.httpUrl, { token: short, transport: 'sse' });
     await online(p, reader.userId, gw);
     // Still live before it expires.
     const postId = (await author.post('/post/create', { text: 'before expiry' })).body;
@@ -113,11 +106,10 @@ describe(`stream authentication on ${runtime}`, () => {
     expect(plain.json()[0].postId).toBe(postId);
 
     const [closed, closedPlain] = await Promise.all([ws.closed, plain.closed]);
-    expect(closed.code).toBe(4001);
-    expect(closed.reason).toMatch(/expired/i);
+    expect(closed).toMatchObject({ code: 4001, auth: { kind: 'auth', code: 4001 } });
+    expect(closed.detail).toMatch(/expired/i);
     expect(closedPlain.code).toBe(4001);
-    await sse.ended;
-    expect(sse.raw()).toContain('token expired');
+    expect((await sse.closed).auth).toMatchObject({ kind: 'auth', message: 'token expired' });
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(await gw.metric('gateway_closes_total', { reason: 'expired' })).toBeGreaterThanOrEqual(3);
     await online(p, reader.userId, gw, false);
@@ -128,8 +120,7 @@ describe(`stream authentication on ${runtime}`, () => {
   it(`refuses more than MAX_SESSIONS_PER_USER streams of one user with 429, counting WebSocket and SSE together`, async () => {
     const [reader, other] = await Promise.all([new Client(p.url).signUp(), new Client(p.url).signUp()]);
     const a = await openWs(capped.wsUrl, { token: reader.token });
-    const b = await openSse(sseUrl(capped), { token: reader.token });
-    expect(b.status).toBe(200);
+    const b = await openFeed(capped.httpUrl, { token: reader.token, transport: 'sse' });
     await waitFor('both sessions registered', async () => (await capped.metric('gateway_sessions')) >= 2);
     expect(await handshakeStatus(capped.wsUrl, { authorization: `Bearer ${reader.token}` })).toBe(429);
     expect(await handshakeStatus(capped.wsUrl, { authorization: `Bearer ${reader.token}` }, 'feed.v1')).toBe(429);

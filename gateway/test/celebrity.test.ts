@@ -5,7 +5,7 @@ import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { online, startGateway, runtime, type Gateway } from './harness.ts';
-import { openWs, type WsClient } from './clients.ts';
+import { openFeed, type FeedStream } from './clients.ts';
 
 let p: Pipeline;
 let gw: Gateway;
@@ -21,7 +21,7 @@ afterAll(async () => {
   await p?.close();
 });
 
-const createdPosts = (c: WsClient) => c.json().filter((f) => f.type === 'post.created').map((f) => f.data.id as string);
+const createdPosts = (c: FeedStream) => c.json().filter((f) => f.type === 'post.created').map((f) => f.data.id as string);
 
 describe(`celebrity posts on ${runtime}`, () => {
   it('reach every local follower once and in order, beside direct posts', async () => {
@@ -38,7 +38,7 @@ describe(`celebrity posts on ${runtime}`, () => {
       return [...lists.values()].every((l) => l?.includes(celebrity!.userId));
     });
 
-    const clients = await Promise.all(followers.map((f) => openWs(gw.wsUrl, { token: f.token, protocol: 'feed.v1' })));
+    const clients = await Promise.all(followers.map((f) => openFeed(gw.httpUrl, { token: f.token })));
     for (const f of followers) await online(p, f.userId, gw);
 
     const posts: string[] = [];
@@ -64,7 +64,7 @@ describe(`celebrity posts on ${runtime}`, () => {
     const bare = fans[0]!; // never calls /post/feed: nothing has built their celebrity list
     expect((await p.cache.celebrityFollows.get([bare.userId])).get(bare.userId)).toBeNull();
 
-    const client = await openWs(gw.wsUrl, { token: bare.token, protocol: 'feed.v1' });
+    const client = await openFeed(gw.httpUrl, { token: bare.token });
     await online(p, bare.userId, gw);
     // The gateway asks the worker, which builds the list from Postgres and answers the gateway.
     await waitFor('the gateway to join the celebrity audience', async () => (await p.cache.audience.gateways(celebrity!.userId)).includes(gw.id));

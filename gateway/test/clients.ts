@@ -1,6 +1,12 @@
-// Stream clients as an API user would write them: a `ws` WebSocket and a raw HTTP SSE reader.
+// Stream clients for tests. A test that reads the feed.v1 protocol as a client does so through
+// the stream SDK (`openFeed`: one connection, no reconnect, so the test sees each close). A
+// test of the wire itself stays raw: a `ws` WebSocket (the AsyncAPI frame, handshake statuses,
+// frames the client sends, a socket that stops reading) and an HTTP reader that keeps the bytes
+// of an SSE response unparsed (`rawSse`: status, headers, `retry:`, comments).
 import http from 'node:http';
 import WebSocket from 'ws';
+import { sseTransport, webSocketTransport, type Credentials, type FeedEvent, type OpenTransport, type TransportEnd, type TransportKind } from '@feed/client';
+import { nodeWebSocket } from '@feed/client/node';
 import { waitFor } from '../../test/support/ports.ts';
 
 export interface WsClient {
@@ -60,60 +66,105 @@ export async function handshakeStatus(url: string, headers: Record<string, strin
   }
 }
 
-export interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
+/** An event as tests read it: typed by the SDK, its data open to ad-hoc checks. */
+export type Frame = FeedEvent & { data: Record<string, any> };
+
+export interface FeedStream {
+  transport: TransportKind;
+  /** Events in arrival order, as the SDK read them. */
+  events: Frame[];
+  json(): Frame[];
+  waitForCount(n: number, timeoutMs?: number): Promise<Frame[]>;
+  /** Waits until the events satisfy `test`; returns them all. */
+  waitUntil(what: string, test: (events: Frame[]) => boolean, timeoutMs?: number): Promise<Frame[]>;
+  /** How the connection ended (the WebSocket close code is in `code`). */
+  closed: Promise<TransportEnd>;
+  hasEnded(): boolean;
+  close(): void;
 }
 
-export interface SseClient {
+export interface FeedOptions {
+  token?: string;
+  /** The token as a Bearer header (default) or as `?token=`. */
+  tokenIn?: 'header' | 'query';
+  transport?: TransportKind;
+  /** The id to resume from. */
+  since?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One feed.v1 connection through the SDK's own transport (WebSocket with `ws`, or SSE over
+ * fetch) to the stream on `site` (http://host:port). Resolves once open; a connection that
+ * never opens rejects with the SDK's account of why (`detail`, `auth`).
+ */
+export function openFeed(site: string, opts: FeedOptions = {}): Promise<FeedStream> {
+  const transport = opts.transport ?? 'websocket';
+  const token = opts.token;
+  // Without a token the request carries none of its own (a cookie can still come in `headers`).
+  const credentials: Credentials = token === undefined ? { kind: 'cookie' } : opts.tokenIn === 'query' ? { kind: 'query', token: () => token } : { kind: 'bearer', token: () => token };
+  const common = { url: site, credentials, ...(opts.headers ? { headers: opts.headers } : {}) };
+  const open: OpenTransport = transport === 'websocket' ? webSocketTransport({ ...common, adapter: nodeWebSocket }) : sseTransport(common);
+  const events: Frame[] = [];
+  let ended = false;
+  let endWith: (end: TransportEnd) => void = () => {};
+  const closed = new Promise<TransportEnd>((resolve) => (endWith = resolve));
+  return new Promise((resolve, reject) => {
+    let opened = false;
+    const connection = open(opts.since ?? null, {
+      onOpen() {
+        opened = true;
+        resolve(stream);
+      },
+      onEvent: (event) => events.push(event),
+      onEnd(end) {
+        ended = true;
+        endWith(end);
+        if (!opened) reject(Object.assign(new Error(`stream did not open: ${end.detail}`), end));
+      },
+    });
+    const stream: FeedStream = {
+      transport,
+      events,
+      json: () => events,
+      async waitForCount(n, timeoutMs = 15_000) {
+        await waitFor(`${n} events (have ${events.length})`, async () => events.length >= n, timeoutMs);
+        return events;
+      },
+      waitUntil: (what, test, timeoutMs = 15_000) => waitFor(what, async () => (test(events) ? events : undefined), timeoutMs),
+      closed,
+      hasEnded: () => ended,
+      close() {
+        if (ended) return;
+        ended = true;
+        connection.close();
+        endWith({ neverOpened: false, auth: null, reconnectNow: false, detail: 'closed by the test' });
+      },
+    };
+  });
+}
+
+export interface RawSse {
   status: number;
   headers: http.IncomingHttpHeaders;
-  events: SseEvent[];
-  /** Raw text received, comments included. */
+  /** The response's text as it came, comments and fields unparsed. */
   raw(): string;
-  waitForCount(n: number, timeoutMs?: number): Promise<SseEvent[]>;
-  waitUntil(what: string, test: (events: SseEvent[]) => boolean, timeoutMs?: number): Promise<SseEvent[]>;
   ended: Promise<void>;
   /** True once the response ended or its connection closed. */
   hasEnded(): boolean;
   close(): void;
 }
 
-export function openSse(url: string, opts: { token?: string; lastEventId?: string; headers?: Record<string, string> } = {}): Promise<SseClient> {
+/** A GET of the SSE stream that keeps the response's bytes as they are, for tests of the wire itself. */
+export function rawSse(url: string, opts: { token?: string; headers?: Record<string, string> } = {}): Promise<RawSse> {
   const headers: Record<string, string> = { accept: 'text/event-stream', ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers }, (res) => {
       res.setEncoding('utf8');
       res.on('error', () => {}); // a stream the gateway cuts ends like any other
       let raw = '';
-      let buffer = '';
-      const events: SseEvent[] = [];
-      res.on('data', (chunk: string) => {
-        raw += chunk;
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event: SseEvent = { data: '' };
-          let hasData = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const [field, ...rest] = line.split(':');
-            const value = rest.join(':').replace(/^ /, '');
-            if (field === 'id') event.id = value;
-            else if (field === 'event') event.event = value;
-            else if (field === 'data') {
-              event.data += (hasData ? '\n' : '') + value;
-              hasData = true;
-            }
-          }
-          if (hasData) events.push(event);
-        }
-      });
+      res.on('data', (chunk: string) => (raw += chunk));
       let done = false;
       const ended = new Promise<void>((r) => {
         res.on('end', () => r());
@@ -121,23 +172,15 @@ export function openSse(url: string, opts: { token?: string; lastEventId?: strin
       }).then(() => {
         done = true;
       });
-      resolve({
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        events,
-        raw: () => raw,
-        async waitForCount(n, timeoutMs = 15_000) {
-          await waitFor(`${n} SSE events (have ${events.length})`, async () => events.length >= n, timeoutMs);
-          return events;
-        },
-        async waitUntil(what, test, timeoutMs = 15_000) {
-          return waitFor(what, async () => (test(events) ? events : undefined), timeoutMs);
-        },
-        ended,
-        hasEnded: () => done,
-        close: () => req.destroy(),
-      });
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, raw: () => raw, ended, hasEnded: () => done, close: () => req.destroy() });
     });
     req.on('error', reject);
   });
+}
+
+/** The HTTP status an SSE request gets (200 when the stream opens). */
+export async function sseStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const client = await rawSse(url, { headers });
+  client.close();
+  return client.status;
 }

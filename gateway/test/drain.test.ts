@@ -7,7 +7,7 @@ import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway } from './harness.ts';
-import { handshakeStatus, openSse, openWs } from './clients.ts';
+import { handshakeStatus, openFeed, openWs, sseStatus } from './clients.ts';
 
 let p: Pipeline;
 let draining: Gateway;
@@ -35,19 +35,19 @@ describe(`gateway drain on ${runtime}`, () => {
     const anon = new Client(p.url);
     const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
     const auth = { authorization: `Bearer ${reader.token}` };
-    const v1 = await openWs(draining.wsUrl, { token: reader.token, protocol: 'feed.v1' });
+    const v1 = await openFeed(draining.httpUrl, { token: reader.token });
     const plain = await openWs(draining.wsUrl, { token: reader.token });
-    const sse = await openSse(`${draining.httpUrl}/post/feed/posted`, { token: reader.token });
+    const sse = await openFeed(draining.httpUrl, { token: reader.token, transport: 'sse' });
     await online(p, reader.userId, draining);
     await reader.put(`/friend/set/${author.userId}`);
     const p1 = (await author.post('/post/create', { text: 'before the drain' })).body as string;
     await v1.waitUntil('p1 on feed.v1', (f) => f.some((x) => x.data?.id === p1));
     await plain.waitForCount(1);
-    await sse.waitUntil('p1 over SSE', (ev) => ev.some((e) => e.event === 'post.created'));
+    await sse.waitUntil('p1 over SSE', (ev) => ev.some((e) => e.type === 'post.created'));
     expect((await fetch(`${draining.httpUrl}/health`)).status).toBe(200);
 
     const signalledAt = Date.now();
-    const closeTimes = [v1.closed, plain.closed, sse.ended].map((done) => (done as Promise<unknown>).then(() => Date.now()));
+    const closeTimes = [v1.closed, plain.closed, sse.closed].map((done) => (done as Promise<unknown>).then(() => Date.now()));
     const exited = draining.stop('SIGTERM');
     // The health check fails first, while every session is still open.
     const health = await waitFor('the health check to fail', async () => {
@@ -55,24 +55,23 @@ describe(`gateway drain on ${runtime}`, () => {
       return res.status === 503 ? res : undefined;
     }, 5_000, 20);
     expect(await health.json()).toMatchObject({ status: 'draining', gateway: draining.id });
-    expect(v1.ws.readyState).toBe(v1.ws.OPEN);
+    expect(v1.hasEnded()).toBe(false);
     expect(plain.ws.readyState).toBe(plain.ws.OPEN);
     expect(sse.hasEnded()).toBe(false);
     // New streams are refused with 503 (HAProxy retries them elsewhere).
     expect(await handshakeStatus(draining.wsUrl, auth)).toBe(503);
     expect(await handshakeStatus(draining.wsUrl, auth, 'feed.v1')).toBe(503);
-    const refused = await openSse(`${draining.httpUrl}/post/feed/posted`, { token: reader.token });
-    expect(refused.status).toBe(503);
-    refused.close();
+    expect(await sseStatus(`${draining.httpUrl}/post/feed/posted`, auth)).toBe(503);
 
     // Written during the drain: may or may not reach the old sessions before they close.
     const during = (await author.post('/post/create', { text: 'during the drain' })).body as string;
 
     const [closedV1, closedPlain] = await Promise.all([v1.closed, plain.closed]);
-    expect(closedV1.code).toBe(1012);
-    expect(closedV1.reason).toMatch(/reconnect/);
+    // The SDK reads both ends as "reconnect elsewhere, now".
+    expect(closedV1).toMatchObject({ code: 1012, reconnectNow: true, auth: null });
+    expect(closedV1.detail).toMatch(/reconnect/);
     expect(closedPlain.code).toBe(1012);
-    await sse.ended;
+    expect(await sse.closed).toMatchObject({ reconnectNow: true, auth: null });
     // Closed after the delay, and spread over the window rather than all at once.
     const closedAt = await Promise.all(closeTimes);
     expect(Math.min(...closedAt) - signalledAt).toBeGreaterThanOrEqual(800);
@@ -87,9 +86,9 @@ describe(`gateway drain on ${runtime}`, () => {
 
     // feed.v1 resumes on the other gateway from its last id: nothing missed, nothing twice.
     await logHolds(p, reader.userId, [during, gap]);
-    const lastV1 = v1.json().at(-1).id as string;
+    const lastV1 = v1.json().at(-1)!.id;
     const missed = (await eventLog(p, reader.userId)).filter(after(splitEventId(lastV1).logId));
-    const back = await openWs(other.wsUrl, { token: reader.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(lastV1)}` });
+    const back = await openFeed(other.httpUrl, { token: reader.token, since: lastV1 });
     const live = (await author.post('/post/create', { text: 'on the other gateway' })).body as string;
     await back.waitUntil('the live post on the other gateway', (f) => f.some((x) => x.data?.id === live));
     await new Promise((r) => setTimeout(r, 300));
@@ -98,10 +97,10 @@ describe(`gateway drain on ${runtime}`, () => {
     expect([...posts].sort()).toEqual([p1, during, gap, live].sort());
 
     // So does the SSE stream, from its Last-Event-ID.
-    const lastSse = sse.events.at(-1)!.id!;
-    const sseBack = await openSse(`${other.httpUrl}/post/feed/posted`, { token: reader.token, lastEventId: lastSse });
-    await sseBack.waitUntil('the live post over SSE', (ev) => ev.some((e) => JSON.parse(e.data).id === live));
-    const ssePosts = [...sse.events, ...sseBack.events].filter((e) => e.event === 'post.created').map((e) => JSON.parse(e.data).id);
+    const lastSse = sse.events.at(-1)!.id;
+    const sseBack = await openFeed(other.httpUrl, { token: reader.token, transport: 'sse', since: lastSse });
+    await sseBack.waitUntil('the live post over SSE', (ev) => ev.some((e) => e.data.id === live));
+    const ssePosts = [...sse.events, ...sseBack.events].filter((e) => e.type === 'post.created').map((e) => e.data.id);
     expect([...ssePosts].sort()).toEqual([p1, during, gap, live].sort());
     back.close();
     sseBack.close();

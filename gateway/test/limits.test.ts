@@ -6,7 +6,7 @@ import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway } from './harness.ts';
-import { handshakeStatus, openWs } from './clients.ts';
+import { handshakeStatus, openFeed, openWs } from './clients.ts';
 
 const POST_CHARS = 50_000;
 let p: Pipeline;
@@ -74,7 +74,7 @@ describe(`gateway limits on ${runtime}`, () => {
     // Resume on the same gateway with the last id: everything after it, once, in log order.
     const missed = (await eventLog(p, reader.userId)).filter((e) => compareIds(e.id, splitEventId(last).logId) > 0);
     expect(missed.length + got.length).toBe(written.length);
-    const back = await openWs(slow.wsUrl, { token: reader.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(last)}` });
+    const back = await openFeed(slow.httpUrl, { token: reader.token, since: last });
     const live = (await author.post('/post/create', { text: 'short and live' })).body;
     const frames = await back.waitUntil('the live post after the replay', (f) => f.some((x) => x.data?.id === live), 20_000);
     expect(frames.map((x) => x.data.id)).toEqual([...missed.map((e) => e.postId), live]);

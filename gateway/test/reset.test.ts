@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway } from './harness.ts';
-import { openSse, openWs } from './clients.ts';
+import { openFeed } from './clients.ts';
 
 const WINDOW = 5;
 let p: Pipeline;
@@ -34,7 +34,7 @@ const create = async (author: User, text: string): Promise<string> => {
 async function readerWithLastId() {
   const anon = new Client(p.url);
   const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
-  const first = await openWs(gw.wsUrl, { token: reader.token, protocol: 'feed.v1' });
+  const first = await openFeed(gw.httpUrl, { token: reader.token });
   await online(p, reader.userId, gw);
   await reader.put(`/friend/set/${author.userId}`);
   const p1 = await create(author, 'seen');
@@ -54,8 +54,8 @@ describe(`feed.reset on ${runtime}`, () => {
     await expect.poll(async () => (await eventLog(p, reader.userId)).length).toBe(WINDOW);
     const resetsBefore = await gw.metric('gateway_resets_total');
 
-    const back = await openWs(gw.wsUrl, { token: reader.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(last)}` });
-    const [reset] = await back.waitForCount(1);
+    const back = await openFeed(gw.httpUrl, { token: reader.token, since: last });
+    const reset = (await back.waitForCount(1))[0]!;
     expect(reset.type).toBe('feed.reset');
     expect(reset.data.reason).toMatch(/window/);
     // The reset carries the position to continue from: the end of the current log, same epoch.
@@ -67,18 +67,18 @@ describe(`feed.reset on ${runtime}`, () => {
     const frames = await back.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
     await new Promise((r) => setTimeout(r, 300));
     expect(back.json().map((x) => x.type)).toEqual(['feed.reset', 'post.created']);
-    expect(frames[1].data).toEqual({ id: live, text: 'after the reset', author_user_id: author.userId });
+    expect(frames[1]!.data).toEqual({ id: live, text: 'after the reset', author_user_id: author.userId });
 
     // The id after a reset resumes normally.
-    const resumeFrom = back.json().at(-1).id as string;
+    const resumeFrom = back.json().at(-1)!.id;
     back.close();
     await back.closed;
     const again = await create(author, 'after that');
     await logHolds(p, reader.userId, [again]);
-    const sse = await openSse(`${gw.httpUrl}/post/feed/posted`, { token: reader.token, lastEventId: resumeFrom });
+    const sse = await openFeed(gw.httpUrl, { token: reader.token, transport: 'sse', since: resumeFrom });
     await sse.waitForCount(1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(sse.events.map((e) => [e.event, JSON.parse(e.data).id])).toEqual([['post.created', again]]);
+    expect(sse.events.map((e) => [e.type, e.data.id])).toEqual([['post.created', again]]);
     sse.close();
   });
 
@@ -89,30 +89,29 @@ describe(`feed.reset on ${runtime}`, () => {
     // Its fan-out may run before or after the new log exists: it is then skipped or delivered.
     const gone = await create(author, 'while the log is gone');
 
-    const ws = await openWs(gw.wsUrl, { token: reader.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(last)}` });
-    const [reset] = await ws.waitForCount(1);
+    const ws = await openFeed(gw.httpUrl, { token: reader.token, since: last });
+    const reset = (await ws.waitForCount(1))[0]!;
     expect(reset).toMatchObject({ type: 'feed.reset', data: { reason: 'event log lost' } });
     const newEpoch = splitEventId(reset.id).epoch;
     expect(newEpoch).not.toBe(splitEventId(last).epoch);
     expect(await p.redis.get(keys.logEpoch(reader.userId))).toBe(newEpoch);
 
     // The old id also fails over SSE; an id from an epoch that never existed too.
-    const sse = await openSse(`${gw.httpUrl}/post/feed/posted`, { token: reader.token, lastEventId: last });
+    const sse = await openFeed(gw.httpUrl, { token: reader.token, transport: 'sse', since: last });
     await sse.waitForCount(1);
-    expect(sse.events[0]).toMatchObject({ event: 'feed.reset' });
-    expect(JSON.parse(sse.events[0]!.data)).toEqual({ reason: 'event log lost' });
-    expect(splitEventId(sse.events[0]!.id!).epoch).toBe(newEpoch);
-    const bogusEpoch = await openSse(`${gw.httpUrl}/post/feed/posted?lastEventId=nosuchepoch.1-0.0`, { token: reader.token });
+    expect(sse.events[0]).toMatchObject({ type: 'feed.reset', data: { reason: 'event log lost' } });
+    expect(splitEventId(sse.events[0]!.id).epoch).toBe(newEpoch);
+    const bogusEpoch = await openFeed(gw.httpUrl, { token: reader.token, transport: 'sse', since: 'nosuchepoch.1-0.0' });
     await bogusEpoch.waitForCount(1);
-    expect(bogusEpoch.events[0]!.event).toBe('feed.reset');
+    expect(bogusEpoch.events[0]!.type).toBe('feed.reset');
 
     // Both continue live in the new log.
     const live = await create(author, 'new log');
     await ws.waitUntil('live post on ws', (f) => f.some((x) => x.data?.id === live));
-    await sse.waitUntil('live post on sse', (ev) => ev.some((e) => e.event === 'post.created'));
-    expect(splitEventId(ws.json().at(-1).id).epoch).toBe(newEpoch);
+    await sse.waitUntil('live post on sse', (ev) => ev.some((e) => e.type === 'post.created'));
+    expect(splitEventId(ws.json().at(-1)!.id).epoch).toBe(newEpoch);
     const [first, ...rest] = ws.json();
-    expect(first.type).toBe('feed.reset');
+    expect(first!.type).toBe('feed.reset');
     expect(rest.map((x) => x.type).every((t) => t === 'post.created')).toBe(true);
     expect(rest.filter((x) => x.data.id === live)).toHaveLength(1);
     expect(rest.every((x) => x.data.id === live || x.data.id === gone)).toBe(true);
@@ -125,25 +124,25 @@ describe(`feed.reset on ${runtime}`, () => {
     const anon = new Client(p.url);
     const [author, reader] = await Promise.all([anon.signUp(), anon.signUp()]);
     for (const since of ['garbage', '1.2.3.4', 'abc.notanid.0', 'x'.repeat(100)]) {
-      const ws = await openWs(gw.wsUrl, { token: reader.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(since)}` });
-      const [reset] = await ws.waitForCount(1);
+      const ws = await openFeed(gw.httpUrl, { token: reader.token, since });
+      const reset = (await ws.waitForCount(1))[0]!;
       expect(reset, since).toMatchObject({ type: 'feed.reset', data: { reason: 'unknown resume id' } });
       expect(splitEventId(reset.id).epoch).toMatch(/^[A-Za-z0-9_-]+$/);
       ws.close();
       await ws.closed;
     }
-    const sse = await openSse(`${gw.httpUrl}/post/feed/posted`, { token: reader.token, lastEventId: '<script>' });
+    const sse = await openFeed(gw.httpUrl, { token: reader.token, transport: 'sse', since: '<script>' });
     await sse.waitForCount(1);
-    expect(sse.events[0]).toMatchObject({ event: 'feed.reset', data: '{"reason":"unknown resume id"}' });
+    expect(sse.events[0]).toMatchObject({ type: 'feed.reset', data: { reason: 'unknown resume id' } });
 
-    const ws = await openWs(gw.wsUrl, { token: reader.token, protocol: 'feed.v1', query: '?since=%E2%98%83' });
+    const ws = await openFeed(gw.httpUrl, { token: reader.token, since: '\u2603' });
     await ws.waitForCount(1);
     await online(p, reader.userId, gw);
     await reader.put(`/friend/set/${author.userId}`);
     const live = await create(author, 'live after a bad id');
     await ws.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
-    await sse.waitUntil('the live post over SSE', (ev) => ev.some((e) => e.event === 'post.created'));
-    expect(ws.json()[0].type).toBe('feed.reset');
+    await sse.waitUntil('the live post over SSE', (ev) => ev.some((e) => e.type === 'post.created'));
+    expect(ws.json()[0]!.type).toBe('feed.reset');
     expect(ws.json().filter((x) => x.type === 'post.created')).toHaveLength(1);
     ws.close();
     sse.close();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway, type LoggedEvent } from './harness.ts';
-import { openSse, openWs, type SseEvent } from './clients.ts';
+import { openFeed, rawSse, type Frame } from './clients.ts';
+import { waitFor } from '../../test/support/ports.ts';
 
 let p: Pipeline;
 let gw1: Gateway;
@@ -29,7 +30,7 @@ const create = async (author: User, text: string): Promise<string> => {
   expect(reply.status).toBe(200);
   return reply.body as string;
 };
-const isPost = (type: string | undefined) => type === 'post.created' || type === 'post.updated' || type === 'post.deleted';
+const isPost = (type: string) => type === 'post.created' || type === 'post.updated' || type === 'post.deleted';
 
 /** The log entries after `lastId` (a client-facing id), as [type, post id] pairs. */
 async function missedSince(userId: string, lastId: string): Promise<LoggedEvent[]> {
@@ -53,7 +54,7 @@ function expectIncreasingLogIds(ids: string[]): void {
 /** A reader following an author, with a feed.v1 session open on `gateway` that saw the follow notice. */
 async function followingPair(gateway: Gateway) {
   const [author, reader] = await Promise.all([anon().signUp(), anon().signUp()]);
-  const first = await openWs(gateway.wsUrl, { token: reader.token, protocol: 'feed.v1' });
+  const first = await openFeed(gateway.httpUrl, { token: reader.token });
   await online(p, reader.userId, gateway);
   await reader.put(`/friend/set/${author.userId}`);
   await first.waitUntil('the follow notice', (f) => f.some((x) => x.type === 'friend.followed'));
@@ -80,8 +81,7 @@ describe(`resume on ${runtime}`, () => {
     expect(missed.every((e) => e.type === 'post.created')).toBe(true);
     expect(missed.map((e) => e.postId).sort()).toEqual([...away].sort());
 
-    const back = await openWs(gw1.wsUrl, { protocol: 'feed.v1', query: `?since=${encodeURIComponent(last)}&token=${encodeURIComponent(reader.token!)}` });
-    expect(back.protocol).toBe('feed.v1');
+    const back = await openFeed(gw1.httpUrl, { token: reader.token, tokenIn: 'query', since: last });
     await back.waitForCount(3);
     const live = await create(author, 'six');
     const frames = await back.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
@@ -113,7 +113,7 @@ describe(`resume on ${runtime}`, () => {
     const missed = await missedSince(reader.userId, last);
     expect(missed).toHaveLength(3);
 
-    const back = await openWs(gw2.wsUrl, { token: reader.token, protocol: 'feed.v1', query: `?since=${encodeURIComponent(last)}` });
+    const back = await openFeed(gw2.httpUrl, { token: reader.token, since: last });
     await back.waitForCount(3);
     await online(p, reader.userId, gw2);
     const e = await create(author, 'e');
@@ -127,58 +127,61 @@ describe(`resume on ${runtime}`, () => {
     expect(byType['post.deleted']).toEqual({ id: b, author_user_id: author.userId });
     expect(byType['post.created']).toEqual({ id: d, text: 'd', author_user_id: author.userId });
     expect(all.some((x) => x.data.id === c)).toBe(false);
-    expect(splitEventId(all[0].id).epoch).toBe(splitEventId(last).epoch);
+    expect(splitEventId(all[0]!.id).epoch).toBe(splitEventId(last).epoch);
     back.close();
   });
 
   it('SSE: Last-Event-ID header on one gateway, then ?lastEventId= (a fresh EventSource) on the other', async () => {
     const [author, reader] = await Promise.all([anon().signUp(), anon().signUp()]);
     const streamUrl = (gw: Gateway) => `${gw.httpUrl}/post/feed/posted`;
-    const first = await openSse(streamUrl(gw2), { token: reader.token });
-    expect(first.status).toBe(200);
-    expect(first.headers['content-type']).toMatch(/^text\/event-stream/);
+    // The response itself: its type, and a retry interval before any event.
+    const wire = await rawSse(streamUrl(gw2), { token: reader.token });
+    expect(wire.status).toBe(200);
+    expect(wire.headers['content-type']).toMatch(/^text\/event-stream/);
+    await waitFor('the retry field', async () => /^retry: \d+$/m.test(wire.raw()));
+    wire.close();
+    const first = await openFeed(gw2.httpUrl, { token: reader.token, transport: 'sse' });
     await online(p, reader.userId, gw2);
     await reader.put(`/friend/set/${author.userId}`);
     const p1 = await create(author, 'sse one');
-    await first.waitUntil('p1 over SSE', (ev) => ev.some((x) => x.event === 'post.created'));
-    expect(first.raw()).toMatch(/^retry: \d+$/m);
-    const last1 = first.events.at(-1)!.id!;
+    await first.waitUntil('p1 over SSE', (ev) => ev.some((x) => x.type === 'post.created'));
+    const last1 = first.events.at(-1)!.id;
     first.close();
-    await first.ended;
+    await first.closed;
     await online(p, reader.userId, gw2, false);
 
     const away1 = [await create(author, 'sse two'), await create(author, 'sse three')];
     await logHolds(p, reader.userId, away1);
     const missed1 = await missedSince(reader.userId, last1);
 
-    const postsOf = (events: SseEvent[]) => events.filter((x) => isPost(x.event)).map((x) => [x.event, JSON.parse(x.data).id]);
-    const second = await openSse(streamUrl(gw1), { token: reader.token, lastEventId: last1 });
-    expect(second.status).toBe(200);
+    const postsOf = (events: Frame[]) => events.filter((x) => isPost(x.type)).map((x) => [x.type, x.data.id]);
+    const second = await openFeed(gw1.httpUrl, { token: reader.token, transport: 'sse', since: last1 });
     await second.waitForCount(2);
     await online(p, reader.userId, gw1);
     const p4 = await create(author, 'sse four');
-    await second.waitUntil('p4 live over SSE', (ev) => ev.some((x) => x.data.includes(`"id":"${p4}"`)));
+    await second.waitUntil('p4 live over SSE', (ev) => ev.some((x) => x.data.id === p4));
     await new Promise((r) => setTimeout(r, 300));
-    expect(second.events.map((x) => [x.event, JSON.parse(x.data).id])).toEqual([...missed1.map((m) => [m.type, m.postId]), ['post.created', p4]]);
+    expect(second.events.map((x) => [x.type, x.data.id])).toEqual([...missed1.map((m) => [m.type, m.postId]), ['post.created', p4]]);
     expect(postsOf(second.events).map(([, id]) => id)).not.toContain(p1);
-    expectIncreasingLogIds([last1, ...second.events.map((x) => x.id!)]);
-    const last2 = second.events.at(-1)!.id!;
+    expectIncreasingLogIds([last1, ...second.events.map((x) => x.id)]);
+    const last2 = second.events.at(-1)!.id;
     second.close();
-    await second.ended;
     await online(p, reader.userId, gw1, false);
 
     const away2 = [await create(author, 'sse five')];
     await logHolds(p, reader.userId, away2);
-    const third = await openSse(`${streamUrl(gw2)}?lastEventId=${encodeURIComponent(last2)}&token=${encodeURIComponent(reader.token!)}`);
+    // The query parameters a fresh EventSource uses (no header can be set): read off the wire.
+    const third = await rawSse(`${streamUrl(gw2)}?lastEventId=${encodeURIComponent(last2)}&token=${encodeURIComponent(reader.token!)}`);
     expect(third.status).toBe(200);
-    await third.waitForCount(1);
+    const dataLines = () => third.raw().split('\n').filter((line) => line.startsWith('data: '));
+    await waitFor('the replayed post', async () => dataLines().length >= 1);
     await online(p, reader.userId, gw2);
     const p6 = await create(author, 'sse six');
-    await third.waitUntil('p6 live over SSE', (ev) => ev.some((x) => x.data.includes(`"id":"${p6}"`)));
+    await waitFor('p6 live over SSE', async () => dataLines().length >= 2);
     await new Promise((r) => setTimeout(r, 300));
-    expect(third.events.map((x) => [x.event, JSON.parse(x.data)])).toEqual([
-      ['post.created', { id: away2[0], text: 'sse five', author_user_id: author.userId }],
-      ['post.created', { id: p6, text: 'sse six', author_user_id: author.userId }],
+    expect(dataLines()).toEqual([
+      `data: ${JSON.stringify({ id: away2[0], text: 'sse five', author_user_id: author.userId })}`,
+      `data: ${JSON.stringify({ id: p6, text: 'sse six', author_user_id: author.userId })}`,
     ]);
     third.close();
   });
@@ -194,10 +197,10 @@ describe(`resume on ${runtime}`, () => {
     await logHolds(p, reader.userId, [p2]);
     const resumesBefore = await gw1.metric('gateway_resumes_total');
     const resetsBefore = await gw1.metric('gateway_resets_total');
-    const sse = await openSse(`${gw1.httpUrl}/post/feed/posted`, { token: reader.token, lastEventId: last });
+    const sse = await openFeed(gw1.httpUrl, { token: reader.token, transport: 'sse', since: last });
     await sse.waitForCount(1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(sse.events.map((x) => [x.event, JSON.parse(x.data).id])).toEqual([['post.created', p2]]);
+    expect(sse.events.map((x) => [x.type, x.data.id])).toEqual([['post.created', p2]]);
     expect(await gw1.metric('gateway_resumes_total')).toBe(resumesBefore + 1);
     expect(await gw1.metric('gateway_resets_total')).toBe(resetsBefore);
     sse.close();

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken, tokenKey } from '@feed/contracts';
 import { Client } from '../../core/test/client.ts';
-import { openSse, openWs, type SseClient, type WsClient } from '../../gateway/test/clients.ts';
+import { openFeed, rawSse, type FeedStream } from '../../gateway/test/clients.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { waitFor } from '../support/ports.ts';
 
@@ -44,22 +44,13 @@ const seed = Number(process.env.ISOLATION_SEED ?? Date.now() % 100_000);
 const random = prng(seed);
 const pick = <T,>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
 
-function wsStream(owner: string, kind: string, c: WsClient): Stream {
+/** A feed.v1 stream (WebSocket or SSE, read by the SDK) as the checks below see it. */
+function feedStream(owner: string, kind: string, c: FeedStream): Stream {
   return {
     owner,
     kind,
-    posts: () => c.json().filter((f) => f.type === 'post.created').map((f) => [f.data.id, f.data.author_user_id]),
+    posts: () => c.json().flatMap((f): [string, string][] => (f.type === 'post.created' ? [[f.data.id, f.data.author_user_id]] : [])),
     others: () => c.json().filter((f) => f.type !== 'post.created'),
-    close: () => c.close(),
-  };
-}
-function sseStream(owner: string, kind: string, c: SseClient): Stream {
-  const parsed = () => c.events.map((e) => ({ type: e.event ?? 'message', data: JSON.parse(e.data) }));
-  return {
-    owner,
-    kind,
-    posts: () => parsed().filter((e) => e.type === 'post.created').map((e) => [e.data.id, e.data.author_user_id]),
-    others: () => parsed().filter((e) => e.type !== 'post.created'),
     close: () => c.close(),
   };
 }
@@ -99,12 +90,18 @@ describe('stream isolation', () => {
     // Every user on feed.v1; every third also on SSE; user 0's token also used by "another
     // client" (query token, another User-Agent, SSE with ?token=).
     for (const [i, u] of users.entries()) {
-      streams.push(wsStream(u.userId, 'feed.v1', await openWs(stack.wsUrl, { token: u.token, protocol: 'feed.v1' })));
-      if (i % 3 === 0) streams.push(sseStream(u.userId, 'sse', await openSse(`${stack.url}/post/feed/posted`, { token: u.token })));
+      streams.push(feedStream(u.userId, 'feed.v1', await openFeed(stack.url, { token: u.token })));
+      if (i % 3 === 0) streams.push(feedStream(u.userId, 'sse', await openFeed(stack.url, { token: u.token, transport: 'sse' })));
     }
     const borrowed = users[0]!;
-    streams.push(wsStream(borrowed.userId, 'borrowed feed.v1', await openWs(stack.wsUrl, { protocol: 'feed.v1', query: `?token=${borrowed.token}`, headers: { 'user-agent': 'curl/8.0 other-client' } })));
-    streams.push(sseStream(borrowed.userId, 'borrowed sse', await openSse(`${stack.url}/post/feed/posted?token=${borrowed.token}`, { headers: { 'user-agent': 'Mozilla/5.0 elsewhere', 'x-forwarded-for': '203.0.113.9' } })));
+    streams.push(feedStream(borrowed.userId, 'borrowed feed.v1', await openFeed(stack.url, { token: borrowed.token, tokenIn: 'query', headers: { 'user-agent': 'curl/8.0 other-client' } })));
+    streams.push(
+      feedStream(
+        borrowed.userId,
+        'borrowed sse',
+        await openFeed(stack.url, { token: borrowed.token, tokenIn: 'query', transport: 'sse', headers: { 'user-agent': 'Mozilla/5.0 elsewhere', 'x-forwarded-for': '203.0.113.9' } }),
+      ),
+    );
     await waitFor('every user online', async () => {
       const where = await stack.pipeline.cache.presence.lookup(users.map((u) => u.userId));
       return users.every((u) => (where.get(u.userId) ?? []).length > 0);
@@ -185,8 +182,9 @@ describe('stream isolation', () => {
     const [reader, author] = [users[1]!, users[2]!];
     const token = await signToken(reader.userId, tokenKey(stack.pipeline.config.JWT_SECRET), 2);
     const started = Date.now();
-    const ws = await openWs(stack.wsUrl, { token, protocol: 'feed.v1' });
-    const sse = await openSse(`${stack.url}/post/feed/posted`, { token });
+    const ws = await openFeed(stack.url, { token });
+    // The end of the SSE stream read off the wire: the error event, then the end of the response.
+    const sse = await rawSse(`${stack.url}/post/feed/posted`, { token });
     const closed = await ws.closed;
     const wsMs = Date.now() - started;
     await sse.ended;
@@ -198,6 +196,6 @@ describe('stream isolation', () => {
     // It got nothing of anyone else's meanwhile, and reconnecting with it is refused.
     await author.post('/post/create', { text: 'after expiry' });
     expect(ws.json().filter((f) => f.type === 'post.created' && f.data.author_user_id === reader.userId)).toEqual([]);
-    await expect(openWs(stack.wsUrl, { token, protocol: 'feed.v1' })).rejects.toMatchObject({ status: 401 });
+    await expect(openFeed(stack.url, { token })).rejects.toMatchObject({ auth: { kind: 'auth', status: 401 } });
   }, 30_000);
 });

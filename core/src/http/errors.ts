@@ -19,6 +19,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    /** Sent as Retry-After (seconds) with the error. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -34,6 +36,9 @@ export class ApiError extends Error {
   }
   static notFound(message: string) {
     return new ApiError(404, ErrorCode.notFound, message);
+  }
+  static rateLimited(message: string, retryAfterSeconds: number) {
+    return new ApiError(429, ErrorCode.rateLimited, message, retryAfterSeconds);
   }
 }
 
@@ -93,5 +98,6 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     req.log.error({ err }, 'unhandled error');
     apiError = new ApiError(500, ErrorCode.internal, 'internal error');
   }
+  if (apiError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(apiError.retryAfterSeconds));
   res.status(apiError.status).json({ message: apiError.message, request_id: requestId, code: apiError.code });
 };

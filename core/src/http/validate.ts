@@ -1,18 +1,49 @@
-// Request validation with zod: every field error becomes one readable 400 message.
+// Request validation with zod: every field error becomes one readable 400 message. The OTUS
+// contract is loose (ids are plain strings, counts are JSON Schema `number`s), and clients
+// generated from it send exactly what it allows: these parsers accept all of that, and refuse
+// only what the contract rules out.
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 
-/** Ids are positive 64-bit integers, sent as decimal strings. */
-export const idString = z
-  .string({ error: 'must be a string' })
-  .regex(/^[1-9][0-9]{0,18}$/, 'must be a positive integer id')
-  // zod runs every check even after the regex fails: only digits may reach BigInt().
-  .refine((s) => !/^[0-9]+$/.test(s) || BigInt(s) <= 9223372036854775807n, 'is out of range');
+const INT64_MAX = 9223372036854775807n;
+const ISSUED_ID = /^[1-9][0-9]{0,18}$/;
 
-/** Accepts an id as a string or a JSON number (clients of the contract send both). */
-export const idValue = z.union([idString, z.number().int().positive().max(Number.MAX_SAFE_INTEGER).transform(String)], {
-  error: 'must be a positive integer id',
-});
+/** Whether a string is an id the API issues: a positive 64-bit integer in canonical decimal. */
+export function isIssuedId(value: string): boolean {
+  return ISSUED_ID.test(value) && BigInt(value) <= INT64_MAX;
+}
+
+/**
+ * An id as a body names it: the contract's string, or a JSON number (clients send both). Any
+ * string is a valid request; `existingId` turns one the API never issued into a 404.
+ */
+export const idRef = z.union([z.string(), z.number().int().positive().transform(String)], { error: 'must be an id (a string)' });
+
+/**
+ * The issued id a request names. A string the API never issued (`abc`, `01`, a UUID, beyond
+ * int64) names nothing: 404, as for an id that was issued but is gone. Never 400: the contract
+ * allows any string.
+ */
+export function existingId(value: unknown, what: 'user' | 'post'): string {
+  if (typeof value === 'string' && isIssuedId(value)) return value;
+  throw ApiError.notFound(`${what} not found`);
+}
+
+/** A decimal number as a client writes it: `10`, `10.0`, `1e1`, `1.0E1`, `+10`, `.5`. */
+const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/**
+ * A whole number from a query string or a body. The contract types counts as `number`, so
+ * generated clients send doubles (`offset=0.0&limit=100.0`, `1e3`); any decimal form of a whole
+ * number at least `min` is accepted. Fractions, values below `min` and anything that is not a
+ * number are refused. Values may be far beyond 2^53: callers clamp to what they serve.
+ */
+export function wholeNumber(min: number) {
+  const message = `must be a whole number, at least ${min} (written as 10, 10.0 or 1e1)`;
+  return z
+    .union([z.number(), z.string().regex(DECIMAL).transform(Number)], { error: message })
+    .refine((n) => Number.isInteger(n) && n >= min, message);
+}
 
 function describe(error: z.ZodError): string {
   return error.issues
@@ -33,8 +64,4 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
     throw ApiError.invalid('request body must be a JSON object');
   }
   return parse(schema, body, 'body');
-}
-
-export function parseId(value: unknown, what: string): string {
-  return parse(idString, value, what);
 }

@@ -3,18 +3,7 @@
 // own Prometheus /metrics. Counters are totals; the cluster view turns them into rates.
 import { Router } from 'express';
 import type { Presence } from '@feed/cache';
-
-export interface GatewayStats {
-  id: string;
-  url: string | null;
-  /** False when the gateway did not answer its /metrics in time (its figures are then null). */
-  reachable: boolean;
-  sessions: number | null;
-  users: number | null;
-  messagesIn: number | null;
-  eventsIn: number | null;
-  eventsOut: number | null;
-}
+import type { GatewayStats } from '@feed/contracts';
 
 const METRICS = {
   sessions: 'gateway_sessions',

@@ -5,12 +5,15 @@ import { createPost, deletePost, updatePost } from '../domain/posting.ts';
 import { currentUser } from '../http/authenticate.ts';
 import { ApiError } from '../http/errors.ts';
 import { plainText } from '../http/text.ts';
-import { idValue, parse, parseBody, parseId } from '../http/validate.ts';
+import { existingId, idRef, parse, parseBody, wholeNumber } from '../http/validate.ts';
+
+/** The most posts GET /post/list answers with; a larger limit is served as this. */
+export const LIST_MAX = 100;
 
 export function postRoutes(db: Pool, opts: { maxChars: number; authenticate: RequestHandler; postLimit: RequestHandler }): Router {
   const text = plainText(opts.maxChars).refine((s) => s.trim().length > 0, 'must not be empty');
   const newPost = z.object({ text });
-  const edit = z.object({ id: idValue, text });
+  const edit = z.object({ id: idRef, text });
   const router = Router();
   const { authenticate, postLimit } = opts;
 
@@ -21,32 +24,30 @@ export function postRoutes(db: Pool, opts: { maxChars: number; authenticate: Req
 
   router.put('/post/update', authenticate, async (req, res) => {
     const body = parseBody(edit, req.body);
-    await updatePost(db, currentUser(req), body.id, body.text);
+    await updatePost(db, currentUser(req), existingId(body.id, 'post'), body.text);
     res.status(200).end();
   });
 
   router.put('/post/delete/:id', authenticate, async (req, res) => {
-    await deletePost(db, currentUser(req), parseId(req.params.id, 'post id'));
+    await deletePost(db, currentUser(req), existingId(req.params.id, 'post'));
     res.status(200).end();
   });
 
   // Public, as in the contract: a post is readable by anyone who knows its id.
   router.get('/post/get/:id', async (req, res) => {
-    const id = parseId(req.params.id, 'post id');
+    const id = existingId(req.params.id, 'post');
     const post = await posts.findPost(db, id);
     if (!post) throw ApiError.notFound(`post ${id} not found`);
     res.json(post);
   });
 
   // Not in the contract: an author's latest posts, newest first, for profile pages (public, like /post/get).
-  const listQuery = z.object({
-    limit: z.string().regex(/^[0-9]{1,3}$/, 'limit must be an integer between 1 and 100').transform(Number)
-      .refine((n) => n >= 1 && n <= 100, 'limit must be an integer between 1 and 100').default(20),
-  });
+  // Like the feed's limit: any whole number from 1, clamped to LIST_MAX.
+  const listQuery = z.object({ limit: wholeNumber(1).default(20) });
   router.get('/post/list/:user_id', async (req, res) => {
-    const author = parseId(req.params.user_id, 'user id');
+    const author = existingId(req.params.user_id, 'user');
     const { limit } = parse(listQuery, { limit: req.query.limit }, 'query');
-    res.json(await posts.recentPostsBy(db, author, limit));
+    res.json(await posts.recentPostsBy(db, author, Math.min(limit, LIST_MAX)));
   });
 
   return router;

@@ -1,10 +1,12 @@
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
+import { TOKEN_COOKIE } from '@feed/contracts';
 import { type Pool, users } from '@feed/db';
 import { login, register, type AccountSettings } from '../domain/accounts.ts';
 import { ApiError } from '../http/errors.ts';
+import type { ApiRateLimits } from '../http/rate-limits.ts';
 import { plainText } from '../http/text.ts';
-import { idValue, parse, parseBody, parseId } from '../http/validate.ts';
+import { existingId, idRef, parse, parseBody } from '../http/validate.ts';
 
 const name = plainText(100);
 
@@ -17,33 +19,41 @@ const registration = z.object({
     .optional(),
   biography: plainText(2000).optional(),
   city: name.optional(),
-  password: plainText(256).min(8, 'must be at least 8 characters'),
+  password: plainText(256, 8),
 });
 
 const credentials = z.object({
-  id: idValue,
-  password: plainText(256).min(1, 'is required'),
+  id: idRef,
+  password: plainText(256, 1),
 });
 
+// Both required by the contract; an empty one matches every name (a prefix of any).
 const search = z.object({
-  first_name: plainText(100).min(1, 'is required'),
-  last_name: plainText(100).min(1, 'is required'),
+  first_name: plainText(100),
+  last_name: plainText(100),
 });
 
-export const TOKEN_COOKIE = 'feed_token';
-
-export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, loginLimit: RequestHandler): Router {
+export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, limits: ApiRateLimits): Router {
   const router = Router();
 
-  router.post('/user/register', async (req, res) => {
+  router.post('/user/register', limits.registration, async (req, res) => {
     const { password, ...profile } = parseBody(registration, req.body);
     const userId = await register(db, settings, profile, password);
     res.json({ user_id: userId });
   });
 
-  router.post('/login', loginLimit, async (req, res) => {
+  router.post('/login', async (req, res) => {
     const { id, password } = parseBody(credentials, req.body);
-    const token = await login(db, settings, id, password);
+    const attempt = await limits.login(req, res, id);
+    let token: string;
+    try {
+      token = await login(db, settings, existingId(id, 'user'), password);
+    } catch (err) {
+      // With the body valid, 404 is an unknown account and 400 a wrong password.
+      if (err instanceof ApiError && (err.status === 404 || err.status === 400)) await attempt.failed(err.status === 400);
+      throw err;
+    }
+    await attempt.succeeded();
     // The browser's EventSource and WebSocket cannot send headers: the stream reads this cookie.
     res.cookie(TOKEN_COOKIE, token, {
       httpOnly: true,
@@ -63,7 +73,7 @@ export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: num
   });
 
   router.get('/user/get/:id', async (req, res) => {
-    const id = parseId(req.params.id, 'user id');
+    const id = existingId(req.params.id, 'user');
     const user = await users.findUser(db, id);
     if (!user) throw ApiError.notFound(`user ${id} not found`);
     res.json(user);

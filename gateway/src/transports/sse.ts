@@ -3,7 +3,7 @@
 // Last-Event-ID header (EventSource sends it on reconnect) or ?lastEventId= for a fresh one.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { TokenClaims } from '@feed/contracts';
+import { RESUME, SSE_ERROR_EVENT, type TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../event-id.ts';
 import { Staggered } from '../staggered.ts';
 import { WriteCoalescer } from '../coalesce.ts';
@@ -39,7 +39,8 @@ export class SseTransport {
     res.write(`retry: ${this.node.config.SSE_RETRY_MS}\n: connected\n\n`);
     this.streams.add(res);
 
-    const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('lastEventId') ?? url.searchParams.get('since');
+    const lastId =
+      (req.headers[RESUME.sseHeader.toLowerCase()] as string | undefined) ?? url.searchParams.get(RESUME.sseParam) ?? url.searchParams.get(RESUME.webSocketParam);
     const transport: Transport = {
       kind: 'sse',
       write: (frame) => {
@@ -48,7 +49,7 @@ export class SseTransport {
       },
       buffered: () => res.writableLength,
       close: (reason) => {
-        if (reason === 'expired') res.write('event: error\ndata: {"reason":"token expired"}\n\n');
+        if (reason === 'expired') res.write(`event: ${SSE_ERROR_EVENT}\ndata: {"reason":"token expired"}\n\n`);
         res.end();
         // A client that stopped reading cannot take the end either: drop the socket.
         if (reason === 'slow') res.destroy();

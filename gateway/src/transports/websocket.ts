@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import type { TokenClaims } from '@feed/contracts';
+import { CLOSE_CODE, FEED_V1, RESUME, type TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../event-id.ts';
 import { Staggered } from '../staggered.ts';
 import { WriteCoalescer } from '../coalesce.ts';
@@ -13,14 +13,13 @@ import type { CloseReason, Session, Transport } from '../session.ts';
 
 /** Close codes a client can act on: 1012 and 4008 mean "reconnect and resume". */
 const CLOSE: Record<CloseReason, [number, string]> = {
-  slow: [4008, 'slow consumer: reconnect and resume'],
-  expired: [4001, 'token expired: log in again'],
-  drain: [1012, 'service restart: reconnect'],
-  rate: [1008, 'too many messages from the client'],
-  shutdown: [1001, 'going away'],
+  slow: [CLOSE_CODE.slow, 'slow consumer: reconnect and resume'],
+  expired: [CLOSE_CODE.tokenExpired, 'token expired: log in again'],
+  drain: [CLOSE_CODE.drain, 'service restart: reconnect'],
+  rate: [CLOSE_CODE.rate, 'too many messages from the client'],
+  shutdown: [CLOSE_CODE.shutdown, 'going away'],
 };
 
-export const FEED_V1 = 'feed.v1';
 /** Frames go out as text frames, whether given as a string or as UTF-8 bytes. */
 const AS_TEXT = { binary: false } as const;
 
@@ -135,7 +134,7 @@ export class WebSocketTransport {
   /** Completes an authenticated upgrade and opens the session. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, claims: TokenClaims): void {
     // Only what the session needs, so nothing below keeps the request or its URL alive.
-    const since = url.searchParams.get('since');
+    const since = url.searchParams.get(RESUME.webSocketParam);
     const { userId, expiresAt } = claims;
     this.wss.handleUpgrade(req, socket, head, (raw) => {
       const ws = raw as Tagged;
@@ -152,7 +151,7 @@ export class WebSocketTransport {
         (session) => connection.opened(session),
         (err: Error) => {
           this.log.warn({ err: err.message }, 'could not open a session');
-          ws.close(1011, 'temporarily unavailable: retry');
+          ws.close(CLOSE_CODE.unavailable, 'temporarily unavailable: retry');
         },
       );
     });

@@ -1,4 +1,4 @@
-// The REST API's shapes, as in the OTUS contract (../../shared/reference/otus-openapi.json).
+// The REST API's shapes, as in the OTUS contract (contracts/otus/openapi.json).
 export interface User {
   id: string;
   first_name?: string;
@@ -23,14 +23,3 @@ export interface Registration {
   password: string;
 }
 
-/** One gateway in GET /cluster: counters are totals since the gateway started. */
-export interface GatewayStats {
-  id: string;
-  url: string | null;
-  reachable: boolean;
-  sessions: number | null;
-  users: number | null;
-  messagesIn: number | null;
-  eventsIn: number | null;
-  eventsOut: number | null;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GatewayStats } from '../api/types.ts';
+import type { GatewayStats } from '@feed/contracts/cluster';
 import { formatRate, rates } from './rates.ts';
 
 const gw = (id: string, n: Partial<GatewayStats> = {}): GatewayStats => ({

@@ -1,5 +1,5 @@
 // Per-second rates from two samples of the gateways' counters (GET /cluster returns totals).
-import type { GatewayStats } from '../api/types.ts';
+import type { GatewayStats } from '@feed/contracts/cluster';
 
 export interface Sample {
   at: number;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveEvent } from '../live/events.ts';
+import type { FeedEvent } from '@feed/client';
 import { applyEvent, feedReducer, initialFeed, needsRefetch, type FeedState } from './state.ts';
 
 const post = (id: number, author = '1', text = `post ${id}`) => ({ id: String(id), text, author_user_id: author });
-const created = (id: number, author = '1'): LiveEvent => ({ id: `e${id}`, type: 'post.created', data: post(id, author) });
+const created = (id: number, author = '1'): FeedEvent => ({ id: `e${id}`, type: 'post.created', data: post(id, author) });
 
 function loaded(...ids: number[]): FeedState {
   return feedReducer(initialFeed, { type: 'page', offset: 0, limit: 20, posts: ids.map((i) => post(i)) });

@@ -1,7 +1,7 @@
 // The feed as the page holds it, and how pages from the REST API and live events change it.
 // Pure functions: the components and the live connection only dispatch actions.
 import type { Post } from '../api/types.ts';
-import type { LiveEvent } from '../live/events.ts';
+import type { FeedEvent } from '@feed/client';
 
 export interface FeedPost extends Post {
   /** Arrived live: highlighted for a moment. */
@@ -27,7 +27,7 @@ export type FeedAction =
   | { type: 'load'; mode: 'initial' | 'more' }
   | { type: 'page'; offset: number; limit: number; posts: Post[]; replace?: boolean }
   | { type: 'failed'; message: string }
-  | { type: 'live'; event: LiveEvent; reading: boolean }
+  | { type: 'live'; event: FeedEvent; reading: boolean }
   | { type: 'reveal' }
   | { type: 'settle'; id: string };
 
@@ -75,7 +75,7 @@ export function feedReducer(state: FeedState, action: FeedAction): FeedState {
  * One live event. `reading` means the person is scrolled down into the feed: new posts wait
  * behind the pill instead of pushing what they read out of place.
  */
-export function applyEvent(state: FeedState, event: LiveEvent, reading: boolean): FeedState {
+export function applyEvent(state: FeedState, event: FeedEvent, reading: boolean): FeedState {
   switch (event.type) {
     case 'post.created': {
       const post = event.data;
@@ -117,7 +117,7 @@ export function applyEvent(state: FeedState, event: LiveEvent, reading: boolean)
 }
 
 /** Whether an event asks for the feed to be fetched again from the top. */
-export function needsRefetch(event: LiveEvent): boolean {
+export function needsRefetch(event: FeedEvent): boolean {
   return event.type === 'feed.reset' || event.type === 'friend.followed';
 }
 

@@ -1,8 +1,6 @@
 // Which transport to use: automatic (WebSocket, falling back to SSE), or forced. Persisted in
 // localStorage so it survives reloads.
-
-export type TransportPreference = 'auto' | 'websocket' | 'sse';
-export type TransportKind = 'websocket' | 'sse';
+import type { TransportPreference } from '@feed/client';
 
 const KEY = 'feed.transport';
 const VALUES: readonly TransportPreference[] = ['auto', 'websocket', 'sse'];

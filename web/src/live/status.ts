@@ -1,5 +1,5 @@
-// What the live indicator shows: which transport, and in what state.
-import type { TransportKind } from './preference.ts';
+// What the live indicator shows: which transport, and in what state, in the page's words.
+import type { FeedStatus, TransportKind } from '@feed/client';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'expired' | 'stopped';
 
@@ -12,6 +12,18 @@ export interface ConnectionStatus {
   retryAt?: number;
   /** Why the last connection ended, for the tooltip. */
   detail?: string;
+}
+
+/** The stream client's status as the page tells it: open is "live"; closed on refused credentials is "expired". */
+export function connectionStatus(status: FeedStatus): ConnectionStatus {
+  const state: ConnectionState = status.state === 'open' ? 'live' : status.state === 'closed' ? (status.error ? 'expired' : 'stopped') : status.state;
+  return {
+    state,
+    transport: status.transport,
+    attempt: status.attempt,
+    ...(status.retryAt !== undefined ? { retryAt: status.retryAt } : {}),
+    ...(status.detail !== undefined ? { detail: status.detail } : {}),
+  };
 }
 
 export const STATE_LABEL: Record<ConnectionState, string> = {

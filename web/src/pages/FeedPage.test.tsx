@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Post } from '../api/types.ts';
 import { setSession } from '../api/session.ts';
 import { LiveContext, type Live } from '../live/context.tsx';
-import type { LiveEvent } from '../live/events.ts';
+import type { FeedEvent } from '@feed/client';
 import { fakeApi } from '../test/fake-api.ts';
 import { FeedPage } from './FeedPage.tsx';
 
@@ -15,7 +15,7 @@ function setup(pages: Post[][]) {
     'GET /user/get/\\d+': (_b, url) => ({ body: { id: url.pathname.split('/').pop(), first_name: 'Friend' } }),
     'POST /post/create': () => ({ body: '99' }),
   });
-  const listeners = new Set<(e: LiveEvent) => void>();
+  const listeners = new Set<(e: FeedEvent) => void>();
   const live: Live = {
     status: { state: 'live', transport: 'websocket', attempt: 0 },
     preference: 'auto',
@@ -30,12 +30,12 @@ function setup(pages: Post[][]) {
       <FeedPage me="1" />
     </LiveContext.Provider>,
   );
-  const emit = (event: LiveEvent) => act(() => listeners.forEach((l) => l(event)));
+  const emit = (event: FeedEvent) => act(() => listeners.forEach((l) => l(event)));
   return { api, emit };
 }
 
 const post = (id: number, text = `post ${id}`): Post => ({ id: String(id), text, author_user_id: '2' });
-const created = (id: number, text?: string): LiveEvent => ({ id: `e${id}`, type: 'post.created', data: post(id, text) });
+const created = (id: number, text?: string): FeedEvent => ({ id: `e${id}`, type: 'post.created', data: post(id, text) });
 const feedTexts = () => within(screen.getByRole('feed')).getAllByRole('article').map((a) => a.querySelector('.post__text')?.textContent);
 
 describe('FeedPage', () => {

@@ -1,8 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import { LiveProvider } from '../live/context.tsx';
-import type { TransportKind } from '../live/preference.ts';
-import type { OpenTransport } from '../live/transport.ts';
+import type { OpenTransport, TransportKind } from '@feed/client';
 import { SettingsPage } from './SettingsPage.tsx';
 
 describe('SettingsPage', () => {

@@ -1,6 +1,6 @@
 // Settings: which transport the live connection uses (kept in this browser).
 import { useLive } from '../live/context.tsx';
-import type { TransportPreference } from '../live/preference.ts';
+import type { TransportPreference } from '@feed/client';
 import { STATE_LABEL, TRANSPORT_LABEL } from '../live/status.ts';
 
 const OPTIONS: { value: TransportPreference; label: string; hint: string }[] = [
