@@ -10,7 +10,8 @@
 // first, so that a noisy neighbour and the growing logs hit all three. Keys under `bench:fanout:`, removed at the end.
 //
 // Prints progress to stderr, the summary to stdout, and writes `## Fan-out writes` of
-// docs/benchmarks.md.
+// docs/benchmarks.md. With `--redis single,cluster`: the current design on one redis-server and
+// on a Redis Cluster instead (bench/redis-topology.ts, `## Redis Cluster: fan-out writes`).
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -27,8 +28,25 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0' },
     'no-docs': { type: 'boolean', default: false },
+    /** Compare Redis topologies (single,cluster) instead of fan-out designs. */
+    redis: { type: 'string' },
   },
 });
+if (args.redis) {
+  const { runTopologies } = await import('./redis-topology.ts');
+  const modes = String(args.redis).split(',').map((m) => m.trim());
+  for (const m of modes) if (m !== 'single' && m !== 'cluster') throw new Error(`--redis takes single and/or cluster, not ${m}`);
+  const log = (msg: string) => process.stderr.write(`${msg}\n`);
+  const ok = await runTopologies({
+    modes: modes as ('single' | 'cluster')[],
+    recipients: Number(String(args.recipients).split(',')[0]),
+    posts: Number(args.posts),
+    rounds: Number(args.rounds),
+    docs: !args['no-docs'],
+    log,
+  });
+  process.exit(ok ? 0 : 1);
+}
 const SIZES = String(args.recipients).split(',').map(Number);
 const POSTS = Number(args.posts);
 const ROUNDS = Number(args.rounds);

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '@feed/cache';
 import { type Pool, type Post, createPool, feedFromDatabase, follows, inTransaction, migrate, outbox, posts } from '@feed/db';
 import { signToken, tokenKey } from '@feed/contracts';
 import { createApp } from '../core/src/app.ts';
@@ -263,7 +264,7 @@ async function countedWorker() {
   const consumer = new FanoutConsumer(
     { db: services.db, cache: services.cache, live, log: logger, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
     names,
-    { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000 },
+    { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000, retryInPlaceMs: config.FANOUT_RETRY_IN_PLACE_MS },
   );
   const broker = await connectBroker(config.AMQP_URL, logger, async (model) => {
     await live.attach(model);
@@ -319,7 +320,7 @@ async function scriptStats(): Promise<{ calls: number; usec: number }> {
   return { calls, usec };
 }
 
-async function sourceOf(client: Redis): Promise<string> {
+async function sourceOf(client: RedisClient): Promise<string> {
   const info = (await client.client('INFO')) as string;
   return /addr=(\S+)/.exec(info)![1]!;
 }

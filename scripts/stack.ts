@@ -195,6 +195,7 @@ function printUrls(token?: string, demo?: Demo): void {
     HAProxy stats    http://127.0.0.1:${STATS_PORT}/stats      (Prometheus: http://127.0.0.1:${STATS_PORT}/metrics)
     Core metrics     http://127.0.0.1:${CORE_PORT}/metrics
     Gateway metrics  ${Array.from({ length: GATEWAYS }, (_, i) => `http://127.0.0.1:${GATEWAY_PORT + i}/metrics`).join('  ')}
+    Redis            ${env.REDIS_CLUSTER_NODES ? `Redis Cluster, seeds ${env.REDIS_CLUSTER_NODES} (REDIS_CLUSTER_NODES)` : (env.REDIS_URL ?? 'redis://127.0.0.1:6379/0')}
 ${demo ? `    Demo login       id ${demo.userId}, password ${demo.password}\n` : ''}${
     token
       ? `    Live stream      curl -N -H 'Accept: text/event-stream' -H 'Authorization: Bearer ${token}' ${app}/post/feed/posted\n`

@@ -1,6 +1,7 @@
 // The faults, one at a time, each followed by its recovery (the process started again, the
 // broker or Redis back), and the measurement of each: the ledger's posts sent during the phase,
 // how long clients were away, when every process was healthy again.
+import { pipelined } from '@feed/cache';
 import { now } from '../load/ledger.ts';
 import type { Harness } from './harness.ts';
 import { quantile } from './report.ts';
@@ -11,6 +12,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface Fault {
   id: string;
   title: string;
+  /** The stack this fault needs: one on a Redis Cluster (default: the single redis-server). */
+  needs?: 'cluster';
   /** Injects the fault and brings the part back; notes go to the report. */
   inject(h: Harness, note: (line: string) => void): Promise<void>;
 }
@@ -109,6 +112,25 @@ export const FAULTS: Record<string, Fault> = {
       note('FLUSHALL on the private redis-server');
     },
   },
+  'redis-failover': {
+    id: 'redis-failover',
+    title: 'SIGKILL a Redis Cluster master (its replica is promoted)',
+    needs: 'cluster',
+    async inject(h, note) {
+      const cluster = h.stack.cluster!;
+      // The master holding a client's keys (every master holds about a third of them).
+      const victim = await cluster.masterOf(`chaos:log:{u:${h.people.clients[0]}}`);
+      const [replica] = await cluster.replicasOf(victim);
+      if (!replica) throw new Error(`master :${victim} has no replica to promote`);
+      const t = now();
+      cluster.kill(victim);
+      await cluster.waitPromoted(replica, victim, 60_000);
+      note(`master :${victim} SIGKILLed; its replica :${replica} promoted and every node at cluster_state:ok ${((now() - t) / 1000).toFixed(1)} s later (cluster-node-timeout 5 s, then the election)`);
+      const t2 = now();
+      await cluster.restartDown();
+      note(`:${victim} started again (empty, no persistence) and rejoined as a replica of :${replica} in ${((now() - t2) / 1000).toFixed(1)} s`);
+    },
+  },
   'core-restart': {
     id: 'core-restart',
     title: 'Restart core (SIGTERM, start again)',
@@ -124,9 +146,9 @@ export const FAULTS: Record<string, Fault> = {
 };
 
 async function countLogged(redis: ReturnType<Harness['stack']['redisClient']>, users: number[], postId: number): Promise<number> {
-  const p = redis.pipeline();
-  for (const u of users) p.hexists(`chaos:log-index:{u:${u}}`, `created:${postId}`);
-  return ((await p.exec()) ?? []).filter(([, v]) => v === 1).length;
+  const keys = users.map((u) => `chaos:log-index:{u:${u}}`);
+  const replies = await pipelined(redis, keys, (p, i) => p.hexists(keys[i]!, `created:${postId}`));
+  return replies.filter(([v]) => v === 1).length;
 }
 
 export interface FaultResult {

@@ -27,6 +27,8 @@ export interface LoadSettings {
   clientsPerProcess: number;
   env?: Record<string, string>;
   gatewayEnv?: Record<string, string>;
+  /** The stack's Redis: one private redis-server (default) or a private Redis Cluster. */
+  redis?: 'single' | 'cluster';
   backoff?: Partial<ClientSettings>;
   log: (line: string) => void;
 }
@@ -53,7 +55,7 @@ export interface Harness {
 
 export async function startHarness(s: LoadSettings): Promise<Harness> {
   const jwtSecret = randomBytes(32).toString('hex');
-  const stack = await ChaosStack.start({ adminUrl: s.adminUrl, database: s.database, gateways: s.gateways, jwtSecret, env: s.env, gatewayEnv: s.gatewayEnv, log: s.log });
+  const stack = await ChaosStack.start({ adminUrl: s.adminUrl, database: s.database, gateways: s.gateways, jwtSecret, env: s.env, gatewayEnv: s.gatewayEnv, redis: s.redis, log: s.log });
   const children: ChildProcess[] = [];
   let posting: Promise<void> | undefined;
   let stopPosting = false;

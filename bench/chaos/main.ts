@@ -1,5 +1,6 @@
 // `npm run chaos -- [options]`: one fault at a time under steady load with the ledger running,
-// on a stack of its own (private redis-server and RabbitMQ node). Writes
+// on a stack of its own (private redis-server and RabbitMQ node). Faults that need a Redis
+// Cluster (redis-failover) run after the others on a second stack, on a private cluster. Writes
 // docs/benchmarks/chaos.json and the `## Chaos` section of docs/reliability.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -83,6 +84,22 @@ a refresh (it outlives a refresh period, so only a data loss removes it) resyncs
 and a live event without a log entry for a user with an open session makes that session catch up
 once; either way the replay finds the epoch gone, sends \`feed.reset\`, and the client refetches
 (counted as delivered, as above). Recovery is bounded by the refresh period.`,
+  'redis-failover': `On a second stack whose Redis is a private Redis Cluster (three masters, one
+replica each, \`cluster-node-timeout\` 5 s): the master holding a client's keys (a third of every
+user's feeds, logs and presence) is SIGKILLed under load. Until its replica is promoted, commands
+for its slots fail: the worker retries a failing fan-out in place (1 s apart, for up to
+\`FANOUT_RETRY_IN_PLACE_MS\`, 15 s), so the author's later posts wait behind it instead of
+overtaking it; feed reads of those users wait (ioredis holds their commands through the failover)
+and are answered once the replica serves the slots; rate limits let requests through when Redis
+does not answer within 1 s; gateways' presence refreshes for them fail and are retried. Replication is asynchronous, so writes the master acknowledged just
+before dying may be missing on the promoted replica: each fan-out pipeline ends with \`WAIT 1\`
+(a delivery is published only once the replica has it), so the posts fanned out are all there;
+what the gateways wrote without waiting (a log's epoch, a presence entry) is checked at every
+refresh: a user whose presence entry or log epoch is gone has their live sessions caught up
+from the log, or reset (\`feed.reset\`, and the client refetches). A resume position the log no
+longer holds also resets, and drops the cached feed first. **Lost** here is "missed without a
+reset": a post neither delivered live nor in the feed refetched after a reset. The killed node is
+then started again (empty) and rejoins as a replica of the promoted one.`,
   'core-restart': `SIGTERM: core fails its health check, stops accepting, finishes requests in
 flight, stops the relay and exits; it is started again on the same port. Requests arriving
 meanwhile are retried by HAProxy (\`retries 3\`, \`option redispatch\`): a restart of about a second
@@ -163,8 +180,44 @@ health check 200.
   );
 }
 
-const result = await runChaos(
-  {
+const faults = String(values.faults).split(',').filter(Boolean);
+for (const f of faults) if (!FAULTS[f]) throw new Error(`unknown fault ${f}: one of ${Object.keys(FAULTS).join(', ')}`);
+const groups = (['single', 'cluster'] as const)
+  .map((redis) => ({ redis, faults: faults.filter((f) => (FAULTS[f]!.needs ?? 'single') === redis) }))
+  .filter((g) => g.faults.length > 0);
+const runs: ChaosResult[] = [];
+for (const group of groups) {
+  log(`» a stack on ${group.redis === 'cluster' ? 'a private Redis Cluster' : 'a private redis-server'}: ${group.faults.join(', ')}`);
+  runs.push(await runChaos(chaosOptions(group.redis, group.faults), log));
+}
+const result = merge(runs);
+
+/** The runs of each stack as one result: faults in order, the ledgers' totals added up. */
+function merge(all: ChaosResult[]): ChaosResult {
+  const [first, ...rest] = all;
+  if (!first) throw new Error('no fault to run');
+  const totals = { ...first.totals };
+  for (const r of rest) {
+    for (const k of ['posts', 'expected', 'delivered', 'deliveredViaFeed', 'lost', 'duplicated', 'outOfOrder', 'unexpected'] as const) totals[k] += r.totals[k];
+    // The worse of the stacks' quantiles: an upper bound, not the quantile of the pooled deliveries.
+    totals.latencyMs = { p50: Math.max(totals.latencyMs.p50, r.totals.latencyMs.p50), p99: Math.max(totals.latencyMs.p99, r.totals.latencyMs.p99), max: Math.max(totals.latencyMs.max, r.totals.latencyMs.max) };
+  }
+  return {
+    ...first,
+    options: { ...first.options, faults },
+    results: all.flatMap((r) => r.results),
+    totals,
+    orphans: all.reduce((n, r) => n + r.orphans, 0),
+    posts: { sent: all.reduce((n, r) => n + r.posts.sent, 0), failed: all.reduce((n, r) => n + r.posts.failed, 0), errors: Object.assign({}, ...all.map((r) => r.posts.errors)) },
+    crashes: all.flatMap((r) => r.crashes),
+    stillOwed: all.flatMap((r) => r.stillOwed),
+    samples: { duplicates: all.flatMap((r) => r.samples.duplicates), outOfOrder: all.flatMap((r) => r.samples.outOfOrder), unexpected: all.flatMap((r) => r.samples.unexpected) },
+  };
+}
+
+function chaosOptions(redis: 'single' | 'cluster', faults: string[]) {
+  return {
+    redis,
     adminUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     database: `feed_chaos_${randomTag()}`,
     clients: Number(values.clients),
@@ -175,12 +228,11 @@ const result = await runChaos(
     sseShare: Number(values['sse-share']),
     clientsPerProcess: 400,
     env: Object.fromEntries((values.env as string[]).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
-    faults: String(values.faults).split(',').filter(Boolean),
+    faults,
     baselineMs: Number(values.baseline) * 1000,
     afterMs: Number(values.after) * 1000,
-  },
-  log,
-);
+  };
+}
 mkdirSync(String(values.out), { recursive: true });
 writeFileSync(`${values.out}/chaos.json`, JSON.stringify({ command, ...result }, null, 1));
 const clean = (c: FaultResult['counts']) => !!c && c.lost === 0 && c.duplicated === 0 && c.outOfOrder === 0 && c.unexpected === 0;

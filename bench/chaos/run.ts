@@ -26,6 +26,10 @@ export interface ChaosResult {
 
 export async function runChaos(o: ChaosOptions, log: (line: string) => void): Promise<ChaosResult> {
   for (const f of o.faults) if (!FAULTS[f]) throw new Error(`unknown fault ${f}: one of ${Object.keys(FAULTS).join(', ')}`);
+  const redis = o.redis ?? 'single';
+  for (const f of o.faults) {
+    if ((FAULTS[f]!.needs ?? 'single') !== redis) throw new Error(`fault ${f} needs a stack on ${FAULTS[f]!.needs ?? 'a single redis-server'}, this one runs on ${redis}`);
+  }
   const startedAt = new Date().toISOString();
   const h = await startHarness({ ...o, log });
   try {

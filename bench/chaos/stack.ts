@@ -2,7 +2,8 @@
 // the same ports: a private redis-server, a private RabbitMQ node (RabbitNode), core (REST +
 // outbox relay), fan-out worker(s) (with WORKER_METRICS_PORT for /health and /metrics), N
 // gateways and HAProxy in front, on a database of its own. Nothing is shared with anyone else,
-// so stopping "the broker" or flushing "Redis" disturbs no other run.
+// so stopping "the broker" or flushing "Redis" disturbs no other run. With `redis: 'cluster'`,
+// a private six-node Redis Cluster (three masters, one replica each) instead of the redis-server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,9 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '@feed/cache';
 import { haproxyEnv, renderConfig } from '../../haproxy/render.ts';
 import { freePort, waitFor } from '../../test/support/ports.ts';
 import { RabbitNode } from '../../test/support/rabbit-node.ts';
+import { RedisCluster } from '../../test/support/redis-cluster.ts';
 import { createDatabase, dropDatabase } from '../load/graph.ts';
 import { usage } from '../load/procstat.ts';
 
@@ -28,6 +31,8 @@ export interface ChaosStackOptions {
   env?: Record<string, string>;
   /** Extra environment for gateways only (e.g. DRAIN_DELAY_MS). */
   gatewayEnv?: Record<string, string>;
+  /** One private redis-server (default) or a private Redis Cluster. */
+  redis?: 'single' | 'cluster';
   log?: (line: string) => void;
 }
 
@@ -62,6 +67,10 @@ export class ChaosStack {
   databaseUrl = '';
   redisUrl = '';
   redisPort = 0;
+  /** REDIS_CLUSTER_NODES when the stack runs on a cluster ('' otherwise). */
+  redisClusterNodes = '';
+  /** The private cluster, when the stack runs on one. */
+  cluster: RedisCluster | undefined;
   rabbit!: RabbitNode;
 
   private constructor(private readonly o: ChaosStackOptions) {}
@@ -84,16 +93,27 @@ export class ChaosStack {
   private async boot(): Promise<void> {
     this.dir = mkdtempSync(path.join(tmpdir(), 'feed-chaos-'));
     this.databaseUrl = await createDatabase(this.o.adminUrl, this.o.database);
-    this.redisPort = await freePort();
-    this.redisUrl = `redis://127.0.0.1:${this.redisPort}/0`;
-    const [rabbit] = await Promise.all([RabbitNode.start(), this.startRedis()]);
-    this.rabbit = rabbit;
+    if (this.o.redis === 'cluster') {
+      // Redis's failover needs cluster-node-timeout to pass first: 5 s, as `npm run redis:cluster`.
+      const [rabbit, cluster] = await Promise.all([RabbitNode.start(), RedisCluster.start({ nodeTimeoutMs: 5_000 })]);
+      this.rabbit = rabbit;
+      this.cluster = cluster;
+      this.redisClusterNodes = cluster.nodes;
+      this.redisPort = cluster.firstPort;
+      this.redisUrl = `redis://127.0.0.1:${this.redisPort}/0`;
+    } else {
+      this.redisPort = await freePort();
+      this.redisUrl = `redis://127.0.0.1:${this.redisPort}/0`;
+      const [rabbit] = await Promise.all([RabbitNode.start(), this.startRedis()]);
+      this.rabbit = rabbit;
+    }
     const common: Record<string, string> = {
       NODE_ENV: 'production',
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: this.redisUrl,
+      REDIS_CLUSTER_NODES: this.redisClusterNodes,
       REDIS_PREFIX: 'chaos:',
-      AMQP_URL: rabbit.url,
+      AMQP_URL: this.rabbit.url,
       AMQP_PREFIX: '',
       JWT_SECRET: this.o.jwtSecret,
       LOG_LEVEL: 'warn',
@@ -232,15 +252,24 @@ export class ChaosStack {
         out.push({ name: p.name, ok: false, detail: (err as Error).message });
       }
     }
-    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => {});
-    try {
-      await redis.connect();
-      out.push({ name: 'redis', ok: (await redis.ping()) === 'PONG' });
-    } catch (err) {
-      out.push({ name: 'redis', ok: false, detail: (err as Error).message });
-    } finally {
-      redis.disconnect();
+    if (this.cluster) {
+      try {
+        const state = await this.cluster.state();
+        out.push({ name: 'redis cluster', ok: state === 'ok', detail: state === 'ok' ? undefined : state });
+      } catch (err) {
+        out.push({ name: 'redis cluster', ok: false, detail: (err as Error).message });
+      }
+    } else {
+      const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      redis.on('error', () => {});
+      try {
+        await redis.connect();
+        out.push({ name: 'redis', ok: (await redis.ping()) === 'PONG' });
+      } catch (err) {
+        out.push({ name: 'redis', ok: false, detail: (err as Error).message });
+      } finally {
+        redis.disconnect();
+      }
     }
     try {
       const conn = await amqp.connect(this.rabbit.url);
@@ -304,6 +333,7 @@ export class ChaosStack {
 
   /** Kills redis-server (SIGKILL: no persistence anyway) and starts it again on the same port, empty. */
   async restartRedis(downMs = 0): Promise<void> {
+    if (this.cluster) throw new Error('restartRedis: the stack runs on a cluster (see the redis-failover fault)');
     const child = this.redisChild!;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
@@ -313,6 +343,7 @@ export class ChaosStack {
   }
 
   async flushRedis(): Promise<void> {
+    if (this.cluster) throw new Error('flushRedis: the stack runs on a cluster');
     const r = new Redis(this.redisUrl);
     try {
       await r.flushall();
@@ -321,8 +352,8 @@ export class ChaosStack {
     }
   }
 
-  redisClient(): Redis {
-    return new Redis(this.redisUrl);
+  redisClient(): RedisClient {
+    return connectRedis({ url: this.redisUrl, clusterNodes: this.redisClusterNodes }, () => {});
   }
 
   /** Messages ready in the fan-out queue plus its consumers (null when the broker is down). */
@@ -359,6 +390,7 @@ export class ChaosStack {
       this.redisChild.kill('SIGKILL');
       await exited;
     }
+    await this.cluster?.stop();
     await this.rabbit?.stop().catch(() => {});
     if (this.databaseUrl) await dropDatabase(this.o.adminUrl, this.o.database).catch(() => {});
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });

@@ -30,6 +30,11 @@ export interface LoadOptions {
   database: string;
   /** Re-render the report from a saved load.json instead of running. */
   fromJson?: string;
+  /**
+   * Private Redis per run instead of the shared one: each system runs once per entry (`single`: a
+   * redis-server of its own; `cluster`: a six-node Redis Cluster of its own), side by side.
+   */
+  redis: ('single' | 'cluster')[];
 }
 
 export function parseOptions(argv: string[]): LoadOptions {
@@ -60,6 +65,7 @@ export function parseOptions(argv: string[]): LoadOptions {
       out: { type: 'string', default: 'docs/benchmarks' },
       database: { type: 'string', default: 'feed_bench_load' },
       'from-json': { type: 'string' },
+      redis: { type: 'string', default: '' },
     },
   });
   const num = (k: keyof typeof values) => Number(values[k]);
@@ -97,5 +103,13 @@ export function parseOptions(argv: string[]): LoadOptions {
     out: String(values.out),
     database: String(values.database),
     fromJson: values['from-json'] as string | undefined,
+    redis: String(values.redis)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => {
+        if (s !== 'single' && s !== 'cluster') throw new Error(`--redis takes single and/or cluster, not ${s}`);
+        return s;
+      }),
   };
 }

@@ -3,8 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { createCache } from '@feed/cache';
+import { connectRedis, createCache } from '@feed/cache';
 import type { ConnKind, ConnSpec, FromClient, ToClient } from './client.ts';
 import type { Graph } from './graph.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
@@ -68,6 +67,8 @@ export interface RunResult {
   memoryPerConnectionKb: number;
   cpuSeries: { t: number; cpu: Record<string, number> }[];
   latencySample: number[];
+  /** With `--redis`: the private Redis of this run and its redis-servers (their pids name them in `processes`). */
+  redis?: { mode: 'single' | 'cluster'; servers: { port: number; pid: number; role: 'master' | 'replica' }[] };
 }
 
 type Log = (line: string) => void;
@@ -108,7 +109,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     await new Promise((r) => setTimeout(r, 1000));
     // Which celebrities each user follows, as a feed rebuild (`npm run feeds:rebuild`, or the
     // user's first feed read) leaves it in Redis: gateways read it when a session opens.
-    await writeCelebrityFollows(o.redisUrl, stack.prefix.redis, graph, users);
+    await writeCelebrityFollows(o.redisUrl, o.env?.REDIS_CLUSTER_NODES ?? '', stack.prefix.redis, graph, users);
 
     // Clients: spread over processes; each user one stream, WebSocket or SSE (Socket.IO for its system).
     const conns: ConnSpec[] = [];
@@ -265,8 +266,8 @@ function sumOf(byProcess: Map<string, Map<string, number>>, names: string[]): Ma
   return all;
 }
 
-async function writeCelebrityFollows(redisUrl: string, prefix: string, graph: Graph, users: number[]): Promise<void> {
-  const redis = new Redis(redisUrl);
+async function writeCelebrityFollows(redisUrl: string, clusterNodes: string, prefix: string, graph: Graph, users: number[]): Promise<void> {
+  const redis = connectRedis({ url: redisUrl, clusterNodes }, () => {});
   try {
     const cache = createCache(redis, { prefix });
     const follows = new Map<number, string[]>(users.map((u) => [u, []]));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
-import { Redis } from 'ioredis';
+import { connectRedis, unlinkMatching } from '@feed/cache';
 import { renderConfig, haproxyEnv } from '../../haproxy/render.ts';
 import { freePort, waitFor } from '../../test/support/ports.ts';
 import type { Watched } from './procstat.ts';
@@ -197,7 +197,7 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       }),
     );
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await cleanupPrefixes(o.redisUrl, o.amqpUrl, prefix, edges.map((e) => e.id));
+    await cleanupPrefixes(o.redisUrl, o.env?.REDIS_CLUSTER_NODES ?? '', o.amqpUrl, prefix, edges.map((e) => e.id));
   }
 
   return {
@@ -249,11 +249,10 @@ async function queueInfo(url: string, queue: string): Promise<{ messageCount: nu
 }
 
 /** Deletes every Redis key and RabbitMQ queue/exchange the stack made. */
-async function cleanupPrefixes(redisUrl: string, amqpUrl: string, prefix: { redis: string; amqp: string }, edgeIds: string[]): Promise<void> {
-  const redis = new Redis(redisUrl);
+async function cleanupPrefixes(redisUrl: string, clusterNodes: string, amqpUrl: string, prefix: { redis: string; amqp: string }, edgeIds: string[]): Promise<void> {
+  const redis = connectRedis({ url: redisUrl, clusterNodes }, () => {});
   try {
-    const stream = redis.scanStream({ match: `${prefix.redis}*`, count: 1000 });
-    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys);
+    await unlinkMatching(redis, `${prefix.redis}*`);
   } finally {
     await redis.quit().catch(() => {});
   }

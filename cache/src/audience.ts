@@ -2,31 +2,34 @@
 // message per gateway in this set; each gateway knows which of its own sessions follow whom.
 //
 //   audience:{u:<celebrity>}  ZSET  gateway id → expiry (ms since epoch)
-import type { Redis } from 'ioredis';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
-import { results } from './script.ts';
 
 export class Audience {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
   async join(gatewayId: string, celebrityIds: Iterable<string>, ttlMs: number, now = Date.now()): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    let queued = 0;
-    for (const id of celebrityIds) {
-      const key = this.keys.audience(id);
-      pipeline.zremrangebyscore(key, '-inf', now).zadd(key, now + ttlMs, gatewayId).pexpire(key, ttlMs);
-      queued++;
-    }
-    if (queued > 0) results(await pipeline.exec());
+    const ids = [...celebrityIds];
+    await pipelined(
+      this.redis,
+      ids.map((id) => this.keys.audience(id)),
+      (pipeline, i) => {
+        const key = this.keys.audience(ids[i]!);
+        pipeline.zremrangebyscore(key, '-inf', now).zadd(key, now + ttlMs, gatewayId).pexpire(key, ttlMs);
+      },
+    );
   }
 
   async leave(gatewayId: string, celebrityIds: Iterable<string>): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const id of celebrityIds) pipeline.zrem(this.keys.audience(id), gatewayId);
-    results(await pipeline.exec());
+    const ids = [...celebrityIds];
+    await pipelined(
+      this.redis,
+      ids.map((id) => this.keys.audience(id)),
+      (pipeline, i) => pipeline.zrem(this.keys.audience(ids[i]!), gatewayId),
+    );
   }
 
   async gateways(celebrityId: string, now = Date.now()): Promise<string[]> {

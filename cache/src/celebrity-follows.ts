@@ -2,7 +2,7 @@
 // gateway needs this to hand a celebrity's live post to its own sessions that follow them.
 // The worker keeps it current on follow, unfollow and threshold crossings; a feed rebuild
 // rewrites it from Postgres. The member "0" marks a set as built, so empty and missing differ.
-import type { Redis } from 'ioredis';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript, results } from './script.ts';
 
@@ -16,24 +16,22 @@ const addIfBuilt = new LuaScript<number>(
 
 export class CelebrityFollows {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
   /** Adds to sets that exist; a missing set is left for the next rebuild to write whole. */
   async add(userIds: readonly string[], celebrityId: string): Promise<void> {
     if (userIds.length === 0) return;
-    addIfBuilt.install(this.redis); // so the pipeline sends EVALSHA, not the script per follower
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) addIfBuilt.queue(this.redis, pipeline, [this.keys.celebrityFollows(userId)], [celebrityId]);
-    results(await pipeline.exec());
+    addIfBuilt.install(this.redis); // so the pipelines send EVALSHA, not the script per follower
+    const keys = userIds.map((u) => this.keys.celebrityFollows(u));
+    await pipelined(this.redis, keys, (pipeline, i) => addIfBuilt.queue(this.redis, pipeline, [keys[i]!], [celebrityId]));
   }
 
   async remove(userIds: readonly string[], celebrityId: string): Promise<void> {
     if (userIds.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) pipeline.srem(this.keys.celebrityFollows(userId), celebrityId);
-    results(await pipeline.exec());
+    const keys = userIds.map((u) => this.keys.celebrityFollows(u));
+    await pipelined(this.redis, keys, (pipeline, i) => pipeline.srem(keys[i]!, celebrityId));
   }
 
   async replace(userId: string, celebrityIds: readonly string[]): Promise<void> {
@@ -45,9 +43,9 @@ export class CelebrityFollows {
   async get(userIds: readonly string[]): Promise<Map<string, string[] | null>> {
     const found = new Map<string, string[] | null>();
     if (userIds.length === 0) return found;
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) pipeline.smembers(this.keys.celebrityFollows(userId));
-    results<string[]>(await pipeline.exec()).forEach((members, i) => {
+    const keys = userIds.map((u) => this.keys.celebrityFollows(u));
+    (await pipelined(this.redis, keys, (pipeline, i) => pipeline.smembers(keys[i]!))).forEach(([reply], i) => {
+      const members = reply as string[];
       found.set(userIds[i]!, members.includes(BUILT) ? members.filter((m) => m !== BUILT) : null);
     });
     return found;

@@ -5,7 +5,7 @@
 // A log exists only for users who connected recently (gateways `open` it); appends to
 // users without one are skipped, which keeps fan-out cost flat for offline followers.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 
@@ -69,8 +69,11 @@ return epoch`,
  * XDEL), so once anything was trimmed (entries-added > length) the horizon is the oldest entry
  * kept: a reader behind it may have missed trimmed entries. (A reader whose last entry was the
  * very last one trimmed is reset too: conservative, never a silent gap.)
+ * The fourth reply says whether the position itself is an entry of the log ('0-0' always is):
+ * a position the log does not hold was lost with entries after it (a failover to a replica
+ * that had not received them, a restart from an older snapshot), and the reader must reset.
  */
-const readScript = new LuaScript<[string, string, [string, string[]][]] | null>(
+const readScript = new LuaScript<[string, string, [string, string[]][], number] | null>(
   'logRead',
   2,
   `local epoch = redis.call('GET', KEYS[2])
@@ -89,8 +92,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
     if first then horizon = first[1] end
   end
 end
+local known = 1
+if ARGV[1] ~= '0-0' and #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then known = 0 end
 local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
-return {epoch, horizon, entries}`,
+return {epoch, horizon, entries, known}`,
 );
 
 export interface LogEntry {
@@ -101,8 +106,13 @@ export interface LogEntry {
 
 export type LogRead =
   | { status: 'ok'; epoch: string; entries: LogEntry[] }
-  /** The offset is older than the window, or the log it came from is gone: the client must reset. */
-  | { status: 'reset'; epoch: string | null };
+  /**
+   * The client must reset. `window`: the offset is older than the log's window (trimmed).
+   * `lost`: the log it came from is gone (new or no epoch), or the log no longer holds the
+   * offset itself (it lost its newest entries: a failover to a replica that had not received
+   * them); whatever was written beside those entries (the feed) may be gone too.
+   */
+  | { status: 'reset'; epoch: string | null; reason: 'window' | 'lost' };
 
 export interface LogSettings {
   maxLength: number;
@@ -140,7 +150,7 @@ export const STREAM_ID = /^[0-9]{1,20}-[0-9]{1,20}$/;
 
 export class EventLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     readonly settings: LogSettings,
   ) {}
@@ -156,16 +166,33 @@ export class EventLog {
 
   /** Everything after `afterId` in the log of `epoch`, or a reset when that is not possible. */
   async readAfter(userId: string, epoch: string, afterId: string): Promise<LogRead> {
-    if (!STREAM_ID.test(afterId)) return { status: 'reset', epoch: null };
+    if (!STREAM_ID.test(afterId)) return { status: 'reset', epoch: null, reason: 'lost' };
     const reply = await readScript.run(this.redis, [this.keys.log(userId), this.keys.logEpoch(userId)], [
-      afterId,
+      compareStreamIds(afterId, '0-0') === 0 ? '0-0' : afterId,
       this.settings.maxLength + 200,
     ]);
-    if (!reply) return { status: 'reset', epoch: null };
-    const [currentEpoch, horizon, raw] = reply;
-    if (currentEpoch !== epoch || compareStreamIds(horizon, afterId) > 0) return { status: 'reset', epoch: currentEpoch };
+    if (!reply) return { status: 'reset', epoch: null, reason: 'lost' };
+    const [currentEpoch, horizon, raw, known] = reply;
+    if (currentEpoch !== epoch) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
+    // Behind the horizon the position was trimmed: not in the log, and not a loss.
+    if (compareStreamIds(horizon, afterId) > 0) return { status: 'reset', epoch: currentEpoch, reason: 'window' };
+    if (known !== 1) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
     const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
     return { status: 'ok', epoch: currentEpoch, entries };
+  }
+
+  /**
+   * The current epoch of each user's log (null: no log). A gateway compares them with its
+   * sessions' epochs: a log that lost its epoch (a failover to a replica that never got it, a
+   * flush, an eviction) must reset its sessions, not leave them waiting for events that go nowhere.
+   */
+  async epochs(userIds: readonly string[]): Promise<Map<string, string | null>> {
+    const replies = await pipelined(
+      this.redis,
+      userIds.map((u) => this.keys.logEpoch(u)),
+      (pipeline, i) => pipeline.get(this.keys.logEpoch(userIds[i]!)),
+    );
+    return new Map(userIds.map((u, i) => [u, (replies[i]![0] as string | null) ?? null]));
   }
 
   /** The newest id in the log (the position a fresh session starts from), "0-0" when empty. */

@@ -4,14 +4,18 @@
 // calls go out in one pipeline: Redis pays the call overhead and parses the shared arguments
 // (the payload) once per call instead of once per recipient, and the worker encodes one command.
 // Measured against one call per recipient (`npm run bench:fanout`, docs/benchmarks.md "Fan-out
-// writes"; two runs on 2026-11-23): worker CPU 2.1–2.6× less, Redis CPU 1.04–1.34× less. On a
-// Redis Cluster the calls would be split by slot.
-import type { Redis } from 'ioredis';
+// writes"; two runs on 2026-11-23): worker CPU 2.1–2.6× less, Redis CPU 1.04–1.34× less.
+// On a Redis Cluster a script may only touch one slot's keys, so recipients are grouped by slot
+// first (a call per slot, up to RECIPIENTS_PER_CALL of them), and the calls by master (a
+// pipeline per master). Each master's pipeline ends with WAIT for its replicas: a delivery this
+// returns is on the replica too, so a failover right after it loses none of it (see
+// docs/redis.md "Failover").
+import { pipelined, slotOf, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { FEED_LUA } from './feed.ts';
 import { LOG_LUA } from './event-log.ts';
 import { PRESENCE_LUA } from './presence.ts';
-import { LuaScript, results } from './script.ts';
+import { LuaScript } from './script.ts';
 
 const KEYS_PER_RECIPIENT = 8;
 /** Keeps each script short (3–5 ms of Redis time for 100 recipients here) so others interleave. */
@@ -69,35 +73,70 @@ export interface FanoutSettings {
   feedSize: number;
   logMaxLength: number;
   logTtlSeconds: number;
+  /** On a cluster: how long a master may wait for its replicas to confirm a batch. */
+  replicaWaitMs: number;
 }
 
 export class Fanout {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly settings: FanoutSettings,
   ) {}
 
+  /**
+   * Delivers one step to every recipient; the deliveries come back in `userIds` order. Throws
+   * (ReplicationLag among others) when some recipients may not have it: the whole call is safe
+   * to repeat, a repeat appends nothing twice.
+   */
   async deliver(userIds: readonly string[], step: FanoutStep, now = Date.now()): Promise<Delivery[]> {
     if (userIds.length === 0) return [];
     const k = this.keys;
     const s = this.settings;
     const args = [step.feed, step.postId, s.feedSize, step.eventKey, step.payload, s.logMaxLength, s.logTtlSeconds, now, step.cancelledBy ?? ''];
-    deliverScript.install(this.redis); // before the pipeline exists, so it carries the script's EVALSHA
-    const pipeline = this.redis.pipeline();
-    for (let i = 0; i < userIds.length; i += RECIPIENTS_PER_CALL) {
-      const keys: string[] = [];
-      for (const userId of userIds.slice(i, i + RECIPIENTS_PER_CALL)) {
-        keys.push(k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.log(userId), k.logEpoch(userId), k.logIndex(userId), k.presence(userId), k.feedRemoved(userId));
-      }
-      deliverScript.queue(this.redis, pipeline, keys, args);
-    }
-    return results<string[][]>(await pipeline.exec())
-      .flat()
-      .map(([epoch = '', id = '', prev = '', ...gateways], i) => ({
-        userId: userIds[i]!,
-        entry: epoch ? { epoch, id, prev } : null,
-        gateways,
-      }));
+    const calls = callsBySlot(userIds, (userId) => slotOf(this.redis, k.feed(userId)));
+    deliverScript.install(this.redis); // before the pipelines exist, so they carry the script's EVALSHA
+    const replies = await pipelined(
+      this.redis,
+      calls.map((call) => k.feed(userIds[call[0]!]!)),
+      (pipeline, c) => {
+        const keys: string[] = [];
+        for (const i of calls[c]!) {
+          const userId = userIds[i]!;
+          keys.push(k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.log(userId), k.logEpoch(userId), k.logIndex(userId), k.presence(userId), k.feedRemoved(userId));
+        }
+        deliverScript.queue(this.redis, pipeline, keys, args);
+      },
+      { waitForReplicasMs: s.replicaWaitMs },
+    );
+    const deliveries: Delivery[] = new Array(userIds.length);
+    calls.forEach((call, c) => {
+      const perRecipient = replies[c]![0] as string[][];
+      call.forEach((i, n) => {
+        const [epoch = '', id = '', prev = '', ...gateways] = perRecipient[n]!;
+        deliveries[i] = { userId: userIds[i]!, entry: epoch ? { epoch, id, prev } : null, gateways };
+      });
+    });
+    return deliveries;
   }
+}
+
+/**
+ * Recipients (as indexes) grouped into script calls: same slot within a call, at most
+ * RECIPIENTS_PER_CALL per call. On a single node every key is "slot 0": calls of 100 in order.
+ */
+function callsBySlot(userIds: readonly string[], slot: (userId: string) => number): number[][] {
+  const open = new Map<number, number[]>();
+  const calls: number[][] = [];
+  userIds.forEach((userId, i) => {
+    const s = slot(userId);
+    let call = open.get(s);
+    if (!call || call.length >= RECIPIENTS_PER_CALL) {
+      call = [];
+      open.set(s, call);
+      calls.push(call);
+    }
+    call.push(i);
+  });
+  return calls;
 }

@@ -8,7 +8,7 @@
 // once dropped older ids (or was rebuilt from a full page), so once deletions or unfollows have
 // taken ids out of it, it holds fewer than `size` and what lies below it is only in Postgres.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 
@@ -117,7 +117,7 @@ export interface FeedSettings {
 
 export class FeedStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     readonly settings: FeedSettings,
   ) {}

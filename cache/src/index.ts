@@ -1,5 +1,5 @@
 // The Redis layout of the feed system, one module per concept. See docs/redis.md.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import { createKeys } from './keys.ts';
 import { FeedStore } from './feed.ts';
 import { EventLog } from './event-log.ts';
@@ -12,7 +12,22 @@ import { CelebrityFollows } from './celebrity-follows.ts';
 import { RateLimits } from './rate-limit.ts';
 
 export { createKeys, type Keys } from './keys.ts';
-export { connectRedis } from './connection.ts';
+export {
+  connectRedis,
+  isCluster,
+  masters,
+  parseClusterNodes,
+  pipelined,
+  ReplicationLag,
+  scanKeys,
+  within,
+  slotOf,
+  unlinkMatching,
+  validClusterNodes,
+  type PipelineOptions,
+  type RedisClient,
+  type RedisSettings,
+} from './connection.ts';
 export { FeedStore } from './feed.ts';
 export { EventLog, compareStreamIds, STREAM_ID, type LogEntry, type LogRead } from './event-log.ts';
 export { Presence, type GatewayInfo } from './presence.ts';
@@ -30,6 +45,8 @@ export interface CacheSettings {
   logMaxLength: number;
   logTtlSeconds: number;
   postTtlSeconds: number;
+  /** On a Redis Cluster: how long a fan-out waits for replicas to confirm its writes (WAIT). */
+  replicaWaitMs: number;
 }
 
 export const defaultCacheSettings: CacheSettings = {
@@ -39,9 +56,10 @@ export const defaultCacheSettings: CacheSettings = {
   logMaxLength: 1000,
   logTtlSeconds: 24 * 3600,
   postTtlSeconds: 7 * 24 * 3600,
+  replicaWaitMs: 1000,
 };
 
-export function createCache(redis: Redis, overrides: Partial<CacheSettings> = {}) {
+export function createCache(redis: RedisClient, overrides: Partial<CacheSettings> = {}) {
   const s = { ...defaultCacheSettings, ...overrides };
   const keys = createKeys(s.prefix);
   return {
@@ -55,7 +73,7 @@ export function createCache(redis: Redis, overrides: Partial<CacheSettings> = {}
     audience: new Audience(redis, keys),
     celebrityFollows: new CelebrityFollows(redis, keys),
     rateLimits: new RateLimits(redis, keys),
-    fanout: new Fanout(redis, keys, { feedSize: s.feedSize, logMaxLength: s.logMaxLength, logTtlSeconds: s.logTtlSeconds }),
+    fanout: new Fanout(redis, keys, { feedSize: s.feedSize, logMaxLength: s.logMaxLength, logTtlSeconds: s.logTtlSeconds, replicaWaitMs: s.replicaWaitMs }),
   };
 }
 

@@ -1,8 +1,7 @@
 // Post bodies, stored once (feeds hold ids only) and hydrated in one round trip.
 // A deleted post leaves a tombstone ("") so readers skip it without asking Postgres again.
-import type { Redis } from 'ioredis';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
-import { results } from './script.ts';
 
 export interface CachedPost {
   id: string;
@@ -12,7 +11,7 @@ export interface CachedPost {
 
 export class PostCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly ttlSeconds: number,
   ) {}
@@ -32,13 +31,16 @@ export class PostCache {
 
   private async write(posts: readonly CachedPost[], onlyIfAbsent: boolean): Promise<void> {
     if (posts.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const post of posts) {
-      const body = JSON.stringify({ id: post.id, text: post.text, author_user_id: post.author_user_id });
-      if (onlyIfAbsent) pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds, 'NX');
-      else pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds);
-    }
-    results(await pipeline.exec());
+    await pipelined(
+      this.redis,
+      posts.map((post) => this.keys.post(post.id)),
+      (pipeline, i) => {
+        const post = posts[i]!;
+        const body = JSON.stringify({ id: post.id, text: post.text, author_user_id: post.author_user_id });
+        if (onlyIfAbsent) pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds, 'NX');
+        else pipeline.set(this.keys.post(post.id), body, 'EX', this.ttlSeconds);
+      },
+    );
   }
 
   async tombstone(postId: string): Promise<void> {
@@ -52,10 +54,11 @@ export class PostCache {
   async get(postIds: readonly string[]): Promise<Map<string, CachedPost | null>> {
     const found = new Map<string, CachedPost | null>();
     if (postIds.length === 0) return found;
-    // One GET per key in one pipeline: post keys are tagged per post, so MGET would cross slots.
-    const pipeline = this.redis.pipeline();
-    for (const id of postIds) pipeline.get(this.keys.post(id));
-    results<string | null>(await pipeline.exec()).forEach((body, i) => {
+    // One GET per key, a pipeline per master: post keys are tagged per post (spread over the
+    // masters), so MGET would cross slots.
+    const replies = await pipelined(this.redis, postIds.map((id) => this.keys.post(id)), (pipeline, i) => pipeline.get(this.keys.post(postIds[i]!)));
+    replies.forEach(([reply], i) => {
+      const body = reply as string | null;
       if (body === null) return;
       found.set(postIds[i]!, body === '' ? null : (JSON.parse(body) as CachedPost));
     });

@@ -6,9 +6,8 @@
 //   presence:{u:<user>}  ZSET  gateway id → expiry (ms since epoch)
 //   gateways             ZSET  gateway id → expiry: the gateways alive now
 //   gateway-info         HASH  gateway id → JSON {url}: where a gateway answers, for the cluster view
-import type { Redis } from 'ioredis';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
-import { results } from './script.ts';
 
 /** What a gateway announces about itself besides being alive. */
 export interface GatewayInfo {
@@ -35,36 +34,47 @@ end
 
 export class Presence {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
-  /** Registers (or refreshes) users as held by `gatewayId` until now + ttlMs. */
-  async register(gatewayId: string, userIds: Iterable<string>, ttlMs: number, now = Date.now()): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    let queued = 0;
-    for (const userId of userIds) {
-      const key = this.keys.presence(userId);
-      pipeline.zremrangebyscore(key, '-inf', now).zadd(key, now + ttlMs, gatewayId).pexpire(key, ttlMs);
-      queued++;
-    }
-    if (queued > 0) results(await pipeline.exec());
+  /**
+   * Registers (or refreshes) users as held by `gatewayId` until now + ttlMs. Returns the users
+   * this gateway was not registered for: new ones, or, on a refresh, entries Redis lost (a
+   * failover to a replica that never got them, a flush) while events may have gone elsewhere.
+   */
+  async register(gatewayId: string, userIds: Iterable<string>, ttlMs: number, now = Date.now()): Promise<string[]> {
+    const users = [...userIds];
+    const replies = await pipelined(
+      this.redis,
+      users.map((u) => this.keys.presence(u)),
+      (pipeline, i) => {
+        const key = this.keys.presence(users[i]!);
+        pipeline.zremrangebyscore(key, '-inf', now).zadd(key, now + ttlMs, gatewayId).pexpire(key, ttlMs);
+      },
+    );
+    return users.filter((_, i) => replies[i]![1] === 1);
   }
 
   async unregister(gatewayId: string, userIds: Iterable<string>): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) pipeline.zrem(this.keys.presence(userId), gatewayId);
-    results(await pipeline.exec());
+    const users = [...userIds];
+    await pipelined(
+      this.redis,
+      users.map((u) => this.keys.presence(u)),
+      (pipeline, i) => pipeline.zrem(this.keys.presence(users[i]!), gatewayId),
+    );
   }
 
   /** Live gateways per user; users held by no live gateway are absent from the map. */
   async lookup(userIds: readonly string[], now = Date.now()): Promise<Map<string, string[]>> {
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) pipeline.zrangebyscore(this.keys.presence(userId), `(${now}`, '+inf');
-    const replies = results<string[]>(await pipeline.exec());
+    const replies = await pipelined(
+      this.redis,
+      userIds.map((u) => this.keys.presence(u)),
+      (pipeline, i) => pipeline.zrangebyscore(this.keys.presence(userIds[i]!), `(${now}`, '+inf'),
+    );
     const found = new Map<string, string[]>();
-    replies.forEach((gateways, i) => {
-      if (gateways.length > 0) found.set(userIds[i]!, gateways);
+    replies.forEach(([gateways], i) => {
+      if ((gateways as string[]).length > 0) found.set(userIds[i]!, gateways as string[]);
     });
     return found;
   }
@@ -75,13 +85,8 @@ export class Presence {
       await this.redis.zadd(this.keys.gateways(), now + ttlMs, gatewayId);
       return;
     }
-    results(
-      await this.redis
-        .pipeline()
-        .zadd(this.keys.gateways(), now + ttlMs, gatewayId)
-        .hset(this.keys.gatewayInfo(), gatewayId, JSON.stringify(info))
-        .exec(),
-    );
+    // Two keys, two slots on a cluster: two commands, side by side.
+    await Promise.all([this.redis.zadd(this.keys.gateways(), now + ttlMs, gatewayId), this.redis.hset(this.keys.gatewayInfo(), gatewayId, JSON.stringify(info))]);
   }
 
   /** Whether the gateway's own heartbeat is there; gone before its expiry means Redis lost its data. */
@@ -90,7 +95,7 @@ export class Presence {
   }
 
   async withdraw(gatewayId: string): Promise<void> {
-    results(await this.redis.pipeline().zrem(this.keys.gateways(), gatewayId).hdel(this.keys.gatewayInfo(), gatewayId).exec());
+    await Promise.all([this.redis.zrem(this.keys.gateways(), gatewayId), this.redis.hdel(this.keys.gatewayInfo(), gatewayId)]);
   }
 
   async liveGateways(now = Date.now()): Promise<string[]> {

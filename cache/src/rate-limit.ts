@@ -7,7 +7,7 @@
 // Each script call touches that one key, so it works unchanged on Redis Cluster (any slot).
 // Time comes from Redis (TIME), so instances with skewed clocks agree. A bucket left alone
 // expires once it would be full again: a missing key is a full bucket.
-import type { Redis } from 'ioredis';
+import { within, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 
@@ -75,9 +75,12 @@ return { allowed, math.floor(tokens), retry_in, full_in }
 `,
 );
 
+/** How long a bucket operation may take before the caller goes on without it. */
+const ANSWER_WITHIN_MS = 1_000;
+
 export class RateLimits {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
@@ -103,10 +106,11 @@ export class RateLimits {
 
   private async run(limit: string, subject: string, policy: BucketPolicy, cost: number, mode: 'take' | 'peek' | 'charge'): Promise<BucketState> {
     if (!(policy.capacity > 0) || !(policy.windowSeconds > 0)) throw new Error(`rate limit ${limit}: capacity and window must be positive`);
-    const [allowed, remaining, retryAfterMs, fullInMs] = await bucket.run(
-      this.redis,
-      [this.keys.rateBucket(limit, subject)],
-      [policy.capacity, policy.windowSeconds * 1000, cost, mode],
+    // Given up after a second (a failover holds commands for seconds): the caller lets it through.
+    const [allowed, remaining, retryAfterMs, fullInMs] = await within(
+      ANSWER_WITHIN_MS,
+      `rate limit ${limit}`,
+      bucket.run(this.redis, [this.keys.rateBucket(limit, subject)], [policy.capacity, policy.windowSeconds * 1000, cost, mode]),
     );
     return { allowed: allowed === 1, remaining, retryAfterMs, fullInMs };
   }

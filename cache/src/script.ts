@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 
 type Arg = string | number;
 
@@ -14,19 +15,19 @@ export class LuaScript<Result> {
   ) {}
 
   /** Registers the script on a connection; call before creating a pipeline that will queue it. */
-  install(redis: Redis): void {
+  install(redis: RedisClient): void {
     if (typeof (redis as unknown as Record<string, unknown>)[this.name] !== 'function') {
       redis.defineCommand(this.name, this.numberOfKeys === null ? { lua: this.lua } : { numberOfKeys: this.numberOfKeys, lua: this.lua });
     }
   }
 
-  run(redis: Redis, keys: string[], args: Arg[]): Promise<Result> {
+  run(redis: RedisClient, keys: string[], args: Arg[]): Promise<Result> {
     this.install(redis);
     return (redis as unknown as Record<string, (...a: Arg[]) => Promise<Result>>)[this.name]!(...this.keyArgs(keys), ...args);
   }
 
   /** Queues the script on a pipeline created from `redis`. */
-  queue(redis: Redis, pipeline: ChainableCommander, keys: string[], args: Arg[]): void {
+  queue(redis: RedisClient, pipeline: ChainableCommander, keys: string[], args: Arg[]): void {
     this.install(redis);
     // ioredis copies the defined scripts onto a pipeline when it is created: a pipeline made
     // before this script's first use on the connection lacks it, so send it as EVAL (once).

@@ -1,6 +1,6 @@
 // A celebrity's own timeline: their newest post ids. Celebrity posts are not written into
 // every follower's feed (that would cost O(followers)); readers merge this timeline in.
-import type { Redis } from 'ioredis';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript, results } from './script.ts';
 
@@ -16,7 +16,7 @@ return 1`,
 
 export class Timelines {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly size: number,
   ) {}
@@ -44,9 +44,11 @@ export class Timelines {
   /** Newest `count` post ids of each author, or null for an author whose timeline is not cached. */
   async latest(authorIds: readonly string[], count: number): Promise<(string[] | null)[]> {
     if (authorIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of authorIds) pipeline.exists(this.keys.timeline(id)).zrevrange(this.keys.timeline(id), 0, count - 1);
-    const replies = results<number | string[]>(await pipeline.exec());
-    return authorIds.map((_, i) => (replies[2 * i] === 1 ? (replies[2 * i + 1] as string[]) : null));
+    const replies = await pipelined(
+      this.redis,
+      authorIds.map((id) => this.keys.timeline(id)),
+      (pipeline, i) => pipeline.exists(this.keys.timeline(authorIds[i]!)).zrevrange(this.keys.timeline(authorIds[i]!), 0, count - 1),
+    );
+    return replies.map(([exists, ids]) => (exists === 1 ? (ids as string[]) : null));
   }
 }

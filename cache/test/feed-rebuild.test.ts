@@ -3,18 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
-import { createCache, type Cache } from '../src/index.ts';
+import { connectRedis, createCache, unlinkMatching, type RedisClient, type Cache } from '../src/index.ts';
 
-let redis: Redis;
+let redis: RedisClient;
 let cache: Cache;
 beforeAll(() => {
-  redis = new Redis(inject('redisUrl'));
+  redis = connectRedis({ url: inject('redisUrl'), clusterNodes: inject('redisClusterNodes') }, () => {});
   cache = createCache(redis, { prefix: `${inject('redisPrefix')}cache-${randomBytes(3).toString('hex')}:`, feedSize: 5 });
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${cache.settings.prefix}*`);
-  if (keys.length) await redis.unlink(...keys);
+  await unlinkMatching(redis, `${cache.settings.prefix}*`);
   await redis.quit();
 });
 

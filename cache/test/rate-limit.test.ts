@@ -4,19 +4,18 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
-import { createCache, type Cache } from '../src/index.ts';
+import { connectRedis, createCache, unlinkMatching, type Cache, type RedisClient } from '../src/index.ts';
 import { waitFor } from '../../test/support/ports.ts';
 
-let redis: Redis;
+let redis: RedisClient;
+const connect = () => connectRedis({ url: inject('redisUrl'), clusterNodes: inject('redisClusterNodes') }, () => {});
 let cache: Cache;
 beforeAll(() => {
-  redis = new Redis(inject('redisUrl'));
+  redis = connect();
   cache = createCache(redis, { prefix: `${inject('redisPrefix')}rate-${randomBytes(3).toString('hex')}:` });
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${cache.settings.prefix}*`);
-  if (keys.length) await redis.unlink(...keys);
+  await unlinkMatching(redis, `${cache.settings.prefix}*`);
   await redis.quit();
 });
 
@@ -78,7 +77,7 @@ describe('a token bucket', () => {
 
   it('hands out exactly its capacity to 60 concurrent takes from separate connections', async () => {
     const who = subject();
-    const clients = Array.from({ length: 6 }, () => new Redis(inject('redisUrl')));
+    const clients = Array.from({ length: 6 }, connect);
     try {
       const caches = clients.map((c) => createCache(c, { prefix: cache.settings.prefix }));
       const policy = { capacity: 20, windowSeconds: 3600 };

@@ -3,10 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Redis } from 'ioredis';
 import { type Pool, feedFromDatabase } from '@feed/db';
 import { tokenKey, verificationKeys } from '@feed/contracts';
-import { Presence, RateLimits, createKeys } from '@feed/cache';
+import { Presence, RateLimits, createKeys, type RedisClient } from '@feed/cache';
 import { rateLimitSettings, type Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { authenticate } from './http/authenticate.ts';
@@ -23,7 +22,7 @@ import { spa } from './http/spa.ts';
 export interface AppDeps {
   config: Config;
   db: Pool;
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   /** Where /post/feed reads from; Postgres unless the feed cache is wired in. */
   readFeed?: FeedReader;

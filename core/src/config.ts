@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { validAmqpUrls } from '@feed/contracts';
+import { validClusterNodes } from '@feed/cache';
 import type { RateLimitSettings } from './http/rate-limits.ts';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
@@ -20,6 +21,13 @@ const schema = z
     DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/feed'),
     DATABASE_POOL_SIZE: int(10),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+    /**
+     * A Redis Cluster instead of REDIS_URL: seed nodes as host:port, comma-separated (what
+     * `npm run redis:cluster` prints). Empty: the single node at REDIS_URL.
+     */
+    REDIS_CLUSTER_NODES: z.string().default('').refine(validClusterNodes, 'host:port, comma-separated'),
+    /** On a cluster: how long a fan-out waits for the replicas to confirm its writes (WAIT). */
+    REDIS_REPLICA_WAIT_MS: int(1_000),
     /** Prefix for every Redis key this deployment writes, so several stacks (and tests) share one Redis. */
     REDIS_PREFIX: z.string().default('feed:'),
     /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */
@@ -36,6 +44,11 @@ const schema = z
     EVENT_LOG_LENGTH: int(1000),
     EVENT_LOG_TTL_SECONDS: int(24 * 3600),
     FANOUT_BATCH: int(1000),
+    /**
+     * A failing fan-out is retried in place (1 s apart) for this long before it goes back to the
+     * queue: longer than a Redis Cluster failover (cluster-node-timeout + election + 5 s slot refresh).
+     */
+    FANOUT_RETRY_IN_PLACE_MS: z.coerce.number().int().min(0).default(15_000),
     // Generous: one author's posts are handled in order (a lane), and the messages waiting in a
     // lane hold prefetch slots; a deep prefetch keeps one busy author from stalling the others.
     WORKER_PREFETCH: int(128),

@@ -7,13 +7,14 @@ import type { Logger } from './log.ts';
 
 export function createServices(config: Config, log: Logger) {
   const db = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const redis = connectRedis(config.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error'));
+  const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, (err) => log.warn({ err: err.message }, 'redis error'));
   const cache = createCache(redis, {
     prefix: config.REDIS_PREFIX,
     feedSize: config.FEED_SIZE,
     feedTtlSeconds: config.FEED_TTL_SECONDS,
     logMaxLength: config.EVENT_LOG_LENGTH,
     logTtlSeconds: config.EVENT_LOG_TTL_SECONDS,
+    replicaWaitMs: config.REDIS_REPLICA_WAIT_MS,
   });
   const names = topology(config.AMQP_PREFIX);
   return { db, redis, cache, names };

@@ -16,7 +16,7 @@ const live = new LivePublisher(names);
 const consumer = new FanoutConsumer(
   { db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
   names,
-  { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000 },
+  { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000, retryInPlaceMs: config.FANOUT_RETRY_IN_PLACE_MS },
 );
 
 const broker = await connectBroker(config.AMQP_URL, log, async (model) => {

@@ -6,6 +6,7 @@ import { startPipeline, type Pipeline } from './pipeline.ts';
 import { Client } from './client.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { cachedIds, createPost, feed, feedIds, flushPipelineKeys, truthIds, type FeedPost } from './feed-support.ts';
+import { scanKeys } from '@feed/cache';
 
 let p: Pipeline;
 let anon: Client;
@@ -57,8 +58,7 @@ async function answers(r: User): Promise<FeedPost[][]> {
 
 async function keyCount(): Promise<number> {
   let n = 0;
-  const stream = p.redis.scanStream({ match: `${p.config.REDIS_PREFIX}*`, count: 1000 });
-  for await (const keys of stream as AsyncIterable<string[]>) n += keys.length;
+  for await (const keys of scanKeys(p.redis, `${p.config.REDIS_PREFIX}*`)) n += keys.length;
   return n;
 }
 

@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import type { Pipeline } from './pipeline.ts';
 import type { Client } from './client.ts';
+import { unlinkMatching } from '@feed/cache';
 
 export interface FeedPost {
   id: string;
@@ -88,10 +89,5 @@ export async function createPost(author: Client, text: string): Promise<string> 
 
 /** Deletes every Redis key of this pipeline (its whole keyspace), never anything else. */
 export async function flushPipelineKeys(p: Pipeline): Promise<number> {
-  let removed = 0;
-  const stream = p.redis.scanStream({ match: `${p.config.REDIS_PREFIX}*`, count: 1000 });
-  for await (const keys of stream as AsyncIterable<string[]>) {
-    if (keys.length) removed += await p.redis.unlink(...keys);
-  }
-  return removed;
+  return unlinkMatching(p.redis, `${p.config.REDIS_PREFIX}*`);
 }

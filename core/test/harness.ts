@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '@feed/cache';
 import { createPool, type Pool } from '@feed/db';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -12,7 +12,7 @@ export interface Harness {
   url: string;
   config: Config;
   db: Pool;
-  redis: Redis;
+  redis: RedisClient;
   close(): Promise<void>;
 }
 
@@ -35,6 +35,7 @@ export async function startCore(env: Record<string, string> = {}): Promise<Harne
     NODE_ENV: 'test',
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),
+    REDIS_CLUSTER_NODES: inject('redisClusterNodes'),
     // Each harness its own prefix: rate-limit counters of one file never trip another's.
     REDIS_PREFIX: `${inject('redisPrefix')}${Math.random().toString(36).slice(2, 8)}:`,
     SCRYPT_LOG_N: '12', // fast hashing in tests; the production default is 17
@@ -47,7 +48,7 @@ export async function startCore(env: Record<string, string> = {}): Promise<Harne
     ...env,
   });
   const db = createPool(config.DATABASE_URL, 5);
-  const redis = new Redis(config.REDIS_URL);
+  const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, () => {});
   const app = createApp({ config, db, redis, log: createLogger(config.LOG_LEVEL) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import amqp from 'amqplib';
 import { amqpUrls } from '@feed/contracts';
+import { unlinkMatching } from '@feed/cache';
 import { createApp } from '../src/app.ts';
 import { connectBroker, type RecoveringChannelModel } from '../src/broker.ts';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -45,6 +46,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
     NODE_ENV: 'test',
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),
+    REDIS_CLUSTER_NODES: inject('redisClusterNodes'),
     REDIS_PREFIX: `${inject('redisPrefix')}${tag}:`,
     AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
     AMQP_PREFIX: `test.${tag}.`,
@@ -124,8 +126,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
         for (const q of [names.fanoutQueue, names.deadLetterQueue]) await ch.deleteQueue(q).catch(() => {});
         for (const x of [names.domainExchange, names.gatewayExchange, names.deadLetterExchange]) await ch.deleteExchange(x).catch(() => {});
       }).catch(() => {});
-      const keys = await redis.keys(`${config.REDIS_PREFIX}*`);
-      if (keys.length) await redis.unlink(...keys);
+      await unlinkMatching(redis, `${config.REDIS_PREFIX}*`);
       await Promise.allSettled([db.end(), redis.quit()]);
     },
   };

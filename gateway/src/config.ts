@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { HEARTBEAT_MS, validAmqpUrls } from '@feed/contracts';
+import { validClusterNodes } from '@feed/cache';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -16,6 +17,8 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
     .default(() => `gw-${randomBytes(4).toString('hex')}`),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+  /** A Redis Cluster instead of REDIS_URL: host:port seed nodes, comma-separated (as core's). */
+  REDIS_CLUSTER_NODES: z.string().default('').refine(validClusterNodes, 'host:port, comma-separated'),
   REDIS_PREFIX: z.string().default('feed:'),
   /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */
   AMQP_URL: z.string().refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated').default('amqp://guest:guest@127.0.0.1:5672'),

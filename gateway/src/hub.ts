@@ -21,6 +21,12 @@ export interface HubSettings {
   presenceTtlMs: number;
   /** Asks the worker to build a user's celebrity follows; it answers with a message to us. */
   requestCelebrityFollows: (userId: string) => void;
+  /**
+   * A refresh found that Redis forgot something about a local user: our presence entry or their
+   * log's epoch (a failover to a replica that had not received it yet, a flush). Events may have
+   * passed the user by: their live sessions must catch up from the log (or be reset).
+   */
+  onLost?: (userId: string, sessions: readonly Session[]) => void;
 }
 
 export class Hub {
@@ -121,7 +127,8 @@ export class Hub {
     // at once with 10,000 users, which the heap kept (RSS) between refreshes.
     for (let i = 0; i < userIds.length; i += REFRESH_SLICE) {
       const slice = userIds.slice(i, i + REFRESH_SLICE);
-      await this.cache.presence.register(gatewayId, slice, presenceTtlMs);
+      const unregistered = new Set(await this.cache.presence.register(gatewayId, slice, presenceTtlMs));
+      if (this.settings.onLost) await this.checkLost(slice, unregistered);
       const follows = await this.cache.celebrityFollows.get(slice);
       for (const [userId, celebrities] of follows) {
         const user = this.users.get(userId);
@@ -137,6 +144,23 @@ export class Hub {
       }
     }
     await this.cache.audience.join(gatewayId, this.followersOf.keys(), presenceTtlMs);
+  }
+
+  /**
+   * Users whose presence entry was gone (registered anew by this refresh) or whose log epoch is
+   * not the one their live sessions hold. Sessions still replaying are left alone: their replay
+   * reads the log as it is now.
+   */
+  private async checkLost(userIds: readonly string[], unregistered: ReadonlySet<string>): Promise<void> {
+    const epochs = await this.cache.logs.epochs(userIds);
+    for (const userId of userIds) {
+      const user = this.users.get(userId);
+      if (!user) continue;
+      const live = [...user.sessions].filter((s) => s.isLive);
+      if (live.length === 0) continue;
+      const epoch = epochs.get(userId) ?? null;
+      if (unregistered.has(userId) || live.some((s) => s.position.epoch !== epoch)) this.settings.onLost!(userId, live);
+    }
   }
 
   /** Removes this gateway from the registry at once (drain), rather than waiting for expiry. */

@@ -9,7 +9,7 @@ import { createGatewayServer } from './server.ts';
 
 const config = loadConfig();
 const log = pino({ name: 'gateway', level: config.LOG_LEVEL, base: { gateway: config.GATEWAY_ID } });
-const redis = connectRedis(config.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error'));
+const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, (err) => log.warn({ err: err.message }, 'redis error'));
 const cache = createCache(redis, {
   prefix: config.REDIS_PREFIX,
   logMaxLength: config.EVENT_LOG_LENGTH,

@@ -22,6 +22,11 @@ export function createMetrics(gatewayId: string) {
     closes: new Counter({ name: 'gateway_closes_total', help: 'Sessions closed by the gateway, by reason', labelNames: ['reason'] as const, registers: r }),
     resumes: new Counter({ name: 'gateway_resumes_total', help: 'Sessions resumed from an event id', registers: r }),
     gapFills: new Counter({ name: 'gateway_gap_fills_total', help: 'Live events that overtook another: the gap filled from the event log', registers: r }),
+    lostState: new Counter({
+      name: 'gateway_redis_lost_state_total',
+      help: 'Users whose presence entry or log epoch Redis lost (failover, flush): their sessions caught up',
+      registers: r,
+    }),
     resets: new Counter({ name: 'gateway_resets_total', help: 'feed.reset sent (resume impossible)', registers: r }),
     rejected: new Counter({ name: 'gateway_rejected_total', help: 'Connections refused at the handshake', labelNames: ['status'] as const, registers: r }),
   };

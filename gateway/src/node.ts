@@ -47,6 +47,11 @@ export class GatewayNode {
       gatewayId: config.GATEWAY_ID,
       presenceTtlMs: config.PRESENCE_TTL_MS,
       requestCelebrityFollows: (userId) => this.broker.requestCelebrityFollows(userId),
+      onLost: (userId, sessions) => {
+        this.metrics.lostState.inc();
+        this.log.debug({ userId, sessions: sessions.length }, 'redis lost presence or log epoch of a user: catching up');
+        for (const s of sessions) void this.catchUp(s);
+      },
     });
     this.replayer = new Replayer(cache);
     this.hooks = {

@@ -26,7 +26,11 @@ export class Replayer {
   async catchUp(session: Session, from: Position, celebrities: readonly string[]): Promise<boolean> {
     const read = await this.cache.logs.readAfter(session.userId, from.epoch, from.logId);
     if (read.status === 'reset') {
-      session.reset(read.epoch === from.epoch ? 'resume point out of window' : 'event log lost', await this.currentPosition(session.userId, celebrities));
+      // A log that lost entries lost them beside the feed writes of the same fan-outs (same
+      // slot, same master): drop the cached feed, so the client's refetch rebuilds it from
+      // Postgres instead of reading a feed that silently misses those posts.
+      if (read.reason === 'lost') await this.cache.feeds.drop(session.userId);
+      session.reset(read.reason === 'window' ? 'resume point out of window' : 'event log lost', await this.currentPosition(session.userId, celebrities));
       return false;
     }
     const events: { event: LiveEvent; logId?: string; celebrityPostId?: string }[] = [];

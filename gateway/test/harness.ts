@@ -60,6 +60,7 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
     ...process.env,
     NODE_ENV: 'test',
     REDIS_URL: p.env.REDIS_URL!,
+    REDIS_CLUSTER_NODES: p.env.REDIS_CLUSTER_NODES ?? '',
     REDIS_PREFIX: p.env.REDIS_PREFIX!,
     AMQP_URL: p.env.AMQP_URL!,
     AMQP_PREFIX: p.env.AMQP_PREFIX!,

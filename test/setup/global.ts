@@ -14,6 +14,8 @@ declare module 'vitest' {
     databaseUrl: string;
     redisUrl: string;
     redisPrefix: string;
+    /** REDIS_CLUSTER_NODES for the `cluster` project (its own setup starts one); '' elsewhere. */
+    redisClusterNodes: string;
   }
 }
 
@@ -32,6 +34,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('redisUrl', REDIS_URL);
   project.provide('redisPrefix', redisPrefix);
+  project.provide('redisClusterNodes', '');
 
   return async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

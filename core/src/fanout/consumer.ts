@@ -2,8 +2,8 @@
 // bounded prefetch. Handlers are idempotent, so a redelivery (worker killed mid-fan-out,
 // connection lost before the ack) repeats work without repeating effects. A malformed or
 // unknown message is dead-lettered at once with a log line; a failing one is retried after a
-// pause (three times in place, then back to the queue) and parked by the queue's delivery limit
-// if it keeps failing.
+// pause (in place, at least three times and for up to `retryInPlaceMs`, then back to the queue)
+// and parked by the queue's delivery limit if it keeps failing.
 // Messages in hand are handled concurrently, except that one author's post events (and one
 // follower's follow events) are handled one after the other in delivery order: handled side by
 // side, a later post's log entry could be written before an earlier one's, and followers would
@@ -47,13 +47,21 @@ function parse(msg: ConsumeMessage): { event: DomainEvent; messageId: string } |
   return { event: parsed.data, messageId };
 }
 
-/** Tries of a failing message before it goes back to the queue (each redelivery tries again as often). */
+/** Tries of a failing message before it may go back to the queue (each redelivery tries again as often). */
 const IN_PLACE_ATTEMPTS = 3;
 
 export interface ConsumerSettings {
   prefetch: number;
   /** Pause before a failed message goes back to the queue, so an outage is not a hot loop. */
   retryDelayMs: number;
+  /**
+   * How long a failing message keeps being retried in place (after its first failure) before it
+   * goes back to the queue, where the author's later posts overtake it. Long enough to ride out
+   * a Redis Cluster failover (node timeout + election + the client's slot refresh): a message
+   * requeued then would reach followers after posts written after it, and, if its first try's
+   * log entry died with the master, be appended a second time.
+   */
+  retryInPlaceMs: number;
 }
 
 export class FanoutConsumer {
@@ -112,6 +120,7 @@ export class FanoutConsumer {
     }
     // A failure (Redis restarting, say) is retried here first, in the message's lane, so the
     // author's later posts wait for it; only then does it go back to the queue, which lets them by.
+    let failingSince: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         await handle(this.ctx, parsed.event, parsed.messageId);
@@ -119,8 +128,9 @@ export class FanoutConsumer {
         return;
       } catch (err) {
         this.ctx.log.warn({ err: (err as Error).message, type: parsed.event.type, messageId: parsed.messageId, attempt }, 'fan-out failed; will retry');
+        failingSince ??= Date.now();
         await new Promise((r) => setTimeout(r, this.settings.retryDelayMs));
-        if (attempt >= IN_PLACE_ATTEMPTS || this.stopping) {
+        if ((attempt >= IN_PLACE_ATTEMPTS && Date.now() - failingSince >= this.settings.retryInPlaceMs) || this.stopping) {
           settle(() => channel.nack(msg, false, true));
           return;
         }
