@@ -18,6 +18,7 @@ import { createLogger } from '../src/log.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { waitFor } from '../../test/support/ports.ts';
+import { createTestDatabase } from '../../test/support/database.ts';
 import { OUT_OF_THE_WAY } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,9 +43,11 @@ export interface Pipeline extends Services {
 
 export async function startPipeline(overrides: Record<string, string> = {}): Promise<Pipeline> {
   const tag = randomBytes(4).toString('hex');
+  // Its own database: the relay below publishes every pending outbox row of the database it is on.
+  const database = await createTestDatabase();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: database.url,
     REDIS_URL: inject('redisUrl'),
     REDIS_CLUSTER_NODES: inject('redisClusterNodes'),
     REDIS_PREFIX: `${inject('redisPrefix')}${tag}:`,
@@ -128,6 +131,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
       }).catch(() => {});
       await unlinkMatching(redis, `${config.REDIS_PREFIX}*`);
       await Promise.allSettled([db.end(), redis.quit()]);
+      await database.drop();
     },
   };
   return pipeline;

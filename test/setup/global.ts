@@ -11,7 +11,11 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The run's shared database (no outbox relay may run on it: see test/support/database.ts). */
     databaseUrl: string;
+    /** A migrated database nobody connects to, which createTestDatabase clones. */
+    databaseTemplate: string;
+    adminDatabaseUrl: string;
     redisUrl: string;
     redisPrefix: string;
     /** REDIS_CLUSTER_NODES for the `cluster` project (its own setup starts one); '' elsewhere. */
@@ -22,22 +26,30 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const dbName = `feed_test_${runId}`;
+  const template = `feed_tpl_${runId}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.query(`CREATE DATABASE ${template}`);
+  const templateUrl = new URL(ADMIN_URL);
+  templateUrl.pathname = `/${template}`;
+  await migrate(templateUrl.toString());
+  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
-  await migrate(databaseUrl);
 
   const redisPrefix = `test:${runId}:`;
   project.provide('databaseUrl', databaseUrl);
+  project.provide('databaseTemplate', template);
+  project.provide('adminDatabaseUrl', ADMIN_URL);
   project.provide('redisUrl', REDIS_URL);
   project.provide('redisPrefix', redisPrefix);
   project.provide('redisClusterNodes', '');
 
   return async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    // The shared database, the template, and any test database a killed test left behind.
+    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`, [template, `${dbName}%`]);
+    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.end();
     const redis = new Redis(REDIS_URL);
     const stream = redis.scanStream({ match: `${redisPrefix}*`, count: 1000 });
