@@ -16,10 +16,15 @@ export async function tryTakeRelayLock(tx: Queryable): Promise<boolean> {
   return rows[0]?.ok === true;
 }
 
+/**
+ * The oldest pending rows, in id order. The order is by the column (`outbox.id`), not by the
+ * text alias `id` of the select list, which an unqualified ORDER BY id would sort as text
+ * ('10' before '9'): a batch crossing a power of ten would publish an author's posts out of order.
+ */
 export async function pending(tx: Queryable, limit: number): Promise<OutboxRow[]> {
   const { rows } = await tx.query<OutboxRow>(
     `SELECT id::text AS id, event_type, payload FROM outbox
-      WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      WHERE published_at IS NULL ORDER BY outbox.id LIMIT $1`,
     [limit],
   );
   return rows;
