@@ -81,8 +81,8 @@ function ensureHaproxy(): string {
 }
 const haproxyBin = ensureHaproxy();
 
-// The SPA, when it exists, is built once and served by core.
-if (existsSync(path.join(ROOT, 'web', 'package.json')) && !existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
+// The SPA, when it exists, is built once and served by core (unless STATIC_DIR names another build).
+if (!env.STATIC_DIR && existsSync(path.join(ROOT, 'web', 'package.json')) && !existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
   console.log('» building the SPA');
   const built = spawnSync('npm', ['run', 'build', '-w', 'web'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
