@@ -1,47 +1,68 @@
 // The whole stack on this machine (run by `npm start` once packages are installed, services are
-// up and the database is migrated): seeds demo data on the first run, starts core, the worker,
-// GATEWAYS gateways and HAProxy, and prints where to open everything. Ctrl-C stops it all.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// up and the database is migrated): seeds demo data on the first run, starts core, the worker and
+// GATEWAYS gateways (on GATEWAY_RUNTIME), then HAProxy once they answer, and prints where to open
+// everything. A process that dies is restarted with backoff (scripts/supervisor.ts), the way
+// compose's `restart: unless-stopped` does; Ctrl-C stops it all.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { renderConfig, haproxyEnv } from '../haproxy/render.ts';
 import { seed, seedDefaults } from '../db/src/seed/seed.ts';
-import { localTopology } from './topology.ts';
+import { gatewayCommand } from '../gateway/src/launch.ts';
+import { Supervisor } from './supervisor.ts';
+import { gatewayRuntimes, localTopology } from './topology.ts';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const RUN = path.join(ROOT, '.run');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const env = process.env;
+/** Where this stack keeps its files (HAProxy's config and socket, the demo account). */
+const RUN = path.resolve(ROOT, env.STACK_RUN_DIR ?? '.run');
 mkdirSync(RUN, { recursive: true });
 
-const env = process.env;
 const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/feed';
 const APP_PORT = Number(env.APP_PORT ?? 8080);
+const APP_TLS_PORT = Number(env.APP_TLS_PORT ?? 8443);
 const STATS_PORT = Number(env.STATS_PORT ?? 8404);
 const CORE_PORT = Number(env.CORE_PORT ?? 3000);
 const GATEWAY_PORT = Number(env.GATEWAY_PORT ?? 4001);
 const GATEWAYS = Math.max(1, Number(env.GATEWAYS ?? 2));
-const app = `http://127.0.0.1:${APP_PORT}`;
-
-async function answers(url: string): Promise<boolean> {
+const TLS_CERT = env.HAPROXY_TLS_CERT ? path.resolve(env.HAPROXY_TLS_CERT) : undefined;
+const runtimes = (() => {
   try {
-    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+    return gatewayRuntimes(env.GATEWAY_RUNTIME, GATEWAYS);
+  } catch (err) {
+    console.error(`✗ ${(err as Error).message}`);
+    process.exit(1);
+  }
+})();
+// The stats page asks for these; a password nobody chose is drawn for each start and printed.
+const stats = { user: env.HAPROXY_STATS_USER || 'admin', password: env.HAPROXY_STATS_PASSWORD || randomBytes(12).toString('base64url') };
+const topology = localTopology(GATEWAYS);
+const gateways = topology.filter((s) => s.role === 'gateway').map((s, i) => ({ name: s.name, address: `127.0.0.1:${GATEWAY_PORT + i}`, runtime: runtimes[i]! }));
+const app = TLS_CERT ? `https://127.0.0.1:${APP_TLS_PORT}` : `http://127.0.0.1:${APP_PORT}`;
+const core = `http://127.0.0.1:${CORE_PORT}`;
+
+async function answers(url: string, headers: Record<string, string> = {}): Promise<boolean> {
+  try {
+    return (await fetch(url, { headers, signal: AbortSignal.timeout(1000) })).ok;
   } catch {
     return false;
   }
 }
 
-async function waitFor(url: string, what: string, seconds = 60): Promise<void> {
+async function waitFor(url: string, what: string, seconds = 60, headers: Record<string, string> = {}): Promise<void> {
   for (let i = 0; i < seconds * 4; i++) {
-    if (await answers(url)) return;
+    if (stopping) return;
+    if (await answers(url, headers)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${what} did not answer at ${url} within ${seconds} s`);
 }
 
-if (await answers(`${app}/health`)) {
-  console.log(`A stack already answers at ${app}: reusing it. Stop it (Ctrl-C in its terminal) to start afresh.`);
+if (await answers(`${core}/health`)) {
+  console.log(`A stack already answers at ${core}: reusing it. Stop it (Ctrl-C in its terminal) to start afresh.`);
   printUrls(readDemo()?.token);
   process.exit(0);
 }
@@ -60,8 +81,8 @@ function ensureHaproxy(): string {
 }
 const haproxyBin = ensureHaproxy();
 
-// The SPA, when it exists, is built once and served by core.
-if (existsSync(path.join(ROOT, 'web', 'package.json')) && !existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
+// The SPA, when it exists, is built once and served by core (unless STATIC_DIR names another build).
+if (!env.STATIC_DIR && existsSync(path.join(ROOT, 'web', 'package.json')) && !existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
   console.log('» building the SPA');
   const built = spawnSync('npm', ['run', 'build', '-w', 'web'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
@@ -88,71 +109,65 @@ function readDemo(): Demo | undefined {
   }
 }
 
-const children: { name: string; child: ChildProcess }[] = [];
+const supervisor = new Supervisor();
 let stopping = false;
-
-function start(name: string, command: string, args: string[], extraEnv: Record<string, string>): void {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...env, DATABASE_URL, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let buffered = '';
-    stream.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) console.log(`[${name}] ${line}`);
-    });
-  }
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`[${name}] exited (${signal ?? code}); stopping the stack`);
-      void stop();
-    }
-  });
-  children.push({ name, child });
-}
-
-async function stop(): Promise<void> {
+async function stop(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping…');
-  for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
-  const force = setTimeout(() => process.exit(0), 15_000);
-  await Promise.all(children.map(({ child }) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : null)));
-  clearTimeout(force);
-  process.exit(0);
+  await supervisor.stop();
+  process.exit(code);
 }
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop());
 
+function start(name: string, command: string, args: string[], extraEnv: Record<string, string>): void {
+  supervisor.add({ name, command, args, cwd: ROOT, env: { ...env, DATABASE_URL, ...extraEnv } });
+}
+
+// Node with tsx's loader, not the tsx CLI: one process per service, so a kill -9 of it leaves
+// no orphan behind and the supervisor sees the exit.
+const TS = ['--import', 'tsx'];
 const logLevel = env.LOG_LEVEL ?? 'warn';
-const topology = localTopology(GATEWAYS);
-const gateways = topology.filter((s) => s.role === 'gateway').map((s, i) => ({ name: s.name, address: `127.0.0.1:${GATEWAY_PORT + i}` }));
 for (const service of topology) {
-  if (service.role === 'core') start('core', TSX, ['core/src/main.ts'], { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel });
-  if (service.role === 'worker') start('worker', TSX, ['core/src/worker.ts'], { LOG_LEVEL: logLevel });
+  if (service.role === 'core') start('core', process.execPath, [...TS, 'core/src/main.ts'], { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel });
+  if (service.role === 'worker') start('worker', process.execPath, [...TS, 'core/src/worker.ts'], { LOG_LEVEL: logLevel });
   if (service.role === 'gateway') {
     const i = gateways.findIndex((g) => g.name === service.name);
-    start(service.name, TSX, ['gateway/src/main.ts'], {
+    const { command, args } = gatewayCommand(gateways[i]!.runtime);
+    start(service.name, command, args, {
       PORT: String(GATEWAY_PORT + i),
       GATEWAY_ID: service.name,
       LOG_LEVEL: logLevel,
-      ALLOWED_ORIGINS: `${app},http://localhost:${APP_PORT}`,
+      ALLOWED_ORIGINS: [`http://127.0.0.1:${APP_PORT}`, `http://localhost:${APP_PORT}`, ...(TLS_CERT ? [`https://127.0.0.1:${APP_TLS_PORT}`, `https://localhost:${APP_TLS_PORT}`] : [])].join(','),
       DRAIN_DELAY_MS: '0',
       DRAIN_WINDOW_MS: '1000',
     });
   }
 }
-const cfg = path.join(RUN, 'haproxy.cfg');
-writeFileSync(cfg, renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${CORE_PORT}` }], gateways }));
-start('haproxy', haproxyBin, ['-db', '-f', cfg], haproxyEnv({ bind: `127.0.0.1:${APP_PORT}`, statsBind: `127.0.0.1:${STATS_PORT}`, socket: path.join(RUN, 'haproxy.sock') }));
 
 try {
-  await waitFor(`http://127.0.0.1:${CORE_PORT}/health`, 'core');
-  for (const [i] of gateways.entries()) await waitFor(`http://127.0.0.1:${GATEWAY_PORT + i}/health`, `gateway ${i + 1}`);
-  await waitFor(`${app}/health`, 'HAProxy');
+  // HAProxy last, once its servers answer: started earlier, its first health checks find no
+  // server and it prints "backend 'core' has no server available" at every start.
+  await waitFor(`${core}/health`, 'core');
+  for (const [i, gw] of gateways.entries()) await waitFor(`http://127.0.0.1:${GATEWAY_PORT + i}/health`, `gateway ${gw.name}`);
+  const cfg = path.join(RUN, 'haproxy.cfg');
+  writeFileSync(cfg, renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${CORE_PORT}` }], gateways }));
+  start(
+    'haproxy',
+    haproxyBin,
+    ['-db', '-f', cfg],
+    haproxyEnv({
+      bind: `127.0.0.1:${APP_PORT}`,
+      statsBind: `127.0.0.1:${STATS_PORT}`,
+      socket: path.join(RUN, 'haproxy.sock'),
+      stats,
+      ...(TLS_CERT ? { tls: { cert: TLS_CERT, bind: `127.0.0.1:${APP_TLS_PORT}` } } : {}),
+    }),
+  );
+  await waitFor(`http://127.0.0.1:${STATS_PORT}/stats`, 'HAProxy', 60, { authorization: `Basic ${Buffer.from(`${stats.user}:${stats.password}`).toString('base64')}` });
 } catch (err) {
   console.error(`✗ ${(err as Error).message}`);
-  await stop();
+  await stop(1);
 }
 
 /** The demo account: made through the API on the first run, so it owns a real password hash. */
@@ -160,14 +175,14 @@ async function demoAccount(): Promise<Demo> {
   let demo = readDemo();
   if (!demo) {
     const password = 'demo-password';
-    const reg = await fetch(`${app}/user/register`, {
+    const reg = await fetch(`${core}/user/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ first_name: 'Demo', second_name: 'User', city: 'Moscow', biography: 'Follows the busiest authors', password }),
     });
     demo = { userId: ((await reg.json()) as { user_id: string }).user_id, password };
   }
-  const login = await fetch(`${app}/login`, {
+  const login = await fetch(`${core}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ id: demo.userId, password: demo.password }),
@@ -179,26 +194,39 @@ async function demoAccount(): Promise<Demo> {
     await db.connect();
     const { rows } = await db.query<{ id: string }>('SELECT id::text AS id FROM users WHERE id <> $1 ORDER BY follower_count DESC LIMIT 20', [demo.userId]);
     await db.end();
-    for (const { id } of rows) await fetch(`${app}/friend/set/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${demo.token}` } });
+    for (const { id } of rows) await fetch(`${core}/friend/set/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${demo.token}` } });
   }
   writeFileSync(path.join(RUN, 'demo.json'), JSON.stringify({ userId: demo.userId, password: demo.password }));
   return demo;
 }
 
-const demo = await demoAccount();
-printUrls(demo.token, demo);
+try {
+  const demo = await demoAccount();
+  writeFileSync(path.join(RUN, 'stats.json'), JSON.stringify(stats), { mode: 0o600 });
+  printUrls(demo.token, demo, stats);
+} catch (err) {
+  // Ctrl-C during start-up: stop() is already ending everything.
+  if (!stopping) console.error(`✗ the demo account could not be set up: ${(err as Error).message}`);
+}
 
-function printUrls(token?: string, demo?: Demo): void {
+function readStats(): typeof stats | undefined {
+  const file = path.join(RUN, 'stats.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof stats) : undefined;
+}
+
+function printUrls(token?: string, demo?: Demo, credentials = readStats()): void {
+  const statsUrl = `http://127.0.0.1:${STATS_PORT}`;
   console.log(`
   The live feed is up.
-    App              ${app}/
-    HAProxy stats    http://127.0.0.1:${STATS_PORT}/stats      (Prometheus: http://127.0.0.1:${STATS_PORT}/metrics)
-    Core metrics     http://127.0.0.1:${CORE_PORT}/metrics
-    Gateway metrics  ${Array.from({ length: GATEWAYS }, (_, i) => `http://127.0.0.1:${GATEWAY_PORT + i}/metrics`).join('  ')}
+    App              ${app}/${TLS_CERT ? `   (http://127.0.0.1:${APP_PORT}/ redirects there)` : ''}
+    HAProxy stats    ${statsUrl}/stats      (Prometheus: ${statsUrl}/metrics)
+                     user ${credentials?.user ?? '?'}, password ${credentials?.password ?? '? (printed when that stack started)'}
+    Core metrics     ${core}/metrics      (cluster view: ${app}/cluster, signed in)
+    Gateways         ${gateways.map((g, i) => `${g.name} on ${g.runtime} http://127.0.0.1:${GATEWAY_PORT + i}/metrics`).join('  ')}
     Redis            ${env.REDIS_CLUSTER_NODES ? `Redis Cluster, seeds ${env.REDIS_CLUSTER_NODES} (REDIS_CLUSTER_NODES)` : (env.REDIS_URL ?? 'redis://127.0.0.1:6379/0')}
 ${demo ? `    Demo login       id ${demo.userId}, password ${demo.password}\n` : ''}${
     token
-      ? `    Live stream      curl -N -H 'Accept: text/event-stream' -H 'Authorization: Bearer ${token}' ${app}/post/feed/posted\n`
+      ? `    Live stream      curl -N${TLS_CERT ? ' -k' : ''} -H 'Accept: text/event-stream' -H 'Authorization: Bearer ${token}' ${app}/post/feed/posted\n`
       : ''
   }  Ctrl-C stops everything.
 `);

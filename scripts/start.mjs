@@ -32,7 +32,8 @@ step('checking Postgres, Redis and RabbitMQ', 'bash', ['scripts/services.sh']);
 step('creating the database if it does not exist', TSX, ['scripts/create-database.ts']);
 step('applying migrations', TSX, ['db/src/cli/migrate.ts']);
 
-// Everything else is TypeScript, now that the packages are here.
-const stack = spawn(TSX, ['scripts/stack.ts'], { cwd: root, env, stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stack.kill(signal));
+// Everything else is TypeScript, now that the packages are here (node with tsx's loader: one
+// process, which gets the signals below itself).
+const stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack.ts'], { cwd: root, env, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stack.kill(signal));
 stack.on('exit', (code) => process.exit(code ?? 0));

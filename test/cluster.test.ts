@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Presence, createKeys } from '@feed/cache';
-import { parseMetrics } from '../core/src/routes/cluster.ts';
+import { parseMetrics, runtimeOf } from '../core/src/routes/cluster.ts';
 
 const redis = new Redis(inject('redisUrl'));
 const presence = new Presence(redis, createKeys(`${inject('redisPrefix')}cluster-${randomBytes(3).toString('hex')}:`));
@@ -29,6 +29,12 @@ describe('cluster view data', () => {
     expect(sums.get('gateway_events_out_total')).toBe(1500);
     expect(sums.get('gateway_messages_in_total')).toBe(7);
     expect(sums.has('process_cpu_seconds_total')).toBe(false);
+  });
+
+  it('reads the runtime from the gateway_info metric, whatever the label order', () => {
+    expect(runtimeOf('gateway_users 1\ngateway_info{runtime="deno",gateway="gw2"} 1\n')).toBe('deno');
+    expect(runtimeOf('gateway_info{gateway="gw1",runtime="node"} 1')).toBe('node');
+    expect(runtimeOf('gateway_users 1')).toBeNull(); // a gateway from before the metric
   });
 
   it('lists live gateways with their URLs and forgets the dead ones', async () => {

@@ -6,6 +6,8 @@ export interface GatewayStats {
   url: string | null;
   /** False when the gateway did not answer its /metrics in time (its figures are then null). */
   reachable: boolean;
+  /** What the gateway runs on ('node' or 'deno', from its gateway_info metric); null when unreachable. */
+  runtime: string | null;
   sessions: number | null;
   users: number | null;
   messagesIn: number | null;

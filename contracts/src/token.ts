@@ -17,6 +17,26 @@ export class InvalidTokenError extends Error {
   }
 }
 
+/**
+ * What development and tests sign with when JWT_SECRET is unset. It is in the repository, so
+ * anyone can sign tokens with it: production refuses it (productionSecretProblem).
+ */
+export const DEVELOPMENT_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
+
+/** Secrets that have been public: this repository's fallbacks, past and present. */
+const PUBLISHED_SECRETS = new Set([DEVELOPMENT_SECRET, 'change-me-to-a-long-random-secret-of-32-chars-or-more']);
+
+/**
+ * Why a secret must not sign production tokens, or undefined when it may: a published one, a
+ * placeholder ("change me"), or one of so few distinct characters that it was typed, not drawn.
+ */
+export function productionSecretProblem(secret: string): string | undefined {
+  if (PUBLISHED_SECRETS.has(secret)) return 'is a published default; draw one with `openssl rand -base64 48`';
+  if (/change.?me/i.test(secret)) return 'is a placeholder; draw one with `openssl rand -base64 48`';
+  if (new Set(secret).size < 8) return 'has fewer than 8 distinct characters; draw one with `openssl rand -base64 48`';
+  return undefined;
+}
+
 export function tokenKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }

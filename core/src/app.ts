@@ -41,7 +41,7 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
   const feedReader: FeedReader = readFeed ?? ((userId, offset, limit) => feedFromDatabase(db, userId, { offset, limit }));
 
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback'); // HAProxy on this host sets X-Forwarded-For
+  app.set('trust proxy', config.TRUST_PROXY); // HAProxy sets X-Forwarded-For and X-Forwarded-Proto
   app.set('etag', false);
 
   app.get('/health', async (_req, res) => {

@@ -1,12 +1,11 @@
 // Configuration from the environment, validated once at start-up. Defaults work on a
 // developer machine with the local Postgres, Redis and RabbitMQ.
 import { fileURLToPath } from 'node:url';
+import express from 'express';
 import { z } from 'zod';
-import { validAmqpUrls } from '@feed/contracts';
+import { DEVELOPMENT_SECRET, productionSecretProblem, validAmqpUrls } from '@feed/contracts';
 import { validClusterNodes } from '@feed/cache';
 import type { RateLimitSettings } from './http/rate-limits.ts';
-
-const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 
 /** The built SPA (`npm run build -w web`), served by core when it exists. */
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -18,6 +17,23 @@ const schema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     HOST: z.string().default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /**
+     * The proxies whose X-Forwarded-For and X-Forwarded-Proto core believes: addresses, CIDRs or
+     * express's names (loopback, linklocal, uniquelocal), comma-separated. The client address they
+     * give keys the rate limits; the scheme decides whether the session cookie is Secure. Only
+     * what HAProxy runs on: anyone else could claim any address.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('loopback')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .superRefine((list, ctx) => {
+        try {
+          express().set('trust proxy', list); // compiles the list the way the app will (proxy-addr)
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (addresses, CIDRs, loopback, linklocal or uniquelocal)` });
+        }
+      }),
     DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/feed'),
     DATABASE_POOL_SIZE: int(10),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
@@ -62,7 +78,7 @@ const schema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
-    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_SECRET),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEVELOPMENT_SECRET),
     TOKEN_TTL_SECONDS: int(24 * 3600),
     /** During a secret rotation: old secrets whose tokens are still accepted (comma-separated). */
     JWT_PREVIOUS_SECRETS: z
@@ -99,9 +115,12 @@ const schema = z
     /** GET /cluster: how long to wait for each gateway's /metrics. */
     CLUSTER_METRICS_TIMEOUT_MS: int(1_000),
   })
-  .refine((c) => c.NODE_ENV !== 'production' || c.JWT_SECRET !== DEV_SECRET, {
-    message: 'set JWT_SECRET in production',
-    path: ['JWT_SECRET'],
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    for (const [path, secret] of [['JWT_SECRET', c.JWT_SECRET], ...c.JWT_PREVIOUS_SECRETS.map((s) => ['JWT_PREVIOUS_SECRETS', s])] as const) {
+      const problem = productionSecretProblem(secret);
+      if (problem) ctx.addIssue({ code: 'custom', path: [path], message: `in production, ${path} ${problem}` });
+    }
   });
 
 export type Config = z.infer<typeof schema>;

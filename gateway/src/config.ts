@@ -1,10 +1,9 @@
 // Gateway configuration from the environment, validated once at start-up.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { HEARTBEAT_MS, validAmqpUrls } from '@feed/contracts';
+import { DEVELOPMENT_SECRET, HEARTBEAT_MS, productionSecretProblem, validAmqpUrls } from '@feed/contracts';
 import { validClusterNodes } from '@feed/cache';
 
-const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z.object({
@@ -23,7 +22,12 @@ const schema = z.object({
   /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */
   AMQP_URL: z.string().refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated').default('amqp://guest:guest@127.0.0.1:5672'),
   AMQP_PREFIX: z.string().default(''),
-  JWT_SECRET: z.string().min(32).default(DEV_SECRET),
+  /**
+   * Where core's cluster view reaches this gateway's /health and /metrics. Unset: this host's
+   * loopback and the port it listens on, which only works when core runs on the same host.
+   */
+  GATEWAY_ADVERTISE_URL: z.string().url().optional(),
+  JWT_SECRET: z.string().min(32).default(DEVELOPMENT_SECRET),
   /** During a secret rotation: old secrets whose tokens are still accepted (comma-separated). */
   JWT_PREVIOUS_SECRETS: z
     .string()
@@ -72,6 +76,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`invalid gateway configuration:\n${problems}`);
   }
-  if (parsed.data.NODE_ENV === 'production' && parsed.data.JWT_SECRET === DEV_SECRET) throw new Error('set JWT_SECRET in production');
+  if (parsed.data.NODE_ENV === 'production') {
+    const problems = [['JWT_SECRET', parsed.data.JWT_SECRET] as const, ...parsed.data.JWT_PREVIOUS_SECRETS.map((s) => ['JWT_PREVIOUS_SECRETS', s] as const)]
+      .map(([name, secret]) => [name, productionSecretProblem(secret)] as const)
+      .filter(([, problem]) => problem)
+      .map(([name, problem]) => `  ${name}: in production, ${name} ${problem}`);
+    if (problems.length > 0) throw new Error(`invalid gateway configuration:\n${problems.join('\n')}`);
+  }
   return parsed.data;
 }

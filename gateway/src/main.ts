@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { pino } from 'pino';
 import { connectRedis, createCache } from '@feed/cache';
 import { loadConfig } from './config.ts';
+import { currentRuntime } from './launch.ts';
 import { createMetrics } from './metrics.ts';
 import { GatewayNode } from './node.ts';
 import { createGatewayServer } from './server.ts';
@@ -32,9 +33,11 @@ server.listen(config.PORT, config.HOST);
 await once(server, 'listening');
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
+// Where core's /cluster finds this gateway: set GATEWAY_ADVERTISE_URL when that is not this
+// host's loopback (another container: http://gateway1:4000).
 const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-await node.advertise(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
-log.info({ port, url: `http://${config.HOST}:${port}`, runtime: 'Deno' in globalThis ? 'deno' : 'node' }, 'gateway listening');
+await node.advertise(config.GATEWAY_ADVERTISE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+log.info({ port, url: `http://${config.HOST}:${port}`, runtime: currentRuntime() }, 'gateway listening');
 
 let stopping = false;
 async function shutdown(signal: string, drain: boolean): Promise<void> {

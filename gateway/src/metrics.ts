@@ -1,11 +1,15 @@
 // The gateway's Prometheus metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { currentRuntime } from './launch.ts';
 
 export function createMetrics(gatewayId: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ gateway: gatewayId });
   collectDefaultMetrics({ register: registry });
   const r = [registry];
+  // An info metric (always 1): the runtime is a label, as Prometheus' *_info convention has it;
+  // core's /cluster reads it from here.
+  new Gauge({ name: 'gateway_info', help: 'The runtime this gateway runs on', labelNames: ['runtime'] as const, registers: r }).set({ runtime: currentRuntime() }, 1);
   return {
     registry,
     sessions: new Gauge({ name: 'gateway_sessions', help: 'Open sessions by transport', labelNames: ['transport'] as const, registers: r }),

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { STREAM_PATH, verificationKeys } from '@feed/contracts';
 import { authenticate, type AuthResult } from './auth.ts';
+import { currentRuntime } from './launch.ts';
 import type { Metrics } from './metrics.ts';
 import type { GatewayNode } from './node.ts';
 import { rejectUpgrade } from './transports/reject.ts';
@@ -70,6 +71,7 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
       return json(res, node.healthy ? 200 : 503, {
         status: node.isDraining ? 'draining' : node.healthy ? 'ok' : 'broker unavailable',
         gateway: node.config.GATEWAY_ID,
+        runtime: currentRuntime(),
         users: node.hub.userCount,
       });
     }

@@ -1,30 +1,16 @@
 // Gateways for tests: real processes, on Node or on Deno (GW_RUNTIME), against the test
 // pipeline's own Redis prefix and RabbitMQ names.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Pipeline } from '../../core/test/pipeline.ts';
 import { waitFor } from '../../test/support/ports.ts';
+import { denoBinary, gatewayCommand, type Runtime } from '../src/launch.ts';
 
-export type Runtime = 'node' | 'deno';
+export { denoBinary, type Runtime };
 export const runtime: Runtime = process.env.GW_RUNTIME === 'deno' ? 'deno' : 'node';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The Deno binary itself (not npm's wrapper, which would not pass signals on). */
-export function denoBinary(): string {
-  const direct = path.join(ROOT, 'node_modules', 'deno', 'deno');
-  if (existsSync(direct)) return direct;
-  return path.join(ROOT, 'node_modules', '@deno', 'linux-x64-glibc', 'deno');
-}
-
-function command(): [string, string[]] {
-  return runtime === 'deno'
-    ? [denoBinary(), ['run', '--no-prompt', '--allow-net', '--allow-env', '--allow-sys', '--allow-read', 'gateway/src/main.ts']]
-    : [process.execPath, ['--import', 'tsx', 'gateway/src/main.ts']];
-}
 
 export interface Gateway {
   id: string;
@@ -76,8 +62,8 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
     ...(p.env.EVENT_LOG_TTL_SECONDS ? { EVENT_LOG_TTL_SECONDS: p.env.EVENT_LOG_TTL_SECONDS } : {}),
     ...overrides,
   };
-  const [bin, args] = command();
-  const child = spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { command, args } = gatewayCommand(runtime);
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';

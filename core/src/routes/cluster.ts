@@ -13,6 +13,12 @@ const METRICS = {
   eventsOut: 'gateway_events_out_total',
 } as const;
 
+/** The runtime label of the gateway's info metric: `gateway_info{runtime="deno",…} 1`. */
+export function runtimeOf(text: string): string | null {
+  const match = /^gateway_info\{[^}]*\bruntime="([a-z]+)"/m.exec(text);
+  return match ? match[1]! : null;
+}
+
 /** Sums each named metric over its label sets, from the Prometheus text format. */
 export function parseMetrics(text: string): Map<string, number> {
   const sums = new Map<string, number>();
@@ -28,17 +34,19 @@ export function parseMetrics(text: string): Map<string, number> {
 }
 
 async function statsOf(id: string, url: string | undefined, timeoutMs: number): Promise<GatewayStats> {
-  const empty: GatewayStats = { id, url: url ?? null, reachable: false, sessions: null, users: null, messagesIn: null, eventsIn: null, eventsOut: null };
+  const empty: GatewayStats = { id, url: url ?? null, reachable: false, runtime: null, sessions: null, users: null, messagesIn: null, eventsIn: null, eventsOut: null };
   if (!url) return empty;
   try {
     const res = await fetch(new URL('/metrics', url), { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return empty;
-    const sums = parseMetrics(await res.text());
+    const text = await res.text();
+    const sums = parseMetrics(text);
     const read = (name: string) => sums.get(name) ?? 0;
     return {
       id,
       url,
       reachable: true,
+      runtime: runtimeOf(text),
       sessions: read(METRICS.sessions),
       users: read(METRICS.users),
       messagesIn: read(METRICS.messagesIn),

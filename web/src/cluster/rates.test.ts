@@ -6,6 +6,7 @@ const gw = (id: string, n: Partial<GatewayStats> = {}): GatewayStats => ({
   id,
   url: `http://127.0.0.1:1/${id}`,
   reachable: true,
+  runtime: 'node',
   sessions: 1,
   users: 1,
   messagesIn: 0,

@@ -10,6 +10,7 @@ export interface GatewayRates {
   id: string;
   url: string | null;
   reachable: boolean;
+  runtime: string | null;
   sessions: number | null;
   users: number | null;
   /** Per second since the previous sample; null when unknown (first sample, restart, unreachable). */
@@ -36,6 +37,7 @@ export function rates(previous: Sample | null, current: Sample): GatewayRates[] 
       id: gw.id,
       url: gw.url,
       reachable: gw.reachable,
+      runtime: gw.runtime,
       sessions: gw.sessions,
       users: gw.users,
       messagesIn: rate('messagesIn'),

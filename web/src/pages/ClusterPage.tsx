@@ -104,6 +104,7 @@ export function ClusterPage() {
                 <tr key={r.id} data-gateway={r.id}>
                   <th scope="row">
                     <span class={r.reachable ? 'dot dot--ok' : 'dot dot--bad'} aria-hidden="true" /> {r.id}
+                    {r.runtime && <span class="muted"> on {r.runtime === 'deno' ? 'Deno' : 'Node'}</span>}
                     <span class="table__sub">{r.reachable ? r.url : `${r.url ?? 'no URL announced'} (not answering)`}</span>
                   </th>
                   <td class="num">{r.sessions ?? '–'}</td>

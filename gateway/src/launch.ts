@@ -1,0 +1,37 @@
+// How to run a gateway process, on Node or on Deno: one place for `npm start`
+// (scripts/stack.ts) and the tests' harness (gateway/test/harness.ts).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Runtime = 'node' | 'deno';
+export const RUNTIMES: readonly Runtime[] = ['node', 'deno'];
+
+/** The runtime this process runs on: what a gateway reports on /health and /metrics. */
+export const currentRuntime = (): Runtime => ('Deno' in globalThis ? 'deno' : 'node');
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The Deno binary itself (not npm's wrapper, which would not pass signals on). */
+export function denoBinary(root = ROOT): string {
+  const direct = path.join(root, 'node_modules', 'deno', 'deno');
+  if (existsSync(direct)) return direct;
+  return path.join(root, 'node_modules', '@deno', 'linux-x64-glibc', 'deno');
+}
+
+/**
+ * What Deno may do: the gateway listens and connects (net), reads its settings (env) and the
+ * modules (read), and prom-client reads process figures (sys).
+ */
+export const DENO_PERMISSIONS = ['--no-prompt', '--allow-net', '--allow-env', '--allow-sys', '--allow-read'] as const;
+
+/**
+ * The command that starts one gateway, run from the repository root. On Node it is node with
+ * tsx's loader (not the tsx CLI, which runs the script in a second process that a kill -9 of
+ * the first would orphan).
+ */
+export function gatewayCommand(runtime: Runtime): { command: string; args: string[] } {
+  return runtime === 'deno'
+    ? { command: denoBinary(), args: ['run', ...DENO_PERMISSIONS, 'gateway/src/main.ts'] }
+    : { command: process.execPath, args: ['--import', 'tsx', 'gateway/src/main.ts'] };
+}
