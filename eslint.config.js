@@ -1,0 +1,21 @@
+// Lint: typescript-eslint's strict rules on every TypeScript file of the product, its tests and
+// its benchmarks; formatting is prettier's (see .prettierrc.json), not the linter's.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', 'web/dist/**', '.run/**', 'contracts/otus/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  { files: ['**/*.{js,mjs}'], languageOptions: { globals: globals.node } },
+  {
+    files: ['**/*.{ts,tsx,mts}'],
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      // tsconfig has noUncheckedIndexedAccess: an index read is `T | undefined`, and `!` is how
+      // the code says "checked just above" (a loop bound, a length test). Allowed for that.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);
