@@ -163,6 +163,24 @@ describe('Session: a new log epoch', () => {
     expect(transport.sent()).toEqual(['reset', '40']);
   });
 
+  // BUG (found by this test, not fixed here): epochs are random names with no order, and the
+  // session only knows the last one it saw. An event of the epoch it has just left (a gateway
+  // behind on its queue across a Redis flush or failover delivers events written to the lost
+  // log after the session moved to the new one) resets it back to the dead epoch; the next
+  // event of the live log resets it again. The client gets two needless feed.resets and, in
+  // between, a resume id in a log that no longer exists. `it.fails` keeps the suite green while
+  // the bug stands; once fixed (e.g. the session remembers the epochs it left and drops their
+  // events), this turns red and becomes a plain `it`.
+  it.fails('drops a late event of the epoch it has left, rather than resetting back to it', () => {
+    const { s, transport } = session();
+    s.goLive();
+    s.receive(direct('30', '1-0', '0-0', 'e2')); // the log was recreated: reset to e2
+    s.receive(direct('20', '5-0', '4-0', 'e1')); // late, from the lost log
+    s.receive(direct('40', '2-0', '1-0', 'e2'));
+    expect(transport.sent()).toEqual(['reset', '40']);
+    expect(s.position).toEqual(at('2-0', '0', 'e2'));
+  });
+
   it('sends the post itself to an AsyncAPI client, which has no reset frame', () => {
     const { s, transport } = session({ protocol: 'asyncapi' });
     s.goLive();
