@@ -41,7 +41,8 @@ export default defineConfig({
       // The stream SDK: pure tests, and tests against real gateways (on Node; one runs the SDK on Deno).
       { extends: true, test: { name: 'client', include: ['client/**/*.test.ts'] } },
       { extends: true, test: { name: 'gateway-node', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'node' } } },
-      { extends: true, test: { name: 'gateway-deno', include: ['gateway/**/*.test.ts'], env: { GW_RUNTIME: 'deno' } } },
+      // The in-process unit tests (gateway/test/unit) spawn no gateway: once, in the Node project, is enough.
+      { extends: true, test: { name: 'gateway-deno', include: ['gateway/**/*.test.ts'], exclude: [...configDefaults.exclude, 'gateway/test/unit/**'], env: { GW_RUNTIME: 'deno' } } },
       {
         oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
         test: { name: 'web', environment: 'jsdom', include: ['web/src/**/*.test.{ts,tsx}'], setupFiles: ['web/src/test/setup.ts'] },

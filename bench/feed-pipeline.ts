@@ -33,6 +33,7 @@ import { connectBroker, declareTopology, type RecoveringChannelModel } from '../
 import { loadConfig } from '../core/src/config.ts';
 import { createPost } from '../core/src/domain/posting.ts';
 import { FanoutConsumer } from '../core/src/fanout/consumer.ts';
+import { retryPolicy } from '../core/src/fanout/retry-policy.ts';
 import { LivePublisher } from '../core/src/fanout/live-publisher.ts';
 import { FeedReader } from '../core/src/feed/reader.ts';
 import { createLogger } from '../core/src/log.ts';
@@ -264,7 +265,7 @@ async function countedWorker() {
   const consumer = new FanoutConsumer(
     { db: services.db, cache: services.cache, live, log: logger, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
     names,
-    { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000, retryInPlaceMs: config.FANOUT_RETRY_IN_PLACE_MS },
+    { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) },
   );
   const broker = await connectBroker(config.AMQP_URL, logger, async (model) => {
     await live.attach(model);

@@ -141,9 +141,7 @@ describe('a Redis Cluster master killed under load', () => {
     // The master dies; the stale replica wakes up and is promoted.
     cluster.kill(victim);
     cluster.resume(replica!);
-    const killedAt = Date.now();
     await cluster.waitPromoted(replica!, victim, 60_000);
-    const promotedAfterMs = Date.now() - killedAt;
 
     posting = false;
     await poster;
@@ -167,7 +165,6 @@ describe('a Redis Cluster master killed under load', () => {
     // told so (feed.reset), not left with a gap.
     const victimReaders = all.filter((r) => onVictim.includes(r.user) || r === lateReader);
     for (const r of victimReaders) expect(r.resets(), `feed.reset at ${r.user.userId}`).toBeGreaterThan(0);
-    expect(promotedAfterMs).toBeGreaterThan(0);
     for (const r of all) r.ws.close();
   }, 180_000);
 });

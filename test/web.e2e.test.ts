@@ -15,6 +15,8 @@ import { waitFor } from './support/ports.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+/** The screenshots in docs/ are tracked files: written only on request (SCREENSHOTS=1). */
+const SHOOT = process.env.SCREENSHOTS === '1';
 const PASSWORD = 'correct horse battery';
 
 let stack: Stack;
@@ -88,16 +90,41 @@ async function postTexts(page: Page): Promise<string[]> {
   return page.locator('[role=feed] .post__text').allTextContents();
 }
 
-describe('the SPA in Chromium through HAProxy', () => {
-  let author: Client & { userId: string };
-  let a: Page;
-  let aId: string;
+let nextName = 0;
 
+/**
+ * What most tests start from, made by each for itself so that none depends on another or on
+ * their order: a new author, and a new reader who follows them, logged in on a page of their
+ * own and live over WebSocket.
+ */
+async function readerOfNewAuthor(viewport?: { width: number; height: number }) {
+  const api = new Client(stack.url);
+  const n = ++nextName;
+  const [author, reader] = await Promise.all([
+    api.signUp({ first_name: 'Dora', second_name: `Writer${n}` }, PASSWORD),
+    api.signUp({ first_name: 'Ray', second_name: `Reader${n}` }, PASSWORD),
+  ]);
+  expect((await reader.put(`/friend/set/${author.userId}`)).status).toBe(200);
+  const page = await newPage(viewport);
+  await logIn(page, reader.userId);
+  await waitLive(page, 'websocket');
+  await waitFor('the reader online', async () => (await gatewayOf(reader.userId)).length > 0);
+  return { author, reader, page };
+}
+
+/** A screenshot into docs/screenshots, when asked for. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SHOOT) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, name) });
+}
+
+describe('the SPA in Chromium through HAProxy', () => {
   it('A signs up, finds B by name, follows B, and sees B’s post arrive live over WebSocket', async () => {
     const api = new Client(stack.url);
-    author = await api.signUp({ first_name: 'Beatrice', second_name: 'Quill', city: 'Lisbon' }, PASSWORD);
+    const author = await api.signUp({ first_name: 'Beatrice', second_name: 'Quill', city: 'Lisbon' }, PASSWORD);
 
-    a = await newPage();
+    const a = await newPage();
     await a.goto(`${stack.url}/`);
     await a.getByRole('link', { name: 'Create an account' }).click();
     await a.getByLabel('First name').fill('Arthur');
@@ -106,7 +133,7 @@ describe('the SPA in Chromium through HAProxy', () => {
     await a.getByLabel('Password').fill(PASSWORD);
     await a.getByRole('button', { name: 'Sign up' }).click();
     await a.getByRole('heading', { name: 'Feed', level: 1 }).waitFor();
-    aId = (await a.locator('.notice strong').textContent())!.trim();
+    const aId = (await a.locator('.notice strong').textContent())!.trim();
     expect(aId).toMatch(/^[1-9][0-9]*$/);
     await expect.poll(() => a.getByText('Your feed is empty').isVisible()).toBe(true);
 
@@ -138,8 +165,10 @@ describe('the SPA in Chromium through HAProxy', () => {
   });
 
   it('delivers over SSE when SSE is forced in the settings', async () => {
+    const api = new Client(stack.url);
+    const author = await api.signUp({ first_name: 'Sam', second_name: `Sender${++nextName}` }, PASSWORD);
     const c = await newPage();
-    const reader = await new Client(stack.url).signUp({ first_name: 'Cleo', second_name: 'Sse' }, PASSWORD);
+    const reader = await api.signUp({ first_name: 'Cleo', second_name: 'Sse' }, PASSWORD);
     await reader.put(`/friend/set/${author.userId}`);
     await logIn(c, reader.userId);
     await c.getByRole('link', { name: 'Settings', exact: true }).click();
@@ -165,38 +194,46 @@ describe('the SPA in Chromium through HAProxy', () => {
   });
 
   it('reconnects when the gateway holding A is killed, and shows what was posted meanwhile once each', async () => {
-    await waitLive(a, 'websocket');
-    const [victimId] = await gatewayOf(aId);
+    const { author, reader, page: a } = await readerOfNewAuthor();
+    await author.post('/post/create', { text: 'Before the kill' });
+    await waitFor('the first post', async () => (await postTexts(a)).includes('Before the kill'), 20_000, 100);
+    const [victimId] = await gatewayOf(reader.userId);
     const victim = stack.gateways.find((g) => g.id === victimId)!;
     expect(victim).toBeDefined();
     await a.evaluate(() => ((window as unknown as { __states: string[] }).__states = []));
     const sockets: string[] = [];
     a.on('websocket', (ws) => sockets.push(ws.url()));
 
-    // Freeze the gateway so nothing more reaches A, write three posts, then kill it outright:
-    // the posts can only reach A by resuming from its last event id on another gateway.
-    process.kill(victim.process.pid!, 'SIGSTOP');
-    const during: string[] = [];
-    for (let i = 1; i <= 3; i++) during.push((await author.post('/post/create', { text: `Written meanwhile #${i}` })).body as string);
-    await logHolds(stack.pipeline, aId, during);
-    expect(await postTexts(a)).not.toContain('Written meanwhile #1');
-    await victim.stop('SIGKILL');
+    try {
+      // Freeze the gateway so nothing more reaches A, write three posts, then kill it outright:
+      // the posts can only reach A by resuming from its last event id on another gateway.
+      process.kill(victim.process.pid!, 'SIGSTOP');
+      const during: string[] = [];
+      for (let i = 1; i <= 3; i++) during.push((await author.post('/post/create', { text: `Written meanwhile #${i}` })).body as string);
+      await logHolds(stack.pipeline, reader.userId, during);
+      expect(await postTexts(a)).not.toContain('Written meanwhile #1');
+      await victim.stop('SIGKILL');
 
-    await waitFor('A to show the posts written meanwhile', async () => (await postTexts(a)).includes('Written meanwhile #3'), 20_000, 100);
-    await waitLive(a, 'websocket');
-    const states = await a.evaluate(() => (window as unknown as { __states: string[] }).__states);
-    expect(states).toContain('reconnecting/websocket');
-    expect(states.at(-1)).toBe('live/websocket');
-    expect(states.indexOf('reconnecting/websocket')).toBeLessThan(states.lastIndexOf('live/websocket'));
-    expect(sockets.some((url) => url.includes('since='))).toBe(true);
-    await waitFor('A registered on a survivor', async () => (await gatewayOf(aId)).some((g) => g !== victimId));
+      await waitFor('A to show the posts written meanwhile', async () => (await postTexts(a)).includes('Written meanwhile #3'), 20_000, 100);
+      await waitLive(a, 'websocket');
+      const states = await a.evaluate(() => (window as unknown as { __states: string[] }).__states);
+      expect(states).toContain('reconnecting/websocket');
+      expect(states.at(-1)).toBe('live/websocket');
+      expect(states.indexOf('reconnecting/websocket')).toBeLessThan(states.lastIndexOf('live/websocket'));
+      expect(sockets.some((url) => url.includes('since='))).toBe(true);
+      await waitFor('A registered on a survivor', async () => (await gatewayOf(reader.userId)).some((g) => g !== victimId));
 
-    const texts = await postTexts(a);
-    expect(texts.slice(0, 4)).toEqual(['Written meanwhile #3', 'Written meanwhile #2', 'Written meanwhile #1', 'Hello from Beatrice, live']);
-    for (const text of new Set(texts)) expect(texts.filter((t) => t === text)).toHaveLength(1);
+      const texts = await postTexts(a);
+      expect(texts).toEqual(['Written meanwhile #3', 'Written meanwhile #2', 'Written meanwhile #1', 'Before the kill']);
+    } finally {
+      // The stack has two gateways again for whichever test runs next.
+      await victim.stop('SIGKILL');
+      await stack.addGateway();
+    }
   });
 
   it('shows a post containing HTML as text and never runs it', async () => {
+    const { author, page: a } = await readerOfNewAuthor();
     const attack = '<img src=x onerror=window.__xss=1>';
     await author.post('/post/create', { text: attack });
     const article = a.locator('article', { hasText: attack });
@@ -212,6 +249,7 @@ describe('the SPA in Chromium through HAProxy', () => {
   });
 
   it('keeps the reader in place: posts arriving while scrolled down wait behind a pill', async () => {
+    const { author, page: a } = await readerOfNewAuthor();
     for (let i = 0; i < 12; i++) await author.post('/post/create', { text: `Filler post ${i + 1}\n${'Some words to make it taller. '.repeat(6)}` });
     await waitFor('the filler posts', async () => (await postTexts(a)).some((t) => t.startsWith('Filler post 12')), 20_000, 100);
     await a.evaluate(() => window.scrollTo(0, 900));
@@ -226,21 +264,21 @@ describe('the SPA in Chromium through HAProxy', () => {
     await waitFor('the reveal', async () => (await postTexts(a))[0] === 'Arrived while reading', 5_000, 50);
   });
 
-  it('saves screenshots of the feed and the cluster view', async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await a.evaluate(() => window.scrollTo(0, 0));
-    // Let earlier highlights fade, so the screenshot shows one post that just arrived.
+  it(`fits the feed on a 360 px phone and lists every gateway in the cluster view${SHOOT ? ', with screenshots' : ''}`, async () => {
+    const { author, page: a } = await readerOfNewAuthor();
+    for (const text of ['Good morning from the harbour.', 'The ferry is running late again.']) await author.post('/post/create', { text });
+    await waitFor('the earlier posts', async () => (await postTexts(a)).length === 2, 20_000, 100);
+    // Let their highlights fade, so the feed shows one post that just arrived.
     await waitFor('highlights to settle', async () => (await a.locator('.post--fresh').count()) === 0, 15_000, 200);
     await author.post('/post/create', { text: 'This one just arrived live, so it is highlighted for a few seconds.' });
     await a.getByText('This one just arrived live').waitFor({ timeout: 10_000 });
-    await a.screenshot({ path: path.join(SCREENSHOTS, 'feed.png') });
+    await screenshot(a, 'feed.png');
     // The same feed on a 360 px wide phone.
     await a.setViewportSize({ width: 360, height: 740 });
-    await a.screenshot({ path: path.join(SCREENSHOTS, 'feed-mobile.png') });
+    await screenshot(a, 'feed-mobile.png');
     expect(await a.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await a.setViewportSize({ width: 1100, height: 820 });
 
-    await stack.addGateway(); // a replacement for the killed one: it starts with no sessions
     await a.getByRole('link', { name: 'Cluster', exact: true }).click();
     await a.getByRole('heading', { name: 'Cluster', level: 1 }).waitFor();
     // Steady traffic for the rates while the page polls.
@@ -259,13 +297,15 @@ describe('the SPA in Chromium through HAProxy', () => {
         const rates = await a.locator('tbody td.num').allTextContents();
         return rates.some((t) => /^[0-9]/.test(t) && t !== '0.0' && t !== '0');
       }, 15_000, 200);
-      await a.waitForTimeout(4_000); // a few points on the sparklines
-      await a.screenshot({ path: path.join(SCREENSHOTS, 'cluster.png') });
+      if (SHOOT) {
+        await a.waitForTimeout(4_000); // a few points on the sparklines, for the picture
+        await screenshot(a, 'cluster.png');
+      }
 
-      // The API side of the view.
+      // The API side of the view: every live gateway reachable, the reader's session counted.
       const cluster = (await author.get('/cluster')).body as { id: string; sessions: number | null; url: string; reachable: boolean }[];
       for (const gw of live) expect(cluster.find((g) => g.id === gw.id)).toMatchObject({ reachable: true, url: gw.httpUrl });
-      expect(cluster.reduce((n, g) => n + (g.sessions ?? 0), 0)).toBeGreaterThanOrEqual(2);
+      expect(cluster.reduce((n, g) => n + (g.sessions ?? 0), 0)).toBeGreaterThanOrEqual(1);
     } finally {
       posting = false;
       await traffic;
@@ -285,6 +325,7 @@ describe('the SPA in Chromium through HAProxy', () => {
   });
 
   it('logs out: the token is forgotten and the stream cookie expired', async () => {
+    const { page: a } = await readerOfNewAuthor();
     await a.getByRole('button', { name: 'Log out' }).click();
     await a.getByRole('heading', { name: 'Log in', level: 1 }).waitFor();
     const cookies = await a.context().cookies();

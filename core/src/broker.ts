@@ -6,6 +6,7 @@
 import amqp, { type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import { failover, redactAmqpUrl, type Topology } from '@feed/contracts';
 import type { Logger } from './log.ts';
+import { defaultRetryPolicy, type RetryPolicy } from './fanout/retry-policy.ts';
 
 export type { Channel, ChannelModel, RecoveringChannelModel };
 
@@ -31,8 +32,11 @@ export async function connectBroker(
   return connection;
 }
 
-/** Declares every exchange and queue of the feed pipeline (idempotent). */
-export async function declareTopology(channel: Channel, names: Topology): Promise<void> {
+/**
+ * Declares every exchange and queue of the feed pipeline (idempotent). The fan-out queue's
+ * delivery limit is the retry policy's: a message redelivered more often is dead-lettered.
+ */
+export async function declareTopology(channel: Channel, names: Topology, retry: Pick<RetryPolicy, 'deliveryLimit'> = defaultRetryPolicy): Promise<void> {
   await channel.assertExchange(names.domainExchange, 'topic', { durable: true });
   await channel.assertExchange(names.gatewayExchange, 'direct', { durable: true });
   await channel.assertExchange(names.deadLetterExchange, 'fanout', { durable: true });
@@ -43,7 +47,7 @@ export async function declareTopology(channel: Channel, names: Topology): Promis
     arguments: {
       'x-queue-type': 'quorum', // replicated across a cluster; survives a node's loss
       'x-dead-letter-exchange': names.deadLetterExchange,
-      'x-delivery-limit': 10, // a message that keeps crashing workers is parked, not retried forever
+      'x-delivery-limit': retry.deliveryLimit, // a message that keeps failing or crashing workers is parked, not retried forever
     },
   });
   await channel.bindQueue(names.fanoutQueue, names.domainExchange, '#');

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEVELOPMENT_SECRET, productionSecretProblem, validAmqpUrls } from '@feed/contracts';
 import { validClusterNodes } from '@feed/cache';
 import type { RateLimitSettings } from './http/rate-limits.ts';
+import { defaultRetryPolicy } from './fanout/retry-policy.ts';
 
 /** The built SPA (`npm run build -w web`), served by core when it exists. */
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -60,11 +61,17 @@ const schema = z
     EVENT_LOG_LENGTH: int(1000),
     EVENT_LOG_TTL_SECONDS: int(24 * 3600),
     FANOUT_BATCH: int(1000),
-    /**
-     * A failing fan-out is retried in place (1 s apart) for this long before it goes back to the
-     * queue: longer than a Redis Cluster failover (cluster-node-timeout + election + 5 s slot refresh).
-     */
-    FANOUT_RETRY_IN_PLACE_MS: z.coerce.number().int().min(0).default(15_000),
+    // The fan-out retry policy (core/src/fanout/retry-policy.ts; docs/reliability.md says what
+    // these add up to). A failing fan-out is retried in place, FANOUT_RETRY_DELAY_MS apart, at
+    // least FANOUT_RETRY_ATTEMPTS times and for FANOUT_RETRY_IN_PLACE_MS (longer than a Redis
+    // Cluster failover: cluster-node-timeout + election + 5 s slot refresh), then goes back to
+    // the queue, which dead-letters it after FANOUT_DELIVERY_LIMIT redeliveries. The limit is an
+    // argument of the fan-out queue: every process declaring it must use the same value, and
+    // changing it means deleting the queue (RabbitMQ refuses a redeclaration with other arguments).
+    FANOUT_RETRY_DELAY_MS: int(defaultRetryPolicy.delayMs),
+    FANOUT_RETRY_ATTEMPTS: int(defaultRetryPolicy.inPlaceAttempts),
+    FANOUT_RETRY_IN_PLACE_MS: z.coerce.number().int().min(0).default(defaultRetryPolicy.inPlaceMs),
+    FANOUT_DELIVERY_LIMIT: int(defaultRetryPolicy.deliveryLimit),
     // Generous: one author's posts are handled in order (a lane), and the messages waiting in a
     // lane hold prefetch slots; a deep prefetch keeps one busy author from stalling the others.
     WORKER_PREFETCH: int(128),

@@ -4,6 +4,7 @@ import { connectBroker } from './broker.ts';
 import { loadConfig } from './config.ts';
 import { FanoutConsumer } from './fanout/consumer.ts';
 import { LivePublisher } from './fanout/live-publisher.ts';
+import { retryPolicy } from './fanout/retry-policy.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createLogger } from './log.ts';
 import { createServices } from './services.ts';
@@ -16,7 +17,7 @@ const live = new LivePublisher(names);
 const consumer = new FanoutConsumer(
   { db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
   names,
-  { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000, retryInPlaceMs: config.FANOUT_RETRY_IN_PLACE_MS },
+  { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) },
 );
 
 const broker = await connectBroker(config.AMQP_URL, log, async (model) => {

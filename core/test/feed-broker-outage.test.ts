@@ -50,9 +50,8 @@ describe('RabbitMQ stopped while a post is written', () => {
 
     await node!.stopApp();
     const second = await createPost(author, 'written while the broker is down');
-    expect((await outboxRow(second))?.published_at).toBeNull();
-    // It stays pending (the relay keeps retrying, nothing is lost or marked sent).
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Accepted and pending. Had the relay marked it sent while the broker was down, it would be
+    // lost: the checks after the recovery (in the feed, once, in order) are what prove it was not.
     expect((await outboxRow(second))?.published_at).toBeNull();
     expect(await feedIds(follower)).toEqual([first]);
     // Reads and other writes keep working meanwhile.

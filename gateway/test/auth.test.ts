@@ -95,7 +95,6 @@ describe(`stream authentication on ${runtime}`, () => {
     await reader.put(`/friend/set/${author.userId}`);
     const key = tokenKey(p.config.JWT_SECRET);
     const short = await signToken(reader.userId, key, 3);
-    const started = Date.now();
     const ws = await openFeed(gw.httpUrl, { token: short });
     const plain = await openWs(gw.wsUrl, { token: short });
     const sse = await openFeed(gw.httpUrl, { token: short, transport: 'sse' });
@@ -110,7 +109,6 @@ describe(`stream authentication on ${runtime}`, () => {
     expect(closed.detail).toMatch(/expired/i);
     expect(closedPlain.code).toBe(4001);
     expect((await sse.closed).auth).toMatchObject({ kind: 'auth', message: 'token expired' });
-    expect(Date.now() - started).toBeLessThan(8_000);
     expect(await gw.metric('gateway_closes_total', { reason: 'expired' })).toBeGreaterThanOrEqual(3);
     await online(p, reader.userId, gw, false);
     // Reconnecting with the expired token is refused.

@@ -5,7 +5,7 @@ import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { online, startGateway, runtime, type Gateway } from './harness.ts';
-import { openFeed, type FeedStream } from './clients.ts';
+import { beforeMarker, openFeed, type FeedStream } from './clients.ts';
 
 let p: Pipeline;
 let gw: Gateway;
@@ -47,11 +47,17 @@ describe(`celebrity posts on ${runtime}`, () => {
 
     await waitFor('every follower to get all three', async () => clients.every((c) => posts.every((id) => createdPosts(c).includes(id))));
     await waitFor('the direct post', async () => createdPosts(clients[0]!).includes(direct));
-    await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to show
+    // Markers behind them, from each author: a duplicate would arrive ahead of its author's marker.
+    const celebrityMarker = (await celebrity!.post('/post/create', { text: 'famous marker' })).body as string;
+    const directMarker = (await ordinary!.post('/post/create', { text: 'my marker' })).body as string;
+    await waitFor('every follower to get the celebrity marker', async () => clients.every((c) => createdPosts(c).includes(celebrityMarker)));
+    await waitFor('the direct marker', async () => createdPosts(clients[0]!).includes(directMarker));
     for (const c of clients) {
-      expect(createdPosts(c).filter((id) => id !== direct && id !== first)).toEqual(posts);
+      const seen = createdPosts(c);
+      expect(seen.slice(0, seen.indexOf(celebrityMarker)).filter((id) => id !== direct && id !== first && id !== directMarker)).toEqual(posts);
     }
-    expect(createdPosts(clients[0]!).filter((id) => id === direct)).toHaveLength(1);
+    const seen0 = createdPosts(clients[0]!);
+    expect(seen0.slice(0, seen0.indexOf(directMarker)).filter((id) => id === direct)).toHaveLength(1);
     for (const c of clients) c.close();
   });
 
@@ -72,8 +78,8 @@ describe(`celebrity posts on ${runtime}`, () => {
 
     const post = (await celebrity!.post('/post/create', { text: 'for the early bird' })).body as string;
     await waitFor('the live post', async () => createdPosts(client).includes(post));
-    await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to show
-    expect(createdPosts(client).filter((id) => id === post)).toHaveLength(1);
+    const seen = await beforeMarker(client, async () => (await celebrity!.post('/post/create', { text: 'marker' })).body as string);
+    expect(seen.filter((f) => f.type === 'post.created' && f.data.id === post)).toHaveLength(1);
     client.close();
   });
 });

@@ -19,6 +19,12 @@ export interface WsClient {
   /** Waits until some parsed frames satisfy `test`; returns all parsed frames. */
   waitUntil(what: string, test: (frames: any[]) => boolean, timeoutMs?: number): Promise<any[]>;
   closed: Promise<{ code: number; reason: string }>;
+  /**
+   * Pings the gateway and waits for its pong. The gateway reads a socket's frames in order and
+   * answers a ping after those before it, so every frame sent earlier has been handled (and a
+   * close it caused is on its way ahead of the pong).
+   */
+  roundTrip(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
@@ -47,6 +53,15 @@ export function openWs(url: string, opts: { token?: string; protocol?: string; h
           }, timeoutMs);
         },
         closed,
+        roundTrip: (timeoutMs = 15_000) =>
+          new Promise<void>((done, fail) => {
+            const timer = setTimeout(() => fail(new Error(`no pong within ${timeoutMs} ms`)), timeoutMs);
+            ws.once('pong', () => {
+              clearTimeout(timer);
+              done();
+            });
+            ws.ping();
+          }),
         close: () => ws.close(),
       }),
     );
@@ -183,4 +198,17 @@ export async function sseStatus(url: string, headers: Record<string, string> = {
   const client = await rawSse(url, { headers });
   client.close();
   return client.status;
+}
+
+/**
+ * Absence without a fixed wait: `postMarker` writes an event that travels the same ordered path
+ * as the events under test (the same author to the same reader), and this waits for it. Whatever
+ * was to arrive before it (a duplicate, a stray post) has arrived by then. Returns the events
+ * that came before the marker.
+ */
+export async function beforeMarker(stream: FeedStream, postMarker: () => Promise<string>): Promise<Frame[]> {
+  const marker = await postMarker();
+  await stream.waitUntil(`the marker ${marker}`, (events) => events.some((e) => e.data?.id === marker));
+  const events = [...stream.events];
+  return events.slice(0, events.findIndex((e) => e.data?.id === marker));
 }

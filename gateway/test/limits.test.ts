@@ -91,7 +91,7 @@ describe(`gateway limits on ${runtime}`, () => {
     // A frame within the bound is fine.
     const ok = await openWs(gw.wsUrl, { token: reader.token, protocol: 'feed.v1' });
     ok.ws.send('x'.repeat(1000));
-    await new Promise((r) => setTimeout(r, 300));
+    await ok.roundTrip(); // the gateway has read the frame
     expect(ok.ws.readyState).toBe(ok.ws.OPEN);
     ok.close();
   });
@@ -109,8 +109,8 @@ describe(`gateway limits on ${runtime}`, () => {
     expect(closed.code).toBe(1008);
     expect(closed.reason).toMatch(/too many/);
     await waitFor('the rate close counted', async () => (await gw.metric('gateway_closes_total', { reason: 'rate' })) > before, 5_000);
-    // 50 messages is within the limit: that client stays.
-    await new Promise((r) => setTimeout(r, 300));
+    // 50 messages is within the limit: that client stays (the gateway has read all 50 by the pong).
+    await calm.roundTrip();
     expect(calm.ws.readyState).toBe(calm.ws.OPEN);
     calm.close();
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway } from './harness.ts';
-import { openFeed } from './clients.ts';
+import { beforeMarker, openFeed } from './clients.ts';
 
 const WINDOW = 5;
 let p: Pipeline;
@@ -64,12 +64,12 @@ describe(`feed.reset on ${runtime}`, () => {
     expect(await gw.metric('gateway_resets_total')).toBe(resetsBefore + 1);
 
     const live = await create(author, 'after the reset');
-    const frames = await back.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(back.json().map((x) => x.type)).toEqual(['feed.reset', 'post.created']);
+    await back.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
+    const frames = await beforeMarker(back, () => create(author, 'marker'));
+    expect(frames.map((x) => x.type)).toEqual(['feed.reset', 'post.created']);
     expect(frames[1]!.data).toEqual({ id: live, text: 'after the reset', author_user_id: author.userId });
 
-    // The id after a reset resumes normally.
+    // The id after a reset resumes normally (the marker's id: the last one the client saw).
     const resumeFrom = back.json().at(-1)!.id;
     back.close();
     await back.closed;
@@ -77,8 +77,8 @@ describe(`feed.reset on ${runtime}`, () => {
     await logHolds(p, reader.userId, [again]);
     const sse = await openFeed(gw.httpUrl, { token: reader.token, transport: 'sse', since: resumeFrom });
     await sse.waitForCount(1);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sse.events.map((e) => [e.type, e.data.id])).toEqual([['post.created', again]]);
+    const resumed = await beforeMarker(sse, () => create(author, 'marker after that'));
+    expect(resumed.map((e) => [e.type, e.data.id])).toEqual([['post.created', again]]);
     sse.close();
   });
 
@@ -142,8 +142,9 @@ describe(`feed.reset on ${runtime}`, () => {
     const live = await create(author, 'live after a bad id');
     await ws.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
     await sse.waitUntil('the live post over SSE', (ev) => ev.some((e) => e.type === 'post.created'));
-    expect(ws.json()[0]!.type).toBe('feed.reset');
-    expect(ws.json().filter((x) => x.type === 'post.created')).toHaveLength(1);
+    const seen = await beforeMarker(ws, () => create(author, 'marker'));
+    expect(seen[0]!.type).toBe('feed.reset');
+    expect(seen.filter((x) => x.type === 'post.created').map((x) => x.data.id)).toEqual([live]);
     ws.close();
     sse.close();
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway, type LoggedEvent } from './harness.ts';
-import { openFeed, rawSse, type Frame } from './clients.ts';
+import { beforeMarker, openFeed, rawSse, type Frame } from './clients.ts';
 import { waitFor } from '../../test/support/ports.ts';
 
 let p: Pipeline;
@@ -84,14 +84,13 @@ describe(`resume on ${runtime}`, () => {
     const back = await openFeed(gw1.httpUrl, { token: reader.token, tokenIn: 'query', since: last });
     await back.waitForCount(3);
     const live = await create(author, 'six');
-    const frames = await back.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
-    await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to show up
-    const all = back.json();
+    await back.waitUntil('the live post', (f) => f.some((x) => x.data?.id === live));
+    const all = await beforeMarker(back, () => create(author, 'marker'));
     expect(all.map((x) => [x.type, x.data.id])).toEqual([...missed.map((e) => [e.type, e.postId]), ['post.created', live]]);
     expect(all.map((x) => x.data.text)).toEqual([...missed.map((e) => e.text), 'six']);
     // Each frame's id is its own position in the log, and positions only grow.
     expect(all.slice(0, 3).map((x) => splitEventId(x.id).logId)).toEqual(missed.map((e) => e.id));
-    expectIncreasingLogIds([last, ...frames.map((x) => x.id)]);
+    expectIncreasingLogIds([last, ...all.map((x) => x.id)]);
     expect(new Set(all.map((x) => x.id)).size).toBe(all.length);
     back.close();
   });
@@ -118,8 +117,7 @@ describe(`resume on ${runtime}`, () => {
     await online(p, reader.userId, gw2);
     const e = await create(author, 'e');
     await back.waitUntil('the live post on gw2', (f) => f.some((x) => x.data?.id === e));
-    await new Promise((r) => setTimeout(r, 300));
-    const all = back.json();
+    const all = await beforeMarker(back, () => create(author, 'marker'));
     // In log order (the worker may process the three in any order).
     expect(all.map((x) => [x.type, x.data.id])).toEqual([...missed.map((m) => [m.type, m.postId]), ['post.created', e]]);
     const byType = Object.fromEntries(all.slice(0, 3).map((x) => [x.type, x.data]));
@@ -160,11 +158,11 @@ describe(`resume on ${runtime}`, () => {
     await online(p, reader.userId, gw1);
     const p4 = await create(author, 'sse four');
     await second.waitUntil('p4 live over SSE', (ev) => ev.some((x) => x.data.id === p4));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(second.events.map((x) => [x.type, x.data.id])).toEqual([...missed1.map((m) => [m.type, m.postId]), ['post.created', p4]]);
+    const secondSaw = await beforeMarker(second, () => create(author, 'sse marker'));
+    expect(secondSaw.map((x) => [x.type, x.data.id])).toEqual([...missed1.map((m) => [m.type, m.postId]), ['post.created', p4]]);
     expect(postsOf(second.events).map(([, id]) => id)).not.toContain(p1);
     expectIncreasingLogIds([last1, ...second.events.map((x) => x.id)]);
-    const last2 = second.events.at(-1)!.id;
+    const last2 = second.events.at(-1)!.id; // the marker's id
     second.close();
     await online(p, reader.userId, gw1, false);
 
@@ -178,10 +176,13 @@ describe(`resume on ${runtime}`, () => {
     await online(p, reader.userId, gw2);
     const p6 = await create(author, 'sse six');
     await waitFor('p6 live over SSE', async () => dataLines().length >= 2);
-    await new Promise((r) => setTimeout(r, 300));
+    // A marker behind them: a duplicate would arrive ahead of it.
+    const marker = await create(author, 'sse marker');
+    await waitFor('the marker over SSE', async () => dataLines().some((line) => line.includes(marker)));
     expect(dataLines()).toEqual([
       `data: ${JSON.stringify({ id: away2[0], text: 'sse five', author_user_id: author.userId })}`,
       `data: ${JSON.stringify({ id: p6, text: 'sse six', author_user_id: author.userId })}`,
+      `data: ${JSON.stringify({ id: marker, text: 'sse marker', author_user_id: author.userId })}`,
     ]);
     third.close();
   });
@@ -199,8 +200,8 @@ describe(`resume on ${runtime}`, () => {
     const resetsBefore = await gw1.metric('gateway_resets_total');
     const sse = await openFeed(gw1.httpUrl, { token: reader.token, transport: 'sse', since: last });
     await sse.waitForCount(1);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sse.events.map((x) => [x.type, x.data.id])).toEqual([['post.created', p2]]);
+    const replayed = await beforeMarker(sse, () => create(author, 'marker'));
+    expect(replayed.map((x) => [x.type, x.data.id])).toEqual([['post.created', p2]]);
     expect(await gw1.metric('gateway_resumes_total')).toBe(resumesBefore + 1);
     expect(await gw1.metric('gateway_resets_total')).toBe(resetsBefore);
     sse.close();

@@ -149,11 +149,30 @@ describe('stream isolation', () => {
         }),
       30_000, 100);
     }
-    await new Promise((r) => setTimeout(r, 1_000)); // room for any stray event to show up
+    // No fixed wait for strays: every user writes a marker, and each stream waits for the markers
+    // of everyone its owner follows now. Those come behind the authors' earlier posts, on the
+    // same gateway queue and socket a stray would have taken.
+    const now = await followGraph();
+    const markerOf = new Map<string, string>();
+    await Promise.all(
+      users.map(async (u) => {
+        const reply = await u.post('/post/create', { text: `marker by ${u.userId}` });
+        expect(reply.status).toBe(200);
+        markerOf.set(u.userId, reply.body as string);
+      }),
+    );
+    const markers = new Set(markerOf.values());
+    await waitFor('every stream to get the markers of those its owner follows', async () =>
+      streams.every((s) => {
+        const got = new Set(s.posts().map(([id]) => id));
+        return [...now.get(s.owner)!].every((followee) => got.has(markerOf.get(followee)!));
+      }),
+    60_000, 100);
+    const postsOf = (s: Stream) => s.posts().filter(([id]) => !markers.has(id));
 
     let checked = 0;
     for (const s of streams) {
-      const posts = s.posts();
+      const posts = postsOf(s);
       const ids = posts.map(([id]) => id);
       expect(new Set(ids).size, `${s.kind} of ${s.owner}: duplicates`).toBe(ids.length);
       for (const [id, author] of posts) {
@@ -172,7 +191,7 @@ describe('stream isolation', () => {
         expect(['friend.followed', 'friend.unfollowed'], `${s.kind} of ${s.owner}: ${e.type}`).toContain(e.type);
       }
     }
-    const borrowedIds = streams.filter((s) => s.owner === borrowed.userId).map((s) => s.posts().map(([id]) => id).sort());
+    const borrowedIds = streams.filter((s) => s.owner === borrowed.userId).map((s) => postsOf(s).map(([id]) => id).sort());
     for (const ids of borrowedIds) expect(ids).toEqual(borrowedIds[0]);
     console.log(`[isolation] ${audience.size} posts, ${checked} deliveries checked over ${streams.length} streams, no stray event`);
     expect(checked).toBeGreaterThan(0);
@@ -181,16 +200,12 @@ describe('stream isolation', () => {
   it('closes the stream of an expired token with 4001 (WebSocket) and event: error (SSE)', async () => {
     const [reader, author] = [users[1]!, users[2]!];
     const token = await signToken(reader.userId, tokenKey(stack.pipeline.config.JWT_SECRET), 2);
-    const started = Date.now();
     const ws = await openFeed(stack.url, { token });
     // The end of the SSE stream read off the wire: the error event, then the end of the response.
     const sse = await rawSse(`${stack.url}/post/feed/posted`, { token });
     const closed = await ws.closed;
-    const wsMs = Date.now() - started;
     await sse.ended;
-    console.log(`[isolation] expired token: WebSocket closed ${closed.code} after ${wsMs} ms`);
     expect(closed.code).toBe(4001);
-    expect(wsMs).toBeLessThan(6_000);
     expect(sse.raw()).toContain('event: error');
     expect(sse.raw()).toContain('token expired');
     // It got nothing of anyone else's meanwhile, and reconnecting with it is refused.

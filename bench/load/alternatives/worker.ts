@@ -10,6 +10,7 @@ import type { GatewayMessage, LiveEvent } from '@feed/contracts';
 import { connectBroker, type ChannelModel } from '../../../core/src/broker.ts';
 import { loadConfig } from '../../../core/src/config.ts';
 import { FanoutConsumer } from '../../../core/src/fanout/consumer.ts';
+import { retryPolicy } from '../../../core/src/fanout/retry-policy.ts';
 import type { LivePublisher } from '../../../core/src/fanout/live-publisher.ts';
 import { createLogger } from '../../../core/src/log.ts';
 import { createServices } from '../../../core/src/services.ts';
@@ -102,7 +103,7 @@ const live = new AltPublisher();
 const consumer = new FanoutConsumer(
   { db, cache, live: live as unknown as LivePublisher, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
   names,
-  { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000, retryInPlaceMs: config.FANOUT_RETRY_IN_PLACE_MS },
+  { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) },
 );
 const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
   await live.attach(model);

@@ -1,9 +1,9 @@
 // The fan-out worker's consumer: competing consumers of one durable quorum queue, manual ack,
 // bounded prefetch. Handlers are idempotent, so a redelivery (worker killed mid-fan-out,
 // connection lost before the ack) repeats work without repeating effects. A malformed or
-// unknown message is dead-lettered at once with a log line; a failing one is retried after a
-// pause (in place, at least three times and for up to `retryInPlaceMs`, then back to the queue)
-// and parked by the queue's delivery limit if it keeps failing.
+// unknown message is dead-lettered at once with a log line; a failing one is retried as the
+// retry policy says (retry-policy.ts: in place a pause apart, then back to the queue) and parked
+// by the queue's delivery limit if it keeps failing.
 // Messages in hand are handled concurrently, except that one author's post events (and one
 // follower's follow events) are handled one after the other in delivery order: handled side by
 // side, a later post's log entry could be written before an earlier one's, and followers would
@@ -15,6 +15,7 @@ import type { FanoutContext } from './context.ts';
 import { onPostCreated, onPostDeleted, onPostUpdated } from './post-events.ts';
 import { onFollowed, onUnfollowed } from './follow-events.ts';
 import { onCelebrityFollowsRequested } from './celebrity-follows.ts';
+import { requeueNow, type RetryPolicy } from './retry-policy.ts';
 
 async function handle(ctx: FanoutContext, event: DomainEvent, messageId: string): Promise<void> {
   switch (event.type) {
@@ -47,21 +48,10 @@ function parse(msg: ConsumeMessage): { event: DomainEvent; messageId: string } |
   return { event: parsed.data, messageId };
 }
 
-/** Tries of a failing message before it may go back to the queue (each redelivery tries again as often). */
-const IN_PLACE_ATTEMPTS = 3;
-
 export interface ConsumerSettings {
   prefetch: number;
-  /** Pause before a failed message goes back to the queue, so an outage is not a hot loop. */
-  retryDelayMs: number;
-  /**
-   * How long a failing message keeps being retried in place (after its first failure) before it
-   * goes back to the queue, where the author's later posts overtake it. Long enough to ride out
-   * a Redis Cluster failover (node timeout + election + the client's slot refresh): a message
-   * requeued then would reach followers after posts written after it, and, if its first try's
-   * log entry died with the master, be appended a second time.
-   */
-  retryInPlaceMs: number;
+  /** How a failing message is retried; its delivery limit is the fan-out queue's. */
+  retry: RetryPolicy;
 }
 
 export class FanoutConsumer {
@@ -82,7 +72,7 @@ export class FanoutConsumer {
   async attach(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.ctx.log.warn({ err: err.message }, 'consumer channel error'));
-    await declareTopology(channel, this.names);
+    await declareTopology(channel, this.names, this.settings.retry);
     await channel.prefetch(this.settings.prefetch);
     this.channel = channel;
     if (!this.stopping) {
@@ -129,8 +119,8 @@ export class FanoutConsumer {
       } catch (err) {
         this.ctx.log.warn({ err: (err as Error).message, type: parsed.event.type, messageId: parsed.messageId, attempt }, 'fan-out failed; will retry');
         failingSince ??= Date.now();
-        await new Promise((r) => setTimeout(r, this.settings.retryDelayMs));
-        if ((attempt >= IN_PLACE_ATTEMPTS && Date.now() - failingSince >= this.settings.retryInPlaceMs) || this.stopping) {
+        await new Promise((r) => setTimeout(r, this.settings.retry.delayMs));
+        if (requeueNow(this.settings.retry, attempt, Date.now() - failingSince) || this.stopping) {
           settle(() => channel.nack(msg, false, true));
           return;
         }
