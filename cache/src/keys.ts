@@ -28,6 +28,12 @@ export function createKeys(prefix: string) {
     celebrityFollows: (userId: string) => `${prefix}celebrity-follows:${user(userId)}`,
     /** ZSET gateway id → expiry (ms): gateways holding at least one follower of this celebrity. */
     audience: (authorId: string) => `${prefix}audience:${user(authorId)}`,
+    /**
+     * String: the newest celebrity post id timelines have received. A session starts above it, so
+     * its resume replays exactly the celebrity posts written after it started, even when none of
+     * its celebrities' timelines was cached at that moment.
+     */
+    celebrityPostsNewest: () => `${prefix}celebrity-posts-newest`,
     /** SET of authors currently treated as celebrities (to notice threshold crossings). */
     celebrities: () => `${prefix}celebrities`,
     /** ZSET gateway id → expiry (ms): gateways alive now. */

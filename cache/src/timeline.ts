@@ -14,6 +14,17 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
 return 1`,
 );
 
+/** Raises the high-water mark to ARGV[1] (decimal ids compared by length, then as text). */
+const raiseNewestScript = new LuaScript<number>(
+  'celebrityPostsNewest',
+  1,
+  `local current = redis.call('GET', KEYS[1])
+local id = ARGV[1]
+if current and (#current > #id or (#current == #id and current >= id)) then return 0 end
+redis.call('SET', KEYS[1], id)
+return 1`,
+);
+
 export class Timelines {
   constructor(
     private readonly redis: RedisClient,
@@ -35,6 +46,16 @@ export class Timelines {
   async extend(authorId: string, postIds: readonly string[]): Promise<boolean> {
     if (postIds.length === 0) return true;
     return (await extendScript.run(this.redis, [this.keys.timeline(authorId)], [this.size, ...postIds])) === 1;
+  }
+
+  /** Records a celebrity post as the newest one written, if it is (call once it is in the timeline). */
+  async markNewest(postId: string): Promise<void> {
+    await raiseNewestScript.run(this.redis, [this.keys.celebrityPostsNewest()], [postId]);
+  }
+
+  /** The newest celebrity post id ever marked, '0' when none. */
+  async newest(): Promise<string> {
+    return (await this.redis.get(this.keys.celebrityPostsNewest())) ?? '0';
   }
 
   async remove(authorId: string, postId: string): Promise<void> {

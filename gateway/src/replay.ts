@@ -10,11 +10,16 @@ const CELEBRITY_CATCH_UP = 100;
 export class Replayer {
   constructor(private readonly cache: Cache) {}
 
-  /** The position of a client that starts now: the end of its log and of its celebrities' timelines. */
+  /**
+   * The position of a client that starts now: the end of its log, and above every celebrity post
+   * written so far (the newest one marked, or a newer head of its celebrities' timelines), so a
+   * later resume replays the celebrity posts written after this start and none from before it.
+   */
   async currentPosition(userId: string, celebrities: readonly string[]): Promise<Position> {
     const epoch = await this.cache.logs.open(userId);
     const logId = await this.cache.logs.lastId(userId);
     const heads = (await this.cache.timelines.latest(celebrities, 1)).map((ids) => ids?.[0] ?? '0');
+    heads.push(await this.cache.timelines.newest());
     const celebrityPostId = heads.reduce((max, id) => (BigInt(id) > BigInt(max) ? id : max), '0');
     return { epoch, logId, celebrityPostId };
   }
@@ -45,7 +50,8 @@ export class Replayer {
 
   /** Celebrity posts newer than `afterPostId`, oldest first, with bodies from the post cache. */
   private async missedCelebrityPosts(afterPostId: string, celebrities: readonly string[]) {
-    if (afterPostId === '0' || celebrities.length === 0) return [];
+    // '0': the session started before any celebrity post was written, so every one is missed.
+    if (celebrities.length === 0) return [];
     const after = BigInt(afterPostId);
     const ids = (await this.cache.timelines.latest(celebrities, CELEBRITY_CATCH_UP))
       .flatMap((list) => list ?? [])

@@ -44,6 +44,8 @@ let nextSessionId = 1;
 
 /** Celebrity post ids a session remembers having sent, for de-duplication. */
 const CELEBRITY_SENT_MAX = 256;
+/** Log epochs a session remembers having left (each loss of the user's log is one). */
+const LEFT_EPOCHS_MAX = 8;
 
 export class Session {
   readonly id = nextSessionId++;
@@ -61,6 +63,12 @@ export class Session {
    * log's length; it is not held against the client, but whatever it has not drained yet is.
    */
   private replayAllowance = 0;
+  /**
+   * Epochs of logs this session has left (made on first use). A late event of one (a gateway
+   * behind on its queue, a fan-out retried after the loss) is dropped: resetting back to a dead
+   * log would reset the client again at the next event of the live one.
+   */
+  private leftEpochs: string[] | undefined;
 
   constructor(
     readonly userId: string,
@@ -98,6 +106,7 @@ export class Session {
 
   /** The client's state cannot be resumed: tell it to refetch, and continue from `position`. */
   reset(reason: string, position: Position): void {
+    if (position.epoch !== this.position.epoch) this.leaveEpoch(this.position.epoch);
     this.position = position;
     this.celebrityFloor = BigInt(position.celebrityPostId);
     this.celebritySent = undefined;
@@ -160,6 +169,7 @@ export class Session {
       }
       if (item.logId) {
         if (item.epoch !== this.position.epoch) {
+          if (this.leftEpochs?.includes(item.epoch)) return; // late, from a log already left
           // The user's log was recreated (lost): old positions mean nothing any more.
           this.reset('event log lost', { ...this.position, epoch: item.epoch, logId: item.logId });
           if (this.protocol === 'asyncapi') this.send(item.event, item.createdAt);
@@ -187,6 +197,12 @@ export class Session {
       this.rememberCelebrityPost(postId);
     }
     this.send(item.event, item.createdAt);
+  }
+
+  private leaveEpoch(epoch: string): void {
+    const left = (this.leftEpochs ??= []);
+    if (!left.includes(epoch)) left.push(epoch);
+    if (left.length > LEFT_EPOCHS_MAX) left.shift();
   }
 
   private rememberCelebrityPost(postId: string): void {

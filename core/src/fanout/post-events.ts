@@ -20,6 +20,7 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
       await forEachFollowerBatch(ctx, event.authorId, (batch) => ctx.cache.celebrityFollows.add(batch, event.authorId));
     }
     await pushToTimeline(ctx, event.authorId, post.id);
+    await ctx.cache.timelines.markNewest(post.id);
     await ctx.live.audience(live, createdAt, event.authorId, await ctx.cache.audience.gateways(event.authorId));
     return;
   }

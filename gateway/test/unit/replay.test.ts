@@ -71,14 +71,9 @@ describe('Replayer', () => {
     expect(s.position).toEqual({ epoch, logId: missed[1], celebrityPostId: '220' });
   });
 
-  // BUG (found by this test, not fixed here): a fresh session's position has celebrity part '0'
-  // when none of its celebrities' timelines is cached at that moment (empty, expired, or a
-  // celebrity promoted since). A resume from such an id replays no celebrity post at all
-  // (missedCelebrityPosts returns nothing for '0'), although the live path would have sent
-  // every one of them: a celebrity post written while the client was away never reaches its
-  // stream. `it.fails` keeps the suite green while the bug stands; once fixed, this turns red
-  // and becomes a plain `it`.
-  it.fails('replays the celebrity posts missed since a position taken while the timelines were empty', async () => {
+  // A position taken while none of the user's celebrity timelines was cached (empty, expired,
+  // a celebrity promoted since) still starts above every celebrity post written so far.
+  it('replays the celebrity posts missed since a position taken while the timelines were empty', async () => {
     const [user, celebrity] = [newUser(), newUser()];
     await t.cache.logs.open(user);
     const start = await replayer.currentPosition(user, [celebrity]);
@@ -88,6 +83,26 @@ describe('Replayer', () => {
     const { s, transport } = resumed(user, start);
     expect(await replayer.catchUp(s, s.position, [celebrity])).toBe(true);
     expect(transport.envelopes().map((e) => e.data.id)).toEqual(['400']);
+  });
+
+  it('starts a fresh position above the newest celebrity post even when its timelines are not cached, and replays only what came after', async () => {
+    const [user, celebrity] = [newUser(), newUser()];
+    await t.cache.logs.open(user);
+    await t.cache.timelines.markNewest('500'); // another celebrity's post, before this start
+    const start = await replayer.currentPosition(user, [celebrity]);
+    expect(BigInt(start.celebrityPostId)).toBeGreaterThanOrEqual(500n);
+    await t.cache.timelines.push(celebrity, ['450', '9000']); // 450: older than the start
+    await t.cache.posts.put([
+      { id: '450', text: 'before the start', author_user_id: celebrity },
+      { id: '9000', text: 'while away', author_user_id: celebrity },
+    ]);
+    const { s, transport } = resumed(user, start);
+    try {
+      expect(await replayer.catchUp(s, s.position, [celebrity])).toBe(true);
+      expect(transport.envelopes().map((e) => e.data.id)).toEqual(['9000']);
+    } finally {
+      await t.redis.del(t.cache.keys.celebrityPostsNewest()); // the other tests start with none
+    }
   });
 
   it('sends an entry it cannot read as a feed.reset, and goes on with the next', async () => {
