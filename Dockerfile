@@ -7,6 +7,7 @@ COPY contracts/package.json contracts/
 COPY client/package.json client/
 COPY db/package.json db/
 COPY cache/package.json cache/
+COPY broker/package.json broker/
 COPY core/package.json core/
 COPY gateway/package.json gateway/
 COPY web/package.json web/

@@ -16,7 +16,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'services',
-          include: ['{core,db,cache,contracts,haproxy,test,bench}/**/*.test.ts'],
+          include: ['{core,db,cache,broker,contracts,haproxy,test,bench}/**/*.test.ts'],
           exclude: [...configDefaults.exclude, '**/*.e2e.test.ts', 'test/redis-cluster.test.ts'],
         },
       },

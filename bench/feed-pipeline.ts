@@ -29,7 +29,7 @@ import type { RedisClient } from '@feed/cache';
 import { type Pool, type Post, createPool, feedFromDatabase, follows, inTransaction, migrate, outbox, posts } from '@feed/db';
 import { signToken, tokenKey } from '@feed/contracts';
 import { createApp } from '../core/src/app.ts';
-import { connectBroker, declareTopology, type RecoveringChannelModel } from '../core/src/broker.ts';
+import { connectBroker, declareFanout, type RecoveringChannelModel } from '@feed/broker';
 import { loadConfig } from '../core/src/config.ts';
 import { createPost } from '../core/src/domain/posting.ts';
 import { FanoutConsumer } from '../core/src/fanout/consumer.ts';
@@ -203,7 +203,7 @@ async function withChannel<T>(work: (ch: amqp.Channel) => Promise<T>): Promise<T
 }
 const queueState = () => withChannel((ch) => ch.checkQueue(names.fanoutQueue));
 
-await withChannel((ch) => declareTopology(ch, names));
+await withChannel((ch) => declareFanout(ch, names, config.FANOUT_DELIVERY_LIMIT));
 const relay = new OutboxRelay(relayDb, names, { databaseUrl: url, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH, retentionSeconds: 3600 }, logger);
 const relayBroker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, logger, (model) => relay.attach(model));
 await relay.start();

@@ -27,7 +27,7 @@ import { Redis } from 'ioredis';
 import { createCache } from '@feed/cache';
 import { topology, type GatewayMessage } from '@feed/contracts';
 import { createPool, inTransaction, migrate, outbox, posts } from '@feed/db';
-import { connectBroker, declareTopology, type RecoveringChannelModel } from '../core/src/broker.ts';
+import { connectBroker, declareFanout, type RecoveringChannelModel } from '@feed/broker';
 import { loadConfig } from '../core/src/config.ts';
 import { createLogger } from '../core/src/log.ts';
 import { OutboxRelay } from '../core/src/relay/outbox-relay.ts';
@@ -558,7 +558,7 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
   await (async () => {
     const conn = await amqp.connect(config.AMQP_URL);
     const ch = await conn.createChannel();
-    await declareTopology(ch, names);
+    await declareFanout(ch, names, config.FANOUT_DELIVERY_LIMIT);
     await conn.close();
   })();
   const relay = new OutboxRelay(relayDb, names, { databaseUrl: url, pollMs: 200, batchSize: 500, retentionSeconds: 3600 }, logger);

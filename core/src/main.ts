@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { migrate } from '@feed/db';
 import { createApp } from './app.ts';
-import { connectBroker } from './broker.ts';
+import { connectBroker } from '@feed/broker';
 import { loadConfig } from './config.ts';
 import { FeedReader } from './feed/reader.ts';
 import { createLogger } from './log.ts';

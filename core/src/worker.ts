@@ -1,6 +1,6 @@
 // `npm run worker`: the fan-out worker. Run as many as needed: they compete for one queue.
 import { createServer } from 'node:http';
-import { connectBroker } from './broker.ts';
+import { connectBroker } from '@feed/broker';
 import { loadConfig } from './config.ts';
 import { FanoutConsumer } from './fanout/consumer.ts';
 import { LivePublisher } from './fanout/live-publisher.ts';

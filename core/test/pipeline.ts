@@ -11,7 +11,7 @@ import amqp from 'amqplib';
 import { amqpUrls } from '@feed/contracts';
 import { unlinkMatching } from '@feed/cache';
 import { createApp } from '../src/app.ts';
-import { connectBroker, type RecoveringChannelModel } from '../src/broker.ts';
+import { connectBroker, type RecoveringChannelModel } from '@feed/broker';
 import { loadConfig, type Config } from '../src/config.ts';
 import { FeedReader } from '../src/feed/reader.ts';
 import { createLogger } from '../src/log.ts';

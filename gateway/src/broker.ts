@@ -15,8 +15,8 @@
 // attempt goes to the next node of the list, and `setup` declares and binds the queue afresh
 // there, then `onReconnect` resyncs every session from the event logs, which covers what was
 // lost in between.
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
-import { failover, gatewayMessage, redactAmqpUrl, type GatewayMessage, type Topology } from '@feed/contracts';
+import { connectBroker, declareGatewayQueue, type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from '@feed/broker';
+import { gatewayMessage, type GatewayMessage, type Topology } from '@feed/contracts';
 import type { Logger } from 'pino';
 
 export interface GatewayBrokerSettings {
@@ -55,22 +55,8 @@ export class GatewayBroker {
   }
 
   async start(): Promise<void> {
-    const nodes = failover(this.settings.url);
-    this.connection = await amqp.connect(nodes.target, {
-      noDelay: true, // amqplib leaves Nagle's algorithm on; acks and consumer traffic must not wait
-      recovery: { initialDelay: 200, maxDelay: 5_000, factor: 2, jitter: 0.3, waitForConnect: false, setup: (model: ChannelModel) => this.setup(model) },
-    });
-    this.connection.on('disconnect', (err: Error) => {
-      this.up = false;
-      this.log.warn({ err: err?.message }, 'broker disconnected; reconnecting');
-    });
-    // Each scheduled attempt goes to the next node of AMQP_URL (the same URL when it names one).
-    this.connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) => {
-      nodes.next();
-      this.log.info({ attempt, delay, url: redactAmqpUrl(nodes.current) }, 'broker reconnect scheduled');
-    });
-    this.connection.on('connect', () => this.log.info({ url: redactAmqpUrl(nodes.current) }, 'broker connected'));
-    this.connection.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker error'));
+    this.connection = await connectBroker(this.settings.url, this.log, (model) => this.setup(model));
+    this.connection.on('disconnect', () => (this.up = false));
     await this.connection.waitForConnect();
   }
 
@@ -78,16 +64,7 @@ export class GatewayBroker {
     const { names, gatewayId } = this.settings;
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker channel error'));
-    await channel.assertExchange(names.gatewayExchange, 'direct', { durable: true });
-    await channel.assertExchange(names.domainExchange, 'topic', { durable: true }); // for requests to the worker
-    await channel.assertQueue(this.queue, {
-      durable: false,
-      arguments: {
-        'x-expires': this.settings.queueExpiresMs,
-        'x-max-length': this.settings.queueMaxLength,
-        'x-overflow': 'drop-head',
-      },
-    });
+    await declareGatewayQueue(channel, names, gatewayId, { expiresMs: this.settings.queueExpiresMs, maxLength: this.settings.queueMaxLength });
     await channel.bindQueue(this.queue, names.gatewayExchange, names.gatewayRoutingKey(gatewayId));
     await channel.prefetch(this.settings.prefetch);
     await channel.consume(this.queue, (msg) => msg && this.handle(channel, msg), { noAck: false });

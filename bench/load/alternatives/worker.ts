@@ -7,7 +7,7 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { follows } from '@feed/db';
 import type { Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent } from '@feed/contracts';
-import { connectBroker, type ChannelModel } from '../../../core/src/broker.ts';
+import { connectBroker, type ChannelModel } from '@feed/broker';
 import { loadConfig } from '../../../core/src/config.ts';
 import { FanoutConsumer } from '../../../core/src/fanout/consumer.ts';
 import { retryPolicy } from '../../../core/src/fanout/retry-policy.ts';

@@ -10,7 +10,7 @@
 // get the author's posts out of order.
 import type { ConsumeMessage } from 'amqplib';
 import { domainEvent, type DomainEvent, type Topology } from '@feed/contracts';
-import { declareTopology, type Channel, type ChannelModel } from '../broker.ts';
+import { declareFanout, type Channel, type ChannelModel } from '@feed/broker';
 import type { FanoutContext } from './context.ts';
 import { onPostCreated, onPostDeleted, onPostUpdated } from './post-events.ts';
 import { onFollowed, onUnfollowed } from './follow-events.ts';
@@ -72,7 +72,7 @@ export class FanoutConsumer {
   async attach(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.ctx.log.warn({ err: err.message }, 'consumer channel error'));
-    await declareTopology(channel, this.names, this.settings.retry);
+    await declareFanout(channel, this.names, this.settings.retry.deliveryLimit);
     await channel.prefetch(this.settings.prefetch);
     this.channel = channel;
     if (!this.stopping) {

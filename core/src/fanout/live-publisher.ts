@@ -3,9 +3,7 @@
 // message is dropped by the broker and its clients resume from their event logs elsewhere.
 import type { Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent, Topology } from '@feed/contracts';
-import type { ChannelModel } from '../broker.ts';
-
-type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
+import { declareGatewayExchange, type ChannelModel, type ConfirmChannel } from '@feed/broker';
 
 export class LivePublisher {
   private channel: ConfirmChannel | undefined;
@@ -18,7 +16,7 @@ export class LivePublisher {
     channel.on('close', () => {
       if (this.channel === channel) this.channel = undefined;
     });
-    await channel.assertExchange(this.names.gatewayExchange, 'direct', { durable: true });
+    await declareGatewayExchange(channel, this.names);
     this.channel = channel;
   }
 

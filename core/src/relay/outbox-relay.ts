@@ -6,10 +6,8 @@
 import pg from 'pg';
 import { type Pool, inTransaction, outboxRelay } from '@feed/db';
 import type { Topology } from '@feed/contracts';
-import type { ChannelModel } from '../broker.ts';
+import { declareDomainExchange, type ChannelModel, type ConfirmChannel } from '@feed/broker';
 import type { Logger } from '../log.ts';
-
-type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
 
 export interface RelaySettings {
   databaseUrl: string;
@@ -42,7 +40,7 @@ export class OutboxRelay {
     channel.on('close', () => {
       if (this.channel === channel) this.channel = undefined;
     });
-    await channel.assertExchange(this.names.domainExchange, 'topic', { durable: true });
+    await declareDomainExchange(channel, this.names);
     this.channel = channel;
     this.kick();
   }
