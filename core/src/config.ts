@@ -78,7 +78,7 @@ export const coreSettings = z
     BODY_LIMIT_BYTES: int(64 * 1024).describe('The largest request body, in bytes; larger ones get 413.'),
     MIGRATE_ON_START: flag(true).describe('Apply pending database migrations when core starts.'),
     SHUTDOWN_GRACE_MS: int(10_000).meta({ description: 'On SIGTERM or SIGINT: how long (ms) in-flight work may take before the process exits anyway (code 1).', readBy: both }),
-    STATIC_DIR: z.string().default(WEB_DIST).meta({ description: 'Directory of the built SPA; served (with index.html for client routes) when it exists.', shownDefault: 'web/dist' }),
+    STATIC_DIR: z.string().default(WEB_DIST).meta({ description: 'Directory of the built SPA; served (with index.html for client routes) when it exists.', shownDefault: '`web/dist` (this checkout’s built SPA)' }),
     CLUSTER_METRICS_TIMEOUT_MS: int(1_000).describe('GET /cluster: how long (ms) to wait for each gateway’s /metrics.'),
   })
   .superRefine(checkProductionSecrets);
@@ -86,7 +86,7 @@ export const coreSettings = z
 export type Config = z.infer<typeof coreSettings>;
 
 /** Settings that are no longer read, and what replaced them: a deployment setting one must not silently lose its limit. */
-const REPLACED: Record<string, string> = {
+export const REPLACED: Record<string, string> = {
   LOGIN_RATE_PER_MINUTE: 'LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and LOGIN_FAILURE_WINDOW_SECONDS (only failed logins count)',
   POST_RATE_PER_MINUTE: 'POST_BURST and POST_WINDOW_SECONDS',
 };
