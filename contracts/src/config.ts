@@ -60,7 +60,7 @@ export const sharedSettings = {
     .describe('One broker, or several nodes of one cluster comma-separated: reconnects try them in turn.'),
   AMQP_PREFIX: z.string().default('').describe('Prefix for every exchange and queue name, so several stacks (and tests) share one broker. Must match across core, the worker and the gateways.'),
   EVENT_LOG_LENGTH: positiveInt(1000).describe('Entries kept in each user’s live event log (Redis stream MAXLEN): how far back a resume can replay. The worker writes the log and the gateways replay it, so both must use the same value.'),
-  EVENT_LOG_TTL_SECONDS: positiveInt(24 * 3600).describe('Seconds an idle user’s event log is kept. Must match between the worker and the gateways.'),
+  EVENT_LOG_TTL_SECONDS: positiveInt(24 * 3600).describe('Seconds a user’s event log is kept after its last event. Must match between the worker and the gateways.'),
   JWT_SECRET: z
     .string()
     .min(32, 'JWT_SECRET must be at least 32 characters')
