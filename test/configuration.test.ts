@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sharedSettings } from '@feed/contracts/config';
-import { coreSettings } from '../core/src/config.ts';
-import { gatewaySettings } from '../gateway/src/config.ts';
+import { coreSettings, loadConfig as coreConfig } from '../core/src/config.ts';
+import { gatewaySettings, loadConfig as gatewayConfig } from '../gateway/src/config.ts';
 import { startSettings } from '../scripts/start-settings.ts';
 import { CLUSTER_SCRIPTS, CONFIGURATION_DOC, renderConfigurationDoc, shellSettings } from '../scripts/config-docs.ts';
 
@@ -96,6 +96,16 @@ describe('configuration', () => {
     ].join('\n');
     expect(variablesRead('x.ts', sample).sort()).toEqual(['FIVE', 'FOUR', 'ONE', 'SEVEN', 'SIX', 'THREE', 'TWO']);
     expect(variablesRead('x.sh', 'PORT="${EIGHT:-7001}"')).toEqual(['EIGHT']);
+  });
+
+  it('both services refuse, by name, the shared settings they cannot run with', () => {
+    for (const load of [coreConfig, gatewayConfig]) {
+      expect(() => load({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: in production, JWT_SECRET is a published default/);
+      expect(() => load({ REDIS_CLUSTER_NODES: 'redis-1' })).toThrow(/REDIS_CLUSTER_NODES: host:port, comma-separated/);
+      expect(() => load({ AMQP_URL: 'http://broker' })).toThrow(/AMQP_URL: an amqp:\/\/ URL/);
+      expect(() => load({ EVENT_LOG_LENGTH: '0' })).toThrow(/EVENT_LOG_LENGTH/);
+    }
+    expect(() => gatewayConfig({ PRESENCE_TTL_MS: '5000' })).toThrow(/PRESENCE_TTL_MS: must exceed PRESENCE_REFRESH_MS \(10000\)/);
   });
 
   it('the worker’s settings are the ones it reads', () => {

@@ -44,7 +44,13 @@ export const gatewaySettings = z
     DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(2_000).describe('On SIGTERM: time (ms) for the load balancer to see the failing health check before sessions are closed.'),
     DRAIN_WINDOW_MS: z.coerce.number().int().min(0).default(10_000).describe('Then sessions are closed spread over this window (ms), so they reconnect gradually.'),
   })
-  .superRefine(checkProductionSecrets);
+  .superRefine((c, ctx) => {
+    checkProductionSecrets(c, ctx);
+    // A refresh has to land before the entries it renews expire, or users drop out of presence between refreshes.
+    if (c.PRESENCE_TTL_MS <= c.PRESENCE_REFRESH_MS) {
+      ctx.addIssue({ code: 'custom', path: ['PRESENCE_TTL_MS'], message: `must exceed PRESENCE_REFRESH_MS (${c.PRESENCE_REFRESH_MS})` });
+    }
+  });
 
 export type GatewayConfig = z.infer<typeof gatewaySettings>;
 
