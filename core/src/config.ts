@@ -1,5 +1,6 @@
 // Configuration from the environment, validated once at start-up. Defaults work on a
-// developer machine with the local Postgres, Redis and RabbitMQ.
+// developer machine with the local Postgres, Redis and RabbitMQ. Each key carries its
+// description; after adding or changing one, `npm run docs:config` (docs/configuration.md).
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { z } from 'zod';

@@ -1,4 +1,5 @@
-// Gateway configuration from the environment, validated once at start-up.
+// Gateway configuration from the environment, validated once at start-up. Each key carries its
+// description; after adding or changing one, `npm run docs:config` (docs/configuration.md).
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { HEARTBEAT_MS } from '@feed/contracts';
