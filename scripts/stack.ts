@@ -12,33 +12,35 @@ import pg from 'pg';
 import { renderConfig, haproxyEnv } from '../haproxy/render.ts';
 import { seed, seedDefaults } from '../db/src/seed/seed.ts';
 import { gatewayCommand } from '../gateway/src/launch.ts';
+import { startSettings } from './start-settings.ts';
 import { Supervisor } from './supervisor.ts';
 import { gatewayRuntimes, localTopology } from './topology.ts';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const env = process.env;
-/** Where this stack keeps its files (HAProxy's config and socket, the demo account). */
-const RUN = path.resolve(ROOT, env.STACK_RUN_DIR ?? '.run');
+// An empty variable counts as unset (VAR= npm start), as it did before these were validated.
+const parsed = startSettings.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+if (!parsed.success) {
+  console.error(`✗ invalid settings:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  process.exit(1);
+}
+const settings = parsed.data;
+const RUN = path.resolve(ROOT, settings.STACK_RUN_DIR);
 mkdirSync(RUN, { recursive: true });
 
 const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/feed';
-const APP_PORT = Number(env.APP_PORT ?? 8080);
-const APP_TLS_PORT = Number(env.APP_TLS_PORT ?? 8443);
-const STATS_PORT = Number(env.STATS_PORT ?? 8404);
-const CORE_PORT = Number(env.CORE_PORT ?? 3000);
-const GATEWAY_PORT = Number(env.GATEWAY_PORT ?? 4001);
-const GATEWAYS = Math.max(1, Number(env.GATEWAYS ?? 2));
-const TLS_CERT = env.HAPROXY_TLS_CERT ? path.resolve(env.HAPROXY_TLS_CERT) : undefined;
+const { APP_PORT, APP_TLS_PORT, STATS_PORT, CORE_PORT, GATEWAY_PORT, GATEWAYS } = settings;
+const TLS_CERT = settings.HAPROXY_TLS_CERT ? path.resolve(settings.HAPROXY_TLS_CERT) : undefined;
 const runtimes = (() => {
   try {
-    return gatewayRuntimes(env.GATEWAY_RUNTIME, GATEWAYS);
+    return gatewayRuntimes(settings.GATEWAY_RUNTIME, GATEWAYS);
   } catch (err) {
     console.error(`✗ ${(err as Error).message}`);
     process.exit(1);
   }
 })();
 // The stats page asks for these; a password nobody chose is drawn for each start and printed.
-const stats = { user: env.HAPROXY_STATS_USER || 'admin', password: env.HAPROXY_STATS_PASSWORD || randomBytes(12).toString('base64url') };
+const stats = { user: settings.HAPROXY_STATS_USER, password: settings.HAPROXY_STATS_PASSWORD ?? randomBytes(12).toString('base64url') };
 const topology = localTopology(GATEWAYS);
 const gateways = topology.filter((s) => s.role === 'gateway').map((s, i) => ({ name: s.name, address: `127.0.0.1:${GATEWAY_PORT + i}`, runtime: runtimes[i]! }));
 const app = TLS_CERT ? `https://127.0.0.1:${APP_TLS_PORT}` : `http://127.0.0.1:${APP_PORT}`;
@@ -127,7 +129,7 @@ function start(name: string, command: string, args: string[], extraEnv: Record<s
 // Node with tsx's loader, not the tsx CLI: one process per service, so a kill -9 of it leaves
 // no orphan behind and the supervisor sees the exit.
 const TS = ['--import', 'tsx'];
-const logLevel = env.LOG_LEVEL ?? 'warn';
+const logLevel = settings.LOG_LEVEL;
 for (const service of topology) {
   if (service.role === 'core') start('core', process.execPath, [...TS, 'core/src/main.ts'], { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel });
   if (service.role === 'worker') start('worker', process.execPath, [...TS, 'core/src/worker.ts'], { LOG_LEVEL: logLevel });

@@ -14,6 +14,7 @@
 //   got it is gone after the failover. Writes that must survive one (fan-out) ask for WAIT.
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type ChainableCommander } from 'ioredis';
+import { parseClusterNodes } from '@feed/contracts';
 import { results } from './script.ts';
 
 /** One Redis node or a Redis Cluster: the command API the cache modules use is the same. */
@@ -27,30 +28,6 @@ export interface RedisSettings {
    * the client learns the rest from CLUSTER SLOTS). Empty: single-node mode.
    */
   clusterNodes?: string;
-}
-
-/** `host:port,host:port` → seed nodes; throws with a message on a malformed entry. */
-export function parseClusterNodes(list: string): { host: string; port: number }[] {
-  return list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(entry);
-      const port = m ? Number(m[2]) : 0;
-      if (!m || port < 1 || port > 65535) throw new Error(`"${entry}" is not host:port`);
-      return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
-    });
-}
-
-/** For config validation: true when `list` is empty or a valid node list. */
-export function validClusterNodes(list: string): boolean {
-  try {
-    parseClusterNodes(list);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Reconnect backoff: exponential with jitter, capped at 2 s. */

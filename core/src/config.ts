@@ -1,29 +1,26 @@
 // Configuration from the environment, validated once at start-up. Defaults work on a
-// developer machine with the local Postgres, Redis and RabbitMQ.
+// developer machine with the local Postgres, Redis and RabbitMQ. Each key carries its
+// description; after adding or changing one, `npm run docs:config` (docs/configuration.md).
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { z } from 'zod';
-import { DEVELOPMENT_SECRET, productionSecretProblem, validAmqpUrls } from '@feed/contracts';
-import { validClusterNodes } from '@feed/cache';
+import { checkProductionSecrets, flag, positiveInt, sharedSettings } from '@feed/contracts/config';
 import type { RateLimitSettings } from './http/rate-limits.ts';
 import { defaultRetryPolicy } from './fanout/retry-policy.ts';
 
 /** The built SPA (`npm run build -w web`), served by core when it exists. */
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const int = positiveInt;
+/** Read by the API and relay (`npm run core`) and by the fan-out worker (`npm run worker`). */
+const both = ['core', 'worker'] as const;
 
-const schema = z
+// Core's own settings; the ones core and the gateways must agree on come from sharedSettings.
+export const coreSettings = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    /**
-     * The proxies whose X-Forwarded-For and X-Forwarded-Proto core believes: addresses, CIDRs or
-     * express's names (loopback, linklocal, uniquelocal), comma-separated. The client address they
-     * give keys the rate limits; the scheme decides whether the session cookie is Secure. Only
-     * what HAProxy runs on: anyone else could claim any address.
-     */
+    ...sharedSettings,
+    HOST: z.string().default('127.0.0.1').meta({ description: 'Address the API listens on; the worker’s /health and /metrics listen on it too.', readBy: both }),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('Port of the REST API (0: any free port).'),
     TRUST_PROXY: z
       .string()
       .default('loopback')
@@ -34,106 +31,73 @@ const schema = z
         } catch (err) {
           ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (addresses, CIDRs, loopback, linklocal or uniquelocal)` });
         }
-      }),
-    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/feed'),
-    DATABASE_POOL_SIZE: int(10),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
-    /**
-     * A Redis Cluster instead of REDIS_URL: seed nodes as host:port, comma-separated (what
-     * `npm run redis:cluster` prints). Empty: the single node at REDIS_URL.
-     */
-    REDIS_CLUSTER_NODES: z.string().default('').refine(validClusterNodes, 'host:port, comma-separated'),
-    /** On a cluster: how long a fan-out waits for the replicas to confirm its writes (WAIT). */
-    REDIS_REPLICA_WAIT_MS: int(1_000),
-    /** Prefix for every Redis key this deployment writes, so several stacks (and tests) share one Redis. */
-    REDIS_PREFIX: z.string().default('feed:'),
-    /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */
-    AMQP_URL: z
+      })
+      .describe(
+        'The proxies whose X-Forwarded-For and X-Forwarded-Proto core believes: addresses, CIDRs or express’s names (loopback, linklocal, uniquelocal), comma-separated. The client address they give keys the rate limits; the scheme decides whether the session cookie is Secure. Only what HAProxy runs on: anyone else could claim any address.',
+      ),
+    DATABASE_URL: z
       .string()
-      .refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated')
-      .default('amqp://guest:guest@127.0.0.1:5672'),
-    /** Prefix for every exchange and queue name, so several stacks (and tests) share one broker. */
-    AMQP_PREFIX: z.string().default(''),
-    /** Authors with more followers than this are not fanned out on write. */
-    CELEBRITY_THRESHOLD: int(10_000),
-    FEED_SIZE: int(1000),
-    FEED_TTL_SECONDS: int(7 * 24 * 3600),
-    EVENT_LOG_LENGTH: int(1000),
-    EVENT_LOG_TTL_SECONDS: int(24 * 3600),
-    FANOUT_BATCH: int(1000),
+      .url()
+      .default('postgres://postgres@127.0.0.1:5432/feed')
+      .meta({ description: 'Postgres connection string. `npm run migrate`, `npm run seed` and `npm start` read it too.', readBy: both }),
+    DATABASE_POOL_SIZE: int(10).meta({ description: 'Postgres connections per process at most (pg pool size).', readBy: both }),
+    REDIS_REPLICA_WAIT_MS: int(1_000).meta({ description: 'On a Redis Cluster: how long (ms) a fan-out waits for the replicas to confirm its writes (WAIT).', readBy: both }),
+    CELEBRITY_THRESHOLD: int(10_000).meta({ description: 'Authors with more followers than this are not fanned out on write; their posts are merged into feeds on read.', readBy: both }),
+    FEED_SIZE: int(1000).meta({ description: 'Post ids kept in each user’s cached feed (Redis); deeper pages are read from Postgres. After a change, `npm run feeds:rebuild`.', readBy: both }),
+    FEED_TTL_SECONDS: int(7 * 24 * 3600).meta({ description: 'Seconds a cached feed lives after its last read.', readBy: both }),
+    FANOUT_BATCH: int(1000).meta({ description: 'Followers read from Postgres per page while a post is fanned out.', readBy: ['worker'] }),
     // The fan-out retry policy (core/src/fanout/retry-policy.ts; docs/reliability.md says what
-    // these add up to). A failing fan-out is retried in place, FANOUT_RETRY_DELAY_MS apart, at
-    // least FANOUT_RETRY_ATTEMPTS times and for FANOUT_RETRY_IN_PLACE_MS (longer than a Redis
-    // Cluster failover: cluster-node-timeout + election + 5 s slot refresh), then goes back to
-    // the queue, which dead-letters it after FANOUT_DELIVERY_LIMIT redeliveries. The limit is an
-    // argument of the fan-out queue: every process declaring it must use the same value, and
-    // changing it means deleting the queue (RabbitMQ refuses a redeclaration with other arguments).
-    FANOUT_RETRY_DELAY_MS: int(defaultRetryPolicy.delayMs),
-    FANOUT_RETRY_ATTEMPTS: int(defaultRetryPolicy.inPlaceAttempts),
-    FANOUT_RETRY_IN_PLACE_MS: z.coerce.number().int().min(0).default(defaultRetryPolicy.inPlaceMs),
-    FANOUT_DELIVERY_LIMIT: int(defaultRetryPolicy.deliveryLimit),
+    // these add up to).
+    FANOUT_RETRY_DELAY_MS: int(defaultRetryPolicy.delayMs).meta({ description: 'Pause (ms) after each failed try of a fan-out, so an outage is not a hot loop.', readBy: ['worker'] }),
+    FANOUT_RETRY_ATTEMPTS: int(defaultRetryPolicy.inPlaceAttempts).meta({ description: 'Tries of a failing fan-out in place, at least, before it may go back to the queue.', readBy: ['worker'] }),
+    FANOUT_RETRY_IN_PLACE_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(defaultRetryPolicy.inPlaceMs)
+      .meta({
+        description:
+          'And for at least this long (ms) after its first failure: longer than a Redis Cluster failover (cluster-node-timeout + election + 5 s slot refresh), so an author’s later posts wait behind it instead of overtaking it.',
+        readBy: ['worker'],
+      }),
+    FANOUT_DELIVERY_LIMIT: int(defaultRetryPolicy.deliveryLimit).meta({
+      description:
+        'Redeliveries of one message the fan-out queue allows (its x-delivery-limit) before dead-lettering it. An argument of the queue: every process declaring it must use the same value, and a change means deleting the queue (RabbitMQ refuses a redeclaration with other arguments).',
+      readBy: ['worker'],
+    }),
     // Generous: one author's posts are handled in order (a lane), and the messages waiting in a
     // lane hold prefetch slots; a deep prefetch keeps one busy author from stalling the others.
-    WORKER_PREFETCH: int(128),
-    /** The worker's own /health and /metrics port (0: none). */
-    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-    /** The relay wakes on NOTIFY; this poll only catches what a lost notification left behind. */
-    OUTBOX_POLL_MS: int(5_000),
-    OUTBOX_BATCH: int(500),
-    OUTBOX_RETENTION_SECONDS: int(24 * 3600),
-    RELAY_ENABLED: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((v) => v === 'true'),
-    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEVELOPMENT_SECRET),
-    TOKEN_TTL_SECONDS: int(24 * 3600),
-    /** During a secret rotation: old secrets whose tokens are still accepted (comma-separated). */
-    JWT_PREVIOUS_SECRETS: z
-      .string()
-      .default('')
-      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
-    /** scrypt cost as log2(N); 17 is OWASP's minimum recommendation (128 MiB, r=8, p=1). */
-    SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+    WORKER_PREFETCH: int(128).meta({ description: 'Fan-out messages RabbitMQ may have in flight to one worker before it acks (AMQP prefetch).', readBy: ['worker'] }),
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0).meta({ description: 'The worker’s own /health and /metrics port (0: none).', readBy: ['worker'] }),
+    OUTBOX_POLL_MS: int(5_000).describe('The outbox relay wakes on NOTIFY; this poll (ms) only catches what a lost notification left behind.'),
+    OUTBOX_BATCH: int(500).describe('Outbox rows the relay publishes per round.'),
+    OUTBOX_RETENTION_SECONDS: int(24 * 3600).describe('Seconds a published outbox row is kept before the relay deletes it.'),
+    RELAY_ENABLED: flag(true).describe('`false`: this core process runs no outbox relay; at least one core must run it, or no event is published.'),
+    TOKEN_TTL_SECONDS: int(24 * 3600).describe('Lifetime of an access token, in seconds.'),
+    SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17).describe('Password hashing cost, scrypt’s log2(N); 17 is OWASP’s minimum recommendation (128 MiB, r=8, p=1).'),
     // Rate limits (docs/api.md#rate-limits): token buckets of N that refill in full over the window.
-    /** Failed logins (wrong password) per account; a success fills the bucket again. */
-    LOGIN_FAILURES_PER_ACCOUNT: int(10),
-    /** Failed logins per client address, across accounts: high enough for an office behind one NAT. */
-    LOGIN_FAILURES_PER_IP: int(300),
-    LOGIN_FAILURE_WINDOW_SECONDS: int(3600),
-    /** Posts per author at once; they come back at POST_BURST per POST_WINDOW_SECONDS. */
-    POST_BURST: int(300),
-    POST_WINDOW_SECONDS: int(3 * 3600),
-    /** Registrations per client address: a class or a load test registers hundreds from one host. */
-    REGISTRATIONS_PER_IP: int(500),
-    REGISTRATION_WINDOW_SECONDS: int(3600),
-    SEARCH_LIMIT: int(100),
-    /** The most posts one GET /post/feed answers with; a larger limit is clamped to it. */
-    FEED_PAGE_MAX: int(5000),
-    POST_MAX_CHARS: int(5000),
-    BODY_LIMIT_BYTES: int(64 * 1024),
-    MIGRATE_ON_START: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((v) => v === 'true'),
-    SHUTDOWN_GRACE_MS: int(10_000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Directory of the built SPA; served (with index.html for client routes) when it exists. */
-    STATIC_DIR: z.string().default(WEB_DIST),
-    /** GET /cluster: how long to wait for each gateway's /metrics. */
-    CLUSTER_METRICS_TIMEOUT_MS: int(1_000),
+    LOGIN_FAILURES_PER_ACCOUNT: int(10).describe('Failed logins (wrong password) per account per LOGIN_FAILURE_WINDOW_SECONDS; a success fills the bucket again.'),
+    LOGIN_FAILURES_PER_IP: int(300).describe('Failed logins per client address, across accounts, per LOGIN_FAILURE_WINDOW_SECONDS: high enough for an office behind one NAT.'),
+    LOGIN_FAILURE_WINDOW_SECONDS: int(3600).describe('Seconds over which the failed-login buckets refill in full.'),
+    POST_BURST: int(300).describe('Posts per author at once; they come back at POST_BURST per POST_WINDOW_SECONDS.'),
+    POST_WINDOW_SECONDS: int(3 * 3600).describe('Seconds over which an author’s post bucket refills in full.'),
+    REGISTRATIONS_PER_IP: int(500).describe('Registrations per client address per REGISTRATION_WINDOW_SECONDS: a class or a load test registers hundreds from one host.'),
+    REGISTRATION_WINDOW_SECONDS: int(3600).describe('Seconds over which the registration bucket refills in full.'),
+    SEARCH_LIMIT: int(100).describe('The most users one GET /user/search answers with.'),
+    FEED_PAGE_MAX: int(5000).describe('The most posts one GET /post/feed answers with; a larger limit is clamped to it.'),
+    POST_MAX_CHARS: int(5000).describe('The longest post text, in characters.'),
+    BODY_LIMIT_BYTES: int(64 * 1024).describe('The largest request body, in bytes; larger ones get 413.'),
+    MIGRATE_ON_START: flag(true).describe('Apply pending database migrations when core starts.'),
+    SHUTDOWN_GRACE_MS: int(10_000).meta({ description: 'On SIGTERM or SIGINT: how long (ms) in-flight work may take before the process exits anyway (code 1).', readBy: both }),
+    STATIC_DIR: z.string().default(WEB_DIST).meta({ description: 'Directory of the built SPA; served (with index.html for client routes) when it exists.', shownDefault: '`web/dist` (this checkout’s built SPA)' }),
+    CLUSTER_METRICS_TIMEOUT_MS: int(1_000).describe('GET /cluster: how long (ms) to wait for each gateway’s /metrics.'),
   })
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV !== 'production') return;
-    for (const [path, secret] of [['JWT_SECRET', c.JWT_SECRET], ...c.JWT_PREVIOUS_SECRETS.map((s) => ['JWT_PREVIOUS_SECRETS', s])] as const) {
-      const problem = productionSecretProblem(secret);
-      if (problem) ctx.addIssue({ code: 'custom', path: [path], message: `in production, ${path} ${problem}` });
-    }
-  });
+  .superRefine(checkProductionSecrets);
 
-export type Config = z.infer<typeof schema>;
+export type Config = z.infer<typeof coreSettings>;
 
 /** Settings that are no longer read, and what replaced them: a deployment setting one must not silently lose its limit. */
-const REPLACED: Record<string, string> = {
+export const REPLACED: Record<string, string> = {
   LOGIN_RATE_PER_MINUTE: 'LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and LOGIN_FAILURE_WINDOW_SECONDS (only failed logins count)',
   POST_RATE_PER_MINUTE: 'POST_BURST and POST_WINDOW_SECONDS',
 };
@@ -152,7 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (replaced.length > 0) {
     throw new Error(`invalid configuration:\n${replaced.map((name) => `  ${name} is not read any more: set ${REPLACED[name]}`).join('\n')}`);
   }
-  const parsed = schema.safeParse(env);
+  const parsed = coreSettings.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`invalid configuration:\n${problems}`);

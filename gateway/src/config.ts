@@ -1,87 +1,65 @@
-// Gateway configuration from the environment, validated once at start-up.
+// Gateway configuration from the environment, validated once at start-up. Each key carries its
+// description; after adding or changing one, `npm run docs:config` (docs/configuration.md).
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { DEVELOPMENT_SECRET, HEARTBEAT_MS, productionSecretProblem, validAmqpUrls } from '@feed/contracts';
-import { validClusterNodes } from '@feed/cache';
+import { HEARTBEAT_MS } from '@feed/contracts';
+import { checkProductionSecrets, commaList, positiveInt, sharedSettings } from '@feed/contracts/config';
 
-const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const int = positiveInt;
 
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  /** Unique per gateway: names its RabbitMQ queue and its presence entries. */
-  GATEWAY_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
-    .default(() => `gw-${randomBytes(4).toString('hex')}`),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
-  /** A Redis Cluster instead of REDIS_URL: host:port seed nodes, comma-separated (as core's). */
-  REDIS_CLUSTER_NODES: z.string().default('').refine(validClusterNodes, 'host:port, comma-separated'),
-  REDIS_PREFIX: z.string().default('feed:'),
-  /** One broker, or several nodes of one cluster comma-separated: reconnects try them in turn. */
-  AMQP_URL: z.string().refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated').default('amqp://guest:guest@127.0.0.1:5672'),
-  AMQP_PREFIX: z.string().default(''),
-  /**
-   * Where core's cluster view reaches this gateway's /health and /metrics. Unset: this host's
-   * loopback and the port it listens on, which only works when core runs on the same host.
-   */
-  GATEWAY_ADVERTISE_URL: z.string().url().optional(),
-  JWT_SECRET: z.string().min(32).default(DEVELOPMENT_SECRET),
-  /** During a secret rotation: old secrets whose tokens are still accepted (comma-separated). */
-  JWT_PREVIOUS_SECRETS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
-  /** Origins allowed to open a cookie-authenticated stream, besides the page's own host. */
-  ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
-  /** The gateway queue keeps at most this many messages; older ones are dropped first. */
-  QUEUE_MAX_LENGTH: int(100_000),
-  /**
-   * Messages the broker may have in flight to this gateway before it acks: a gateway that falls
-   * behind leaves its backlog in the queue (bounded above) instead of in its own memory.
-   */
-  QUEUE_PREFETCH: z.coerce.number().int().min(1).max(65535, 'AMQP prefetch counts are 16-bit: at most 65535').default(32),
-  /** The queue outlives a broker reconnect, and is deleted this long after the gateway is gone. */
-  QUEUE_EXPIRES_MS: int(60_000),
-  /** The event log's window and lifetime: must match the fan-out worker's (core's) settings. */
-  EVENT_LOG_LENGTH: int(1000),
-  EVENT_LOG_TTL_SECONDS: int(24 * 3600),
-  PRESENCE_TTL_MS: int(30_000),
-  PRESENCE_REFRESH_MS: int(10_000),
-  WS_PING_MS: int(HEARTBEAT_MS.webSocketPing),
-  SSE_HEARTBEAT_MS: int(HEARTBEAT_MS.sseComment),
-  SSE_RETRY_MS: int(2_000),
-  /** Bytes a session may have queued for a client before it is closed as slow. */
-  SEND_BUFFER_LIMIT: int(1024 * 1024),
-  MAX_FRAME_BYTES: int(4096),
-  /** Messages a client may send per 10 s (clients have little to say). */
-  CLIENT_MESSAGES_PER_10S: int(50),
-  MAX_SESSIONS_PER_USER: int(16),
-  /** On SIGTERM: time for the load balancer to see the failing health check. */
-  DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(2_000),
-  /** Then sessions are closed spread over this window, so they reconnect gradually. */
-  DRAIN_WINDOW_MS: z.coerce.number().int().min(0).default(10_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+// The gateway's own settings; the ones it must agree on with core come from sharedSettings.
+export const gatewaySettings = z
+  .object({
+    ...sharedSettings,
+    HOST: z.string().default('127.0.0.1').describe('Address the gateway listens on.'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000).describe('Port of the WebSocket / SSE stream, /health and /metrics (0: any free port).'),
+    GATEWAY_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+      .default(() => `gw-${randomBytes(4).toString('hex')}`)
+      .meta({ description: 'Unique per gateway: names its RabbitMQ queue and its presence entries. Letters, digits, _ and -, at most 64.', shownDefault: 'gw- and 8 random hex digits' }),
+    GATEWAY_ADVERTISE_URL: z
+      .string()
+      .url()
+      .optional()
+      .describe('Where core’s cluster view reaches this gateway’s /health and /metrics. Unset: this host’s loopback and the port it listens on, which only works when core runs on the same host.'),
+    ALLOWED_ORIGINS: commaList().describe('Origins allowed to open a cookie-authenticated stream, besides the page’s own host (comma-separated).'),
+    QUEUE_MAX_LENGTH: int(100_000).describe('The gateway’s RabbitMQ queue keeps at most this many messages; older ones are dropped first.'),
+    QUEUE_PREFETCH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(65535, 'AMQP prefetch counts are 16-bit: at most 65535')
+      .default(32)
+      .describe('Messages the broker may have in flight to this gateway before it acks (1–65535): a gateway that falls behind leaves its backlog in the queue (bounded by QUEUE_MAX_LENGTH) instead of in its own memory.'),
+    QUEUE_EXPIRES_MS: int(60_000).describe('The queue outlives a broker reconnect, and is deleted this long (ms) after the gateway is gone.'),
+    PRESENCE_TTL_MS: int(30_000).describe('How long (ms) the gateway’s presence entries in Redis (the users it holds, and that it is alive) last without a refresh. The worker sends a user’s events to the gateways present for that user, so a dead gateway stops getting traffic within one TTL. Must exceed PRESENCE_REFRESH_MS.'),
+    PRESENCE_REFRESH_MS: int(10_000).describe('How often (ms) the gateway refreshes its presence; a refresh that finds its heartbeat gone resyncs every session (clients get feed.reset).'),
+    WS_PING_MS: int(HEARTBEAT_MS.webSocketPing).describe('Each WebSocket is pinged once per this period (ms), spread over it.'),
+    SSE_HEARTBEAT_MS: int(HEARTBEAT_MS.sseComment).describe('Each SSE stream gets a comment once per this period (ms), spread over it.'),
+    SSE_RETRY_MS: int(2_000).describe('The `retry:` an SSE stream announces: how long (ms) a browser’s EventSource waits before it reconnects.'),
+    SEND_BUFFER_LIMIT: int(1024 * 1024).describe('Bytes a session may have queued for a client (beyond a resume’s replay) before it is closed as slow (4008).'),
+    MAX_FRAME_BYTES: int(4096).describe('The largest frame a client may send, in bytes; larger ones close the WebSocket (1009).'),
+    CLIENT_MESSAGES_PER_10S: int(50).describe('Messages a client may send per 10 s (clients have little to say).'),
+    MAX_SESSIONS_PER_USER: int(16).describe('Streams one user may hold open on one gateway; more get HTTP 429.'),
+    DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(2_000).describe('On SIGTERM: time (ms) for the load balancer to see the failing health check before sessions are closed.'),
+    DRAIN_WINDOW_MS: z.coerce.number().int().min(0).default(10_000).describe('Then sessions are closed spread over this window (ms), so they reconnect gradually.'),
+  })
+  .superRefine((c, ctx) => {
+    checkProductionSecrets(c, ctx);
+    // A refresh has to land before the entries it renews expire, or users drop out of presence between refreshes.
+    if (c.PRESENCE_TTL_MS <= c.PRESENCE_REFRESH_MS) {
+      ctx.addIssue({ code: 'custom', path: ['PRESENCE_TTL_MS'], message: `must exceed PRESENCE_REFRESH_MS (${c.PRESENCE_REFRESH_MS})` });
+    }
+  });
 
-export type GatewayConfig = z.infer<typeof schema>;
+export type GatewayConfig = z.infer<typeof gatewaySettings>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const parsed = schema.safeParse(env);
+  const parsed = gatewaySettings.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`invalid gateway configuration:\n${problems}`);
-  }
-  if (parsed.data.NODE_ENV === 'production') {
-    const problems = [['JWT_SECRET', parsed.data.JWT_SECRET] as const, ...parsed.data.JWT_PREVIOUS_SECRETS.map((s) => ['JWT_PREVIOUS_SECRETS', s] as const)]
-      .map(([name, secret]) => [name, productionSecretProblem(secret)] as const)
-      .filter(([, problem]) => problem)
-      .map(([name, problem]) => `  ${name}: in production, ${name} ${problem}`);
-    if (problems.length > 0) throw new Error(`invalid gateway configuration:\n${problems.join('\n')}`);
   }
   return parsed.data;
 }
