@@ -14,6 +14,7 @@ import { createApp } from '../src/app.ts';
 import { connectBroker, type RecoveringChannelModel } from '../src/broker.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { FeedReader } from '../src/feed/reader.ts';
+import { LivePublisher } from '../src/fanout/live-publisher.ts';
 import { createLogger } from '../src/log.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { createServices, type Services } from '../src/services.ts';
@@ -61,12 +62,23 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
   const services = createServices(config, log);
   const { db, redis, cache, names } = services;
   const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_THRESHOLD, rebuildLockMs: 5_000 }, log);
-  const app = createApp({ config, db, redis, log, readFeed: (u, o, l) => reader.read(u, o, l) });
+  const gateways = new LivePublisher(names);
+  const app = createApp({
+    config,
+    db,
+    redis,
+    log,
+    readFeed: (u, o, l) => reader.read(u, o, l),
+    revocationNotice: (token, to) => gateways.sessionRevoked(to, token.userId, token.tokenId),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const relay = new OutboxRelay(db, names, { databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: 500, retentionSeconds: 3600 }, log);
-  const broker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, log, (model) => relay.attach(model));
+  const broker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, log, async (model) => {
+    await gateways.attach(model);
+    await relay.attach(model);
+  });
   await relay.start();
 
   const workers: Worker[] = [];

@@ -57,6 +57,11 @@ const schema = z.object({
   /** Messages a client may send per 10 s (clients have little to say). */
   CLIENT_MESSAGES_PER_10S: int(50),
   MAX_SESSIONS_PER_USER: int(16),
+  /**
+   * How often every open stream's token is checked against the revocations in Redis: the bound
+   * on how long a stream outlives its logout when core's notice does not arrive.
+   */
+  REVOCATION_CHECK_MS: int(15_000),
   /** On SIGTERM: time for the load balancer to see the failing health check. */
   DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(2_000),
   /** Then sessions are closed spread over this window, so they reconnect gradually. */
