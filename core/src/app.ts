@@ -7,7 +7,7 @@ import { type Pool, feedFromDatabase } from '@feed/db';
 import { tokenKey, verificationKeys } from '@feed/contracts';
 import { Presence, RateLimits, Revocations, createKeys, type RedisClient } from '@feed/cache';
 import { rateLimitSettings, type Config } from './config.ts';
-import type { Logger } from './log.ts';
+import { withoutTokens, type Logger } from './log.ts';
 import { SessionRevocation, type RevocationNotice } from './auth/revocation.ts';
 import { authenticate } from './http/authenticate.ts';
 import { errorHandler, notFoundRoute } from './http/errors.ts';
@@ -72,6 +72,13 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // Applied to pino's own request serialization; the headers are redacted by the logger (log.ts).
+      serializers: {
+        req: (req: { url?: string }) => {
+          req.url = withoutTokens(req.url);
+          return req;
+        },
+      },
     }),
   );
   app.use(metrics.observe);

@@ -6,7 +6,7 @@ import { connectRedis, type RedisClient } from '@feed/cache';
 import { createPool, type Pool } from '@feed/db';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger, type Logger } from '../src/log.ts';
 
 export interface Harness {
   url: string;
@@ -30,7 +30,7 @@ export function defaultLimits(): Record<string, string> {
   return Object.fromEntries(Object.keys(OUT_OF_THE_WAY).map((name) => [name, String(defaults[name as keyof Config])]));
 }
 
-export async function startCore(env: Record<string, string> = {}): Promise<Harness> {
+export async function startCore(env: Record<string, string> = {}, options: { log?: Logger } = {}): Promise<Harness> {
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: inject('databaseUrl'),
@@ -49,7 +49,7 @@ export async function startCore(env: Record<string, string> = {}): Promise<Harne
   });
   const db = createPool(config.DATABASE_URL, 5);
   const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, () => {});
-  const app = createApp({ config, db, redis, log: createLogger(config.LOG_LEVEL) });
+  const app = createApp({ config, db, redis, log: options.log ?? createLogger(config.LOG_LEVEL) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
