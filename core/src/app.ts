@@ -6,7 +6,8 @@ import { pinoHttp } from 'pino-http';
 import { type Pool, feedFromDatabase } from '@feed/db';
 import { tokenKey, verificationKeys } from '@feed/contracts';
 import { Presence, RateLimits, Revocations, createKeys, type RedisClient } from '@feed/cache';
-import { rateLimitSettings, type Config } from './config.ts';
+import { hashingSettings, rateLimitSettings, type Config } from './config.ts';
+import { PasswordHashing } from './auth/hashing.ts';
 import { withoutTokens, type Logger } from './log.ts';
 import { SessionRevocation, type RevocationNotice } from './auth/revocation.ts';
 import { authenticate } from './http/authenticate.ts';
@@ -31,11 +32,13 @@ export interface AppDeps {
   isReady?: () => boolean;
   /** How a logout reaches the gateways holding the user's streams; without it they find out at their next check. */
   revocationNotice?: RevocationNotice;
+  /** Where password hashes run; built from the config unless given (tests watch its lanes). */
+  hashing?: PasswordHashing;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function createApp({ config, db, redis, log, readFeed, isReady = () => true, revocationNotice }: AppDeps): Express {
+export function createApp({ config, db, redis, log, readFeed, isReady = () => true, revocationNotice, hashing }: AppDeps): Express {
   const app = express();
   const key = tokenKey(config.JWT_SECRET);
   const metrics = createMetrics();
@@ -44,7 +47,12 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
   const presence = new Presence(redis, keys);
   const revocation = new SessionRevocation(new Revocations(redis, keys), presence, tokenKeys, log, revocationNotice);
   const auth = authenticate(tokenKeys, revocation);
-  const settings = { tokenKey: key, tokenTtlSeconds: config.TOKEN_TTL_SECONDS, scryptLogN: config.SCRYPT_LOG_N };
+  const settings = {
+    tokenKey: key,
+    tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+    scryptLogN: config.SCRYPT_LOG_N,
+    hashing: hashing ?? new PasswordHashing(hashingSettings(config)),
+  };
   const feedReader: FeedReader = readFeed ?? ((userId, offset, limit) => feedFromDatabase(db, userId, { offset, limit }));
 
   app.disable('x-powered-by');

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { validAmqpUrls } from '@feed/contracts';
 import { validClusterNodes } from '@feed/cache';
+import type { HashingSettings } from './auth/hashing.ts';
 import type { RateLimitSettings } from './http/rate-limits.ts';
 
 const DEV_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
@@ -71,6 +72,15 @@ const schema = z
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
     /** scrypt cost as log2(N); 17 is OWASP's minimum recommendation (128 MiB, r=8, p=1). */
     SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+    // Password hashing lanes (core/src/auth/hashing.ts): hashes at once and hashes waiting, per
+    // lane; beyond the queue the answer is 503 with Retry-After. Logins and registrations never
+    // wait for each other, and together leave one of libuv's threads free.
+    LOGIN_HASH_CONCURRENCY: int(2),
+    LOGIN_HASH_QUEUE: int(64),
+    REGISTRATION_HASH_CONCURRENCY: int(1),
+    REGISTRATION_HASH_QUEUE: int(32),
+    /** libuv's thread pool, which every hash runs on (Node reads it at start-up; 4 unless set). */
+    UV_THREADPOOL_SIZE: int(4),
     // Rate limits (docs/api.md#rate-limits): token buckets of N that refill in full over the window.
     /** Failed logins (wrong password) per account; a success fills the bucket again. */
     LOGIN_FAILURES_PER_ACCOUNT: int(10),
@@ -99,6 +109,10 @@ const schema = z
     /** GET /cluster: how long to wait for each gateway's /metrics. */
     CLUSTER_METRICS_TIMEOUT_MS: int(1_000),
   })
+  .refine((c) => c.LOGIN_HASH_CONCURRENCY + c.REGISTRATION_HASH_CONCURRENCY < c.UV_THREADPOOL_SIZE, {
+    message: 'LOGIN_HASH_CONCURRENCY + REGISTRATION_HASH_CONCURRENCY must stay below UV_THREADPOOL_SIZE (one thread for the rest of the process)',
+    path: ['LOGIN_HASH_CONCURRENCY'],
+  })
   .refine((c) => c.NODE_ENV !== 'production' || c.JWT_SECRET !== DEV_SECRET, {
     message: 'set JWT_SECRET in production',
     path: ['JWT_SECRET'],
@@ -111,6 +125,13 @@ const REPLACED: Record<string, string> = {
   LOGIN_RATE_PER_MINUTE: 'LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and LOGIN_FAILURE_WINDOW_SECONDS (only failed logins count)',
   POST_RATE_PER_MINUTE: 'POST_BURST and POST_WINDOW_SECONDS',
 };
+
+export function hashingSettings(config: Config): HashingSettings {
+  return {
+    login: { concurrency: config.LOGIN_HASH_CONCURRENCY, queue: config.LOGIN_HASH_QUEUE },
+    registration: { concurrency: config.REGISTRATION_HASH_CONCURRENCY, queue: config.REGISTRATION_HASH_QUEUE },
+  };
+}
 
 export function rateLimitSettings(config: Config): RateLimitSettings {
   return {

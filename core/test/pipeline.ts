@@ -19,7 +19,7 @@ import { createLogger } from '../src/log.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { waitFor } from '../../test/support/ports.ts';
-import { OUT_OF_THE_WAY } from './harness.ts';
+import { OUT_OF_THE_WAY, ROOMY_HASHING } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -54,6 +54,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
     SCRYPT_LOG_N: '12',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...OUT_OF_THE_WAY,
+    ...ROOMY_HASHING,
     OUTBOX_POLL_MS: '1000',
     ...overrides,
   };
