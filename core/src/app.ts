@@ -79,7 +79,9 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // A 503 is load shed on purpose (a full hashing lane, a dependency down, which the error
+      // handler logs itself): a warning per request, so a flood is not also a flood of errors.
+      customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : 'info'),
       // Applied to pino's own request serialization; the headers are redacted by the logger (log.ts).
       serializers: {
         req: (req: { url?: string }) => {
