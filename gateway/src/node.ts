@@ -167,6 +167,13 @@ export class GatewayNode {
     this.expiry.add(session, request.expiresAt);
     this.expiry.start();
     this.revocation.add(session, { userId, tokenId: request.tokenId });
+    // A logout between the handshake's check and now sent its notice before we could match it
+    // (or before our presence was there to route it): core records a revocation before it
+    // notifies, so asking once more now leaves no gap for the notice to fall through.
+    this.isRevoked({ userId, tokenId: request.tokenId }).then(
+      (revoked) => revoked && session.close('revoked'),
+      () => {}, // the periodic check asks again
+    );
     return session;
   }
 
