@@ -9,6 +9,8 @@ import type { Logger } from '../log.ts';
 
 /** How long a REST request waits for the revocation check before it goes on without it. */
 const CHECK_BUDGET_MS = 1_000;
+/** How long a logout waits for the gateways' notice to be confirmed; the periodic check covers the rest. */
+const NOTICE_BUDGET_MS = 1_000;
 
 /** Tells the gateways holding `token.userId`'s streams that `token` is revoked. */
 export type RevocationNotice = (token: TokenRef, gateways: readonly string[]) => Promise<void>;
@@ -60,9 +62,18 @@ export class SessionRevocation {
 
   private async tellGateways(token: TokenRef): Promise<void> {
     if (!this.notify) return;
-    try {
+    const notify = this.notify;
+    const send = async () => {
       const gateways = (await this.presence.lookup([token.userId])).get(token.userId) ?? [];
-      if (gateways.length > 0) await this.notify({ userId: token.userId, tokenId: token.tokenId }, gateways);
+      if (gateways.length > 0) await notify({ userId: token.userId, tokenId: token.tokenId }, gateways);
+    };
+    try {
+      // A broker that takes the publish but never confirms it must not hold the logout.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not confirmed within ${NOTICE_BUDGET_MS} ms`)), NOTICE_BUDGET_MS);
+      });
+      await Promise.race([send(), late]).finally(() => clearTimeout(timer));
     } catch (err) {
       this.log.warn({ err: (err as Error).message, userId: token.userId }, 'revocation notice not sent: gateways will find it at their next check');
     }
