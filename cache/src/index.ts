@@ -10,6 +10,7 @@ import { Audience } from './audience.ts';
 import { Fanout } from './fanout.ts';
 import { CelebrityFollows } from './celebrity-follows.ts';
 import { RateLimits } from './rate-limit.ts';
+import { Revocations } from './revocation.ts';
 
 export { createKeys, type Keys } from './keys.ts';
 export {
@@ -35,6 +36,7 @@ export { Audience } from './audience.ts';
 export { Fanout, type Delivery, type FanoutStep } from './fanout.ts';
 export { CelebrityFollows } from './celebrity-follows.ts';
 export { RateLimits, type BucketPolicy, type BucketState } from './rate-limit.ts';
+export { Revocations, type TokenRef } from './revocation.ts';
 
 export interface CacheSettings {
   prefix: string;
@@ -71,6 +73,7 @@ export function createCache(redis: RedisClient, overrides: Partial<CacheSettings
     audience: new Audience(redis, keys),
     celebrityFollows: new CelebrityFollows(redis, keys),
     rateLimits: new RateLimits(redis, keys),
+    revocations: new Revocations(redis, keys),
     fanout: new Fanout(redis, keys, { feedSize: s.feedSize, logMaxLength: s.logMaxLength, logTtlSeconds: s.logTtlSeconds, replicaWaitMs: s.replicaWaitMs }),
   };
 }

@@ -40,6 +40,8 @@ export function createKeys(prefix: string) {
     gateways: () => `${prefix}gateways`,
     /** HASH gateway id → JSON {url}: where each gateway answers (its /metrics), for the cluster view. */
     gatewayInfo: () => `${prefix}gateway-info`,
+    /** String "1" until the token's expiry: this access token (by its jti) was revoked (logout). */
+    revokedToken: (userId: string, tokenId: string) => `${prefix}revoked:${user(userId)}:${tokenId}`,
     /** HASH {tokens, at}: one rate-limit token bucket; each script call touches only this key. */
     rateBucket: (limit: string, subject: string) => `${prefix}rate:${limit}:${subject}`,
   };

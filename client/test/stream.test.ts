@@ -130,6 +130,19 @@ describe('the stream SDK against a real gateway', () => {
     expect(closed.retryAt).toBeUndefined();
   });
 
+  it.each<TransportKind>(['websocket', 'sse'])('stops reconnecting and surfaces the error when a logout revokes the token of a %s stream', async (transport) => {
+    const { reader } = await pair(p);
+    const errors: unknown[] = [];
+    const r = recorded({ url: gw.httpUrl, token: reader.token!, transport, onError: (e) => errors.push(e) });
+    await r.waitForStatus('open', (s) => s.state === 'open');
+    await online(p, reader.userId, gw);
+    expect((await reader.post('/logout')).status).toBe(204);
+    const closed = await r.waitForStatus('closed by the gateway', (s) => s.state === 'closed');
+    expect(closed.error).toMatchObject(transport === 'websocket' ? { kind: 'auth', code: 4001 } : { kind: 'auth', message: 'token revoked' });
+    expect(errors).toEqual([closed.error]);
+    expect(r.statuses.map((s) => s.state)).toEqual(['connecting', 'open', 'closed']);
+  });
+
   it('stops at once on a refused handshake (401), without trying SSE with the same token', async () => {
     const r = recorded({ url: gw.httpUrl, token: 'not.a.token' });
     const closed = await r.waitForStatus('refused', (s) => s.state === 'closed');

@@ -45,6 +45,12 @@ export const gatewayMessage = z.discriminatedUnion('kind', [
     userId: id,
     celebrities: z.array(id),
   }),
+  z.object({
+    /** Core revoked this access token (logout): the gateway closes its streams opened with it. */
+    kind: z.literal('session.revoked'),
+    userId: id,
+    tokenId: z.string().min(1).max(64),
+  }),
 ]);
 
 export type GatewayMessage = z.infer<typeof gatewayMessage>;

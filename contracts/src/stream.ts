@@ -28,7 +28,7 @@ export const RESUME = {
 
 /** WebSocket close codes the gateway sends, by what they ask of the client. */
 export const CLOSE_CODE = {
-  /** The token expired (or is no longer accepted): log in again, do not reconnect with it. */
+  /** The token expired or was revoked (logout), or is no longer accepted: log in again, do not reconnect with it. */
   tokenExpired: 4001,
   /** Slow consumer: the send buffer passed its bound. Reconnect and resume. */
   slow: 4008,
@@ -44,7 +44,7 @@ export const CLOSE_CODE = {
   unavailable: 1011,
 } as const;
 
-/** The SSE event the gateway sends, with `{"reason"}`, just before it ends a stream whose token it no longer accepts. */
+/** The SSE event the gateway sends, with `{"reason"}` ("token expired", "token revoked"), just before it ends a stream whose token it no longer accepts. */
 export const SSE_ERROR_EVENT = 'error';
 
 /**

@@ -1,6 +1,7 @@
 // The access token is a wire contract: core signs it, gateways verify it locally
 // (no call to core per connection). HS256 only, so `alg: none` and key confusion fail.
 import { SignJWT, jwtVerify, errors } from 'jose';
+import { TOKEN_COOKIE } from './stream.ts';
 
 const ALGORITHM = 'HS256';
 const ISSUER = 'live-feed';
@@ -9,7 +10,12 @@ export interface TokenClaims {
   userId: string;
   /** Seconds since the epoch. */
   expiresAt: number;
+  /** The token's own id (`jti`): what a logout revokes. */
+  tokenId: string;
 }
+
+/** A token id as signToken makes them (a UUID); anything else is not a token of ours. */
+const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class InvalidTokenError extends Error {
   constructor(readonly reason: 'expired' | 'invalid') {
@@ -52,6 +58,7 @@ export async function signToken(userId: string, key: Uint8Array, ttlSeconds: num
     .setSubject(userId)
     .setIssuer(ISSUER)
     .setIssuedAt()
+    .setJti(crypto.randomUUID())
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
     .sign(key);
 }
@@ -80,10 +87,27 @@ async function verifyWith(token: string, key: Uint8Array): Promise<TokenClaims> 
     if (typeof payload.sub !== 'string' || !/^[1-9][0-9]{0,18}$/.test(payload.sub) || typeof payload.exp !== 'number') {
       throw new InvalidTokenError('invalid');
     }
-    return { userId: payload.sub, expiresAt: payload.exp };
+    // Without an id a token could not be revoked: it is not one of ours.
+    if (typeof payload.jti !== 'string' || !TOKEN_ID.test(payload.jti)) throw new InvalidTokenError('invalid');
+    return { userId: payload.sub, expiresAt: payload.exp, tokenId: payload.jti };
   } catch (err) {
     if (err instanceof InvalidTokenError) throw err;
     if (err instanceof errors.JWTExpired) throw new InvalidTokenError('expired');
     throw new InvalidTokenError('invalid');
   }
+}
+
+/** The access token in a Cookie header (the HttpOnly cookie `POST /login` sets), if any. */
+export function cookieToken(header: string | undefined): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const [key, ...value] = part.trim().split('=');
+    if (key !== TOKEN_COOKIE) continue;
+    // A malformed escape is a bad token (refused as such), not an error.
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return value.join('=');
+    }
+  }
+  return undefined;
 }

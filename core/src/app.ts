@@ -5,9 +5,11 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { type Pool, feedFromDatabase } from '@feed/db';
 import { tokenKey, verificationKeys } from '@feed/contracts';
-import { Presence, RateLimits, createKeys, type RedisClient } from '@feed/cache';
-import { rateLimitSettings, type Config } from './config.ts';
-import type { Logger } from './log.ts';
+import { Presence, RateLimits, Revocations, createKeys, type RedisClient } from '@feed/cache';
+import { hashingSettings, rateLimitSettings, type Config } from './config.ts';
+import { PasswordHashing } from './auth/hashing.ts';
+import { withoutTokens, type Logger } from './log.ts';
+import { SessionRevocation, type RevocationNotice } from './auth/revocation.ts';
 import { authenticate } from './http/authenticate.ts';
 import { errorHandler, notFoundRoute } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -28,16 +30,29 @@ export interface AppDeps {
   readFeed?: FeedReader;
   /** Reports whether the service should receive traffic (false while draining). */
   isReady?: () => boolean;
+  /** How a logout reaches the gateways holding the user's streams; without it they find out at their next check. */
+  revocationNotice?: RevocationNotice;
+  /** Where password hashes run; built from the config unless given (tests watch its lanes). */
+  hashing?: PasswordHashing;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function createApp({ config, db, redis, log, readFeed, isReady = () => true }: AppDeps): Express {
+export function createApp({ config, db, redis, log, readFeed, isReady = () => true, revocationNotice, hashing }: AppDeps): Express {
   const app = express();
   const key = tokenKey(config.JWT_SECRET);
   const metrics = createMetrics();
-  const auth = authenticate(verificationKeys(config.JWT_SECRET, config.JWT_PREVIOUS_SECRETS));
-  const settings = { tokenKey: key, tokenTtlSeconds: config.TOKEN_TTL_SECONDS, scryptLogN: config.SCRYPT_LOG_N };
+  const keys = createKeys(config.REDIS_PREFIX);
+  const tokenKeys = verificationKeys(config.JWT_SECRET, config.JWT_PREVIOUS_SECRETS);
+  const presence = new Presence(redis, keys);
+  const revocation = new SessionRevocation(new Revocations(redis, keys), presence, tokenKeys, log, revocationNotice);
+  const auth = authenticate(tokenKeys, revocation);
+  const settings = {
+    tokenKey: key,
+    tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+    scryptLogN: config.SCRYPT_LOG_N,
+    hashing: hashing ?? new PasswordHashing(hashingSettings(config)),
+  };
   const feedReader: FeedReader = readFeed ?? ((userId, offset, limit) => feedFromDatabase(db, userId, { offset, limit }));
 
   app.disable('x-powered-by');
@@ -64,21 +79,29 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // A 503 is load shed on purpose (a full hashing lane, a dependency down, which the error
+      // handler logs itself): a warning per request, so a flood is not also a flood of errors.
+      customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : 'info'),
+      // Applied to pino's own request serialization; the headers are redacted by the logger (log.ts).
+      serializers: {
+        req: (req: { url?: string }) => {
+          req.url = withoutTokens(req.url);
+          return req;
+        },
+      },
     }),
   );
   app.use(metrics.observe);
   app.use(express.json({ limit: config.BODY_LIMIT_BYTES, strict: false }));
 
-  const keys = createKeys(config.REDIS_PREFIX);
   const limits = createRateLimits(new RateLimits(redis, keys), rateLimitSettings(config), log);
-  app.use(userRoutes(db, settings, config.SEARCH_LIMIT, limits));
+  app.use(userRoutes(db, settings, config.SEARCH_LIMIT, limits, revocation));
   app.use(postRoutes(db, { maxChars: config.POST_MAX_CHARS, authenticate: auth, postLimit: limits.posting }));
   app.use(['/friend', '/post/feed'], auth);
   app.use(friendRoutes(db));
   app.use(feedRoutes(feedReader, config.FEED_PAGE_MAX));
   app.use('/cluster', auth);
-  app.use(clusterRoutes(new Presence(redis, keys), config.CLUSTER_METRICS_TIMEOUT_MS));
+  app.use(clusterRoutes(presence, config.CLUSTER_METRICS_TIMEOUT_MS));
 
   const web = spa(config.STATIC_DIR);
   if (web) app.use(web);

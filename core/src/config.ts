@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { z } from 'zod';
 import { checkProductionSecrets, flag, positiveInt, sharedSettings } from '@feed/contracts/config';
+import type { HashingSettings } from './auth/hashing.ts';
 import type { RateLimitSettings } from './http/rate-limits.ts';
 import { defaultRetryPolicy } from './fanout/retry-policy.ts';
 
@@ -75,6 +76,14 @@ export const coreSettings = z
     RELAY_ENABLED: flag(true).describe('`false`: this core process runs no outbox relay; at least one core must run it, or no event is published.'),
     TOKEN_TTL_SECONDS: int(24 * 3600).describe('Lifetime of an access token, in seconds.'),
     SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17).describe('Password hashing cost, scrypt’s log2(N); 17 is OWASP’s minimum recommendation (128 MiB, r=8, p=1).'),
+    // Password hashing lanes (core/src/auth/hashing.ts): beyond a lane's queue the answer is 503
+    // with Retry-After. Logins and registrations never wait for each other, and together leave
+    // one of libuv's threads free.
+    LOGIN_HASH_CONCURRENCY: int(2).describe('Logins hashed at once (their own lane of the password-hashing queue).'),
+    LOGIN_HASH_QUEUE: int(64).describe('Logins waiting for a hash at most; beyond, 503 with Retry-After.'),
+    REGISTRATION_HASH_CONCURRENCY: int(1).describe('Registrations hashed at once (their own lane, so a flood of them cannot delay logins).'),
+    REGISTRATION_HASH_QUEUE: int(32).describe('Registrations waiting for a hash at most; beyond, 503 with Retry-After.'),
+    UV_THREADPOOL_SIZE: int(4).describe('libuv’s thread pool, which every hash runs on (Node reads it at start-up). The two lanes’ concurrency together must stay below it.'),
     // Rate limits (docs/api.md#rate-limits): token buckets of N that refill in full over the window.
     LOGIN_FAILURES_PER_ACCOUNT: int(10).describe('Failed logins (wrong password) per account per LOGIN_FAILURE_WINDOW_SECONDS; a success fills the bucket again.'),
     LOGIN_FAILURES_PER_IP: int(300).describe('Failed logins per client address, across accounts, per LOGIN_FAILURE_WINDOW_SECONDS: high enough for an office behind one NAT.'),
@@ -92,7 +101,11 @@ export const coreSettings = z
     STATIC_DIR: z.string().default(WEB_DIST).meta({ description: 'Directory of the built SPA; served (with index.html for client routes) when it exists.', shownDefault: '`web/dist` (this checkout’s built SPA)' }),
     CLUSTER_METRICS_TIMEOUT_MS: int(1_000).describe('GET /cluster: how long (ms) to wait for each gateway’s /metrics.'),
   })
-  .superRefine(checkProductionSecrets);
+  .superRefine(checkProductionSecrets)
+  .refine((c) => c.LOGIN_HASH_CONCURRENCY + c.REGISTRATION_HASH_CONCURRENCY < c.UV_THREADPOOL_SIZE, {
+    message: 'LOGIN_HASH_CONCURRENCY + REGISTRATION_HASH_CONCURRENCY must stay below UV_THREADPOOL_SIZE (one thread for the rest of the process)',
+    path: ['LOGIN_HASH_CONCURRENCY'],
+  });
 
 export type Config = z.infer<typeof coreSettings>;
 
@@ -101,6 +114,13 @@ export const REPLACED: Record<string, string> = {
   LOGIN_RATE_PER_MINUTE: 'LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and LOGIN_FAILURE_WINDOW_SECONDS (only failed logins count)',
   POST_RATE_PER_MINUTE: 'POST_BURST and POST_WINDOW_SECONDS',
 };
+
+export function hashingSettings(config: Config): HashingSettings {
+  return {
+    login: { concurrency: config.LOGIN_HASH_CONCURRENCY, queue: config.LOGIN_HASH_QUEUE },
+    registration: { concurrency: config.REGISTRATION_HASH_CONCURRENCY, queue: config.REGISTRATION_HASH_QUEUE },
+  };
+}
 
 export function rateLimitSettings(config: Config): RateLimitSettings {
   return {

@@ -5,6 +5,7 @@ import { createApp } from './app.ts';
 import { connectBroker } from '@feed/broker';
 import { loadConfig } from './config.ts';
 import { FeedReader } from './feed/reader.ts';
+import { LivePublisher } from './fanout/live-publisher.ts';
 import { createLogger } from './log.ts';
 import { OutboxRelay } from './relay/outbox-relay.ts';
 import { createServices } from './services.ts';
@@ -18,8 +19,19 @@ if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, (msg) => log.deb
 const { db, redis, cache, names } = createServices(config, log);
 const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_THRESHOLD, rebuildLockMs: 5_000 }, log);
 
+// Logouts reach the gateways through the same exchange as live events.
+const gateways = new LivePublisher(names);
+
 let ready = true;
-const app = createApp({ config, db, redis, log, isReady: () => ready, readFeed: (u, o, l) => reader.read(u, o, l) });
+const app = createApp({
+  config,
+  db,
+  redis,
+  log,
+  isReady: () => ready,
+  readFeed: (u, o, l) => reader.read(u, o, l),
+  revocationNotice: (token, to) => gateways.sessionRevoked(to, token.userId, token.tokenId),
+});
 const server = app.listen(config.PORT, config.HOST);
 await once(server, 'listening');
 const address = server.address();
@@ -39,7 +51,10 @@ const relay = config.RELAY_ENABLED
       log.child({ component: 'relay' }),
     )
   : undefined;
-const broker = relay ? await connectBroker(config.AMQP_URL, log, (model) => relay.attach(model)) : undefined;
+const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
+  await gateways.attach(model);
+  await relay?.attach(model);
+});
 await relay?.start();
 
 onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
@@ -48,6 +63,6 @@ onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
   server.closeIdleConnections();
   await closed;
   await relay?.stop();
-  await broker?.close().catch(() => {});
+  await broker.close().catch(() => {});
   await Promise.allSettled([db.end(), redis.quit()]);
 });

@@ -41,6 +41,23 @@ describe('POST /login', () => {
     expect(cookie).toMatch(new RegExp(`;\\s*Max-Age=${core.config.TOKEN_TTL_SECONDS}(;|$)`, 'i'));
   });
 
+  it('checks the whole password: no truncation, spaces and any Unicode kept (ASVS 2.1.3, 2.1.4)', async () => {
+    const long = `${'пароль 🔑 '.repeat(25)}end`.slice(0, 250);
+    const id = await registerWith(long);
+    expect((await anon.post('/login', { id, password: long.slice(0, -1) })).status).toBe(400);
+    expect((await anon.post('/login', { id, password: `${long} ` })).status).toBe(400);
+    expect((await anon.post('/login', { id, password: long })).status).toBe(200);
+  });
+
+  it('signs a new token with its own id at every login (ASVS 3.2.1)', async () => {
+    const id = await registerWith('my password 4');
+    const [a, b] = [await anon.post('/login', { id, password: 'my password 4' }), await anon.post('/login', { id, password: 'my password 4' })];
+    const jti = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+    expect(a.body.token).not.toBe(b.body.token);
+    expect(jti(a.body.token)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(jti(a.body.token)).not.toBe(jti(b.body.token));
+  });
+
   it('issues a token that authenticates as the user', async () => {
     const id = await registerWith('my password 2');
     const { body } = await anon.post('/login', { id, password: 'my password 2' });

@@ -6,7 +6,8 @@ import { connectRedis, type RedisClient } from '@feed/cache';
 import { createPool, type Pool } from '@feed/db';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger, type Logger } from '../src/log.ts';
+import type { PasswordHashing } from '../src/auth/hashing.ts';
 
 export interface Harness {
   url: string;
@@ -24,13 +25,23 @@ export const OUT_OF_THE_WAY: Record<string, string> = {
   LOGIN_FAILURES_PER_IP: '1000000',
 };
 
+/**
+ * Hashing queues no test fills by accident: tests sign up dozens of users at once (with a cheap
+ * scrypt cost), which the production bounds would rightly refuse. core/test/hashing.test.ts
+ * fills them on purpose.
+ */
+export const ROOMY_HASHING: Record<string, string> = {
+  LOGIN_HASH_QUEUE: '100000',
+  REGISTRATION_HASH_QUEUE: '100000',
+};
+
 /** The production defaults of every rate limit, for tests that judge the API as `npm start` runs it. */
 export function defaultLimits(): Record<string, string> {
   const defaults = loadConfig({});
   return Object.fromEntries(Object.keys(OUT_OF_THE_WAY).map((name) => [name, String(defaults[name as keyof Config])]));
 }
 
-export async function startCore(env: Record<string, string> = {}): Promise<Harness> {
+export async function startCore(env: Record<string, string> = {}, options: { log?: Logger; hashing?: PasswordHashing } = {}): Promise<Harness> {
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: inject('databaseUrl'),
@@ -45,11 +56,12 @@ export async function startCore(env: Record<string, string> = {}): Promise<Harne
     // Every test signs up from 127.0.0.1 and posts at machine speed: limits far out of the way,
     // except where a test passes `defaultLimits()` or its own.
     ...OUT_OF_THE_WAY,
+    ...ROOMY_HASHING,
     ...env,
   });
   const db = createPool(config.DATABASE_URL, 5);
   const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, () => {});
-  const app = createApp({ config, db, redis, log: createLogger(config.LOG_LEVEL) });
+  const app = createApp({ config, db, redis, log: options.log ?? createLogger(config.LOG_LEVEL), ...(options.hashing ? { hashing: options.hashing } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -14,12 +14,13 @@ import { createApp } from '../src/app.ts';
 import { connectBroker, type RecoveringChannelModel } from '@feed/broker';
 import { loadConfig, type Config } from '../src/config.ts';
 import { FeedReader } from '../src/feed/reader.ts';
+import { LivePublisher } from '../src/fanout/live-publisher.ts';
 import { createLogger } from '../src/log.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { createTestDatabase } from '../../test/support/database.ts';
-import { OUT_OF_THE_WAY } from './harness.ts';
+import { OUT_OF_THE_WAY, ROOMY_HASHING } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -56,6 +57,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
     SCRYPT_LOG_N: '12',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...OUT_OF_THE_WAY,
+    ...ROOMY_HASHING,
     OUTBOX_POLL_MS: '1000',
     ...overrides,
   };
@@ -64,12 +66,23 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
   const services = createServices(config, log);
   const { db, redis, cache, names } = services;
   const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_THRESHOLD, rebuildLockMs: 5_000 }, log);
-  const app = createApp({ config, db, redis, log, readFeed: (u, o, l) => reader.read(u, o, l) });
+  const gateways = new LivePublisher(names);
+  const app = createApp({
+    config,
+    db,
+    redis,
+    log,
+    readFeed: (u, o, l) => reader.read(u, o, l),
+    revocationNotice: (token, to) => gateways.sessionRevoked(to, token.userId, token.tokenId),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const relay = new OutboxRelay(db, names, { databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: 500, retentionSeconds: 3600 }, log);
-  const broker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, log, (model) => relay.attach(model));
+  const broker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, log, async (model) => {
+    await gateways.attach(model);
+    await relay.attach(model);
+  });
   await relay.start();
 
   const workers: Worker[] = [];

@@ -1,25 +1,11 @@
 // Who is connecting: the access token from the Authorization header, `?token=`, or the SPA's
 // HttpOnly cookie, verified locally with the shared secret (no call to core per connection).
 import type { IncomingMessage } from 'node:http';
-import { InvalidTokenError, TOKEN_COOKIE, TOKEN_PARAM, verifyToken, type TokenClaims } from '@feed/contracts';
+import { InvalidTokenError, TOKEN_PARAM, cookieToken, verifyToken, type TokenClaims } from '@feed/contracts';
 
 export type AuthResult =
   | { ok: true; claims: TokenClaims; via: 'header' | 'query' | 'cookie' }
   | { ok: false; status: 401 | 403; message: string };
-
-function cookieToken(header: string | undefined): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [name, ...value] = part.trim().split('=');
-    if (name !== TOKEN_COOKIE) continue;
-    // A malformed escape is a bad token (401), not a failed admission (503).
-    try {
-      return decodeURIComponent(value.join('='));
-    } catch {
-      return value.join('=');
-    }
-  }
-  return undefined;
-}
 
 function findToken(req: IncomingMessage, url: URL): { token: string; via: 'header' | 'query' | 'cookie' } | undefined {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');

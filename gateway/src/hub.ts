@@ -91,7 +91,8 @@ export class Hub {
     }
   }
 
-  dispatch(message: GatewayMessage): number {
+  /** Live events and celebrity-follows answers (a revocation goes to the node's RevocationWatch). */
+  dispatch(message: Exclude<GatewayMessage, { kind: 'session.revoked' }>): number {
     let recipients = 0;
     if (message.kind === 'celebrity-follows') {
       this.learnFollows(message.userId, message.celebrities);

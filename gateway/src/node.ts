@@ -11,6 +11,7 @@ import type { Metrics } from './metrics.ts';
 import { Replayer } from './replay.ts';
 import { Session, type CloseReason, type SessionHooks, type Transport } from './session.ts';
 import { TokenExpiry } from './token-expiry.ts';
+import { RevocationWatch } from './revocation.ts';
 import { topology } from '@feed/contracts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,6 +24,8 @@ export interface OpenRequest {
   resumeFrom: Position | null | 'invalid';
   /** Token expiry, seconds since the epoch. */
   expiresAt: number;
+  /** The token's id, for revocation (logout). */
+  tokenId: string;
 }
 
 export class GatewayNode {
@@ -30,6 +33,7 @@ export class GatewayNode {
   readonly broker: GatewayBroker;
   private readonly replayer: Replayer;
   private readonly expiry = new TokenExpiry<Session>((session) => session.close('expired'));
+  private readonly revocation: RevocationWatch<Session>;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private draining = false;
   /** A session's catch-up in progress, so the next one waits for it. */
@@ -54,6 +58,11 @@ export class GatewayNode {
       },
     });
     this.replayer = new Replayer(cache);
+    this.revocation = new RevocationWatch<Session>(
+      (tokens) => cache.revocations.revoked(tokens),
+      (session) => session.close('revoked'),
+      (err) => log.warn({ err: err.message }, 'revocation check failed: streams stay open until the next check'),
+    );
     this.hooks = {
       sendBufferLimit: config.SEND_BUFFER_LIMIT,
       onSent: (s: Session, createdAt: number | undefined) => {
@@ -78,7 +87,8 @@ export class GatewayNode {
       log,
       (message) => {
         metrics.messagesIn.inc();
-        metrics.eventsIn.inc(this.hub.dispatch(message));
+        if (message.kind === 'session.revoked') this.revocation.revoked(message);
+        else metrics.eventsIn.inc(this.hub.dispatch(message));
       },
       () => void this.resync('broker reconnected'),
     );
@@ -97,6 +107,7 @@ export class GatewayNode {
     await this.broker.start();
     await this.cache.presence.announce(this.config.GATEWAY_ID, this.config.PRESENCE_TTL_MS);
     this.timers.push(setInterval(() => void this.refreshPresence(), this.config.PRESENCE_REFRESH_MS));
+    this.revocation.start(this.config.REVOCATION_CHECK_MS);
   }
 
   /**
@@ -118,6 +129,11 @@ export class GatewayNode {
   async advertise(url: string): Promise<void> {
     this.hub.url = url;
     await this.cache.presence.announce(this.config.GATEWAY_ID, this.config.PRESENCE_TTL_MS, Date.now(), { url });
+  }
+
+  /** Whether a logout revoked this token (checked at the handshake). */
+  isRevoked(token: { userId: string; tokenId: string }): Promise<boolean> {
+    return this.cache.revocations.isRevoked(token);
   }
 
   async open(request: OpenRequest): Promise<Session> {
@@ -150,11 +166,20 @@ export class GatewayNode {
 
     this.expiry.add(session, request.expiresAt);
     this.expiry.start();
+    this.revocation.add(session, { userId, tokenId: request.tokenId });
+    // A logout between the handshake's check and now sent its notice before we could match it
+    // (or before our presence was there to route it): core records a revocation before it
+    // notifies, so asking once more now leaves no gap for the notice to fall through.
+    this.isRevoked({ userId, tokenId: request.tokenId }).then(
+      (revoked) => revoked && session.close('revoked'),
+      () => {}, // the periodic check asks again
+    );
     return session;
   }
 
   private closed(session: Session, reason: CloseReason): void {
     this.expiry.remove(session);
+    this.revocation.remove(session);
     if (reason !== 'shutdown') this.metrics.closes.inc({ reason });
     this.metrics.sessions.dec({ transport: session.transport.kind });
     this.hub
@@ -214,6 +239,7 @@ export class GatewayNode {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.expiry.stop();
+    this.revocation.stop();
     for (const session of [...this.hub.sessions()]) session.close('shutdown');
     await this.hub.unregisterAll().catch(() => {});
     await this.broker.stop();

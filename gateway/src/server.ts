@@ -57,6 +57,8 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
     if (node.isDraining) return { ok: false, status: 503, message: 'gateway draining: connect again' };
     const auth = await authenticate(req, url, keys, node.config.ALLOWED_ORIGINS);
     if (!auth.ok) return auth;
+    // Redis unreachable: this throws and the stream gets 503 (it could not open without Redis anyway).
+    if (await node.isRevoked(auth.claims)) return { ok: false, status: 401, message: 'token revoked: log in again' };
     if ((streamsOf.get(auth.claims.userId) ?? 0) >= node.config.MAX_SESSIONS_PER_USER) {
       return { ok: false, status: 429, message: `at most ${node.config.MAX_SESSIONS_PER_USER} streams per user` };
     }

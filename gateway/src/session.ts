@@ -11,7 +11,7 @@ import type { LiveEvent } from '@feed/contracts';
 import { carriesId, encode, type Protocol } from './frames.ts';
 import { formatEventId, type Position } from './event-id.ts';
 
-export type CloseReason = 'slow' | 'expired' | 'drain' | 'rate' | 'shutdown';
+export type CloseReason = 'slow' | 'expired' | 'revoked' | 'drain' | 'rate' | 'shutdown';
 
 /** A transport adapter: how bytes reach the client and how the connection ends. */
 export interface Transport {

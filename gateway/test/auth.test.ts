@@ -132,4 +132,22 @@ describe(`stream authentication on ${runtime}`, () => {
     await waitFor('a slot to free up', async () => (await handshakeStatus(capped.wsUrl, { authorization: `Bearer ${reader.token}` })) === 101);
     b.close();
   });
+
+  it('never writes a token to its log at LOG_LEVEL=info, whichever way it came', async () => {
+    const user = await new Client(p.url).signUp();
+    const token = user.token!;
+    const streams = [
+      await openFeed(gw.httpUrl, { token, tokenIn: 'query' }),
+      await openFeed(gw.httpUrl, { token, tokenIn: 'query', transport: 'sse' }),
+      await openFeed(gw.httpUrl, { headers: { cookie: `feed_token=${token}` } }),
+    ];
+    await online(p, user.userId, gw);
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.forged-signature`;
+    expect(await handshakeStatus(`${gw.wsUrl}?token=${forged}`)).toBe(401);
+    for (const s of streams) s.close();
+    await online(p, user.userId, gw, false);
+    expect(gw.output()).toContain('"level":30'); // it does log at info
+    expect(gw.output()).not.toContain(token.split('.')[2]!);
+    expect(gw.output()).not.toContain('forged-signature');
+  });
 });

@@ -14,6 +14,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 let core: Harness;
 let alice: Client & { userId: string };
 let bob: Client & { userId: string };
+let carol: Client & { userId: string };
 const alicePosts: string[] = [];
 /** status → count, per endpoint, printed at the end (the figures in docs/reliability.md). */
 const seen = new Map<string, Map<number, number>>();
@@ -21,7 +22,11 @@ const seen = new Map<string, Map<number, number>>();
 beforeAll(async () => {
   core = await startCore();
   const anon = new Client(core.url);
-  [alice, bob] = await Promise.all([anon.signUp({ first_name: 'Fuzz', second_name: 'Alice' }), anon.signUp({ first_name: 'Fuzz', second_name: 'Bob' })]);
+  [alice, bob, carol] = await Promise.all([
+    anon.signUp({ first_name: 'Fuzz', second_name: 'Alice' }),
+    anon.signUp({ first_name: 'Fuzz', second_name: 'Bob' }),
+    anon.signUp({ first_name: 'Fuzz', second_name: 'Carol' }),
+  ]);
   await bob.put(`/friend/set/${alice.userId}`);
   for (let i = 0; i < 30; i++) alicePosts.push((await alice.post('/post/create', { text: `seed ${i}` })).body);
 }, 60_000);
@@ -260,6 +265,8 @@ interface Endpoint {
   auth: boolean;
   body?: Record<string, fc.Arbitrary<unknown>>;
   query?: string[];
+  /** Whose token the Authorization header carries when it carries a valid one (alice's unless said). */
+  token?: () => string;
 }
 
 const password = fc.oneof(fc.constant('correct horse battery'), text);
@@ -278,7 +285,8 @@ const endpoints = (): Endpoint[] => [
     },
   },
   { method: 'POST', route: '/login', auth: false, body: { id: idLike(() => [alice.userId, bob.userId]), password } },
-  { method: 'POST', route: '/logout', auth: false, body: {} },
+  // Logout revokes the token it gets: carol's, so alice's stays valid for the endpoints after it.
+  { method: 'POST', route: '/logout', auth: false, body: {}, token: () => carol.token! },
   { method: 'GET', route: '/user/get/:id', auth: false },
   { method: 'GET', route: '/user/search', auth: false, query: ['first_name', 'last_name'] },
   { method: 'PUT', route: '/friend/set/:id', auth: true },
@@ -302,7 +310,7 @@ function requestFor(e: Endpoint) {
     query: e.query ? queryFor(e.query) : fc.option(queryFor(['x']), { freq: 4 }).map((q) => q ?? ''),
     body: e.body ? fc.option(bodyFor(e.body), { freq: 12 }) : fc.option(bodyFor({ text }), { freq: 2 }),
     contentType,
-    authorization: authorization(() => alice.token!),
+    authorization: authorization(e.token ?? (() => alice.token!)),
     extra: extraHeaders,
   });
 }
@@ -374,6 +382,12 @@ describe('REST fuzzing: never a 5xx, always the error shape', () => {
   it('stays healthy afterwards, and still serves real users', async () => {
     const health = await fetch(`${core.url}/health`);
     expect(health.status).toBe(200);
+    // Any path may have been POST /logout/ with alice's token: real users log in again after a logout.
+    for (const user of [alice, bob]) {
+      const login = await new Client(core.url).post<{ token: string }>('/login', { id: user.userId, password: 'correct horse battery' });
+      expect(login.status).toBe(200);
+      user.token = login.body.token;
+    }
     const postId = (await alice.post('/post/create', { text: 'still here' })).body;
     expect((await bob.get(`/post/get/${postId}`)).body.text).toBe('still here');
     const feed = await bob.get('/post/feed?limit=1');

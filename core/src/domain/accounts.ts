@@ -1,17 +1,28 @@
 // Sign-up and login.
 import { type Pool, users, type Profile } from '@feed/db';
 import { signToken } from '@feed/contracts';
-import { hashPassword, verifyPassword } from '../auth/password.ts';
-import { ApiError } from '../http/errors.ts';
+import { HashingBusy, type PasswordHashing } from '../auth/hashing.ts';
+import { ApiError, ErrorCode } from '../http/errors.ts';
 
 export interface AccountSettings {
   tokenKey: Uint8Array;
   tokenTtlSeconds: number;
   scryptLogN: number;
+  hashing: PasswordHashing;
+}
+
+/** A full hashing lane is the server's limit, not the client's fault: 503 with Retry-After. */
+async function hashed<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof HashingBusy) throw new ApiError(503, ErrorCode.unavailable, err.message, err.retryAfterSeconds);
+    throw err;
+  }
 }
 
 export async function register(db: Pool, settings: AccountSettings, profile: Profile, password: string): Promise<string> {
-  const hash = await hashPassword(password, settings.scryptLogN);
+  const hash = await hashed(settings.hashing.hash(password, settings.scryptLogN));
   return users.createUser(db, profile, hash);
 }
 
@@ -19,6 +30,6 @@ export async function register(db: Pool, settings: AccountSettings, profile: Pro
 export async function login(db: Pool, settings: AccountSettings, userId: string, password: string): Promise<string> {
   const hash = await users.findPasswordHash(db, userId);
   if (hash === undefined) throw ApiError.notFound('user not found');
-  if (!(await verifyPassword(password, hash))) throw ApiError.invalid('wrong id or password');
+  if (!(await hashed(settings.hashing.verify(password, hash)))) throw ApiError.invalid('wrong id or password');
   return signToken(userId, settings.tokenKey, settings.tokenTtlSeconds);
 }

@@ -49,6 +49,12 @@ export class LivePublisher {
     await this.confirm(1);
   }
 
+  /** Tells gateways that a token was revoked: they close the streams opened with it. */
+  async sessionRevoked(gateways: readonly string[], userId: string, tokenId: string): Promise<void> {
+    for (const gateway of gateways) this.send(gateway, { kind: 'session.revoked', userId, tokenId });
+    await this.confirm(gateways.length);
+  }
+
   private send(gateway: string, message: GatewayMessage): void {
     const channel = this.requireChannel();
     channel.publish(this.names.gatewayExchange, this.names.gatewayRoutingKey(gateway), Buffer.from(JSON.stringify(message)), {

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { InvalidTokenError, verifyToken } from '@feed/contracts';
+import type { SessionRevocation } from '../auth/revocation.ts';
 import { ApiError } from './errors.ts';
 
 declare module 'express-serve-static-core' {
@@ -10,17 +11,25 @@ declare module 'express-serve-static-core' {
 
 const INT64_MAX = 9223372036854775807n;
 
-/** The REST API takes bearer tokens only; the HttpOnly cookie is for the live stream. */
-export function authenticate(keys: Uint8Array[]): RequestHandler {
+/** The bearer token of a request, if it sends one. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+}
+
+/**
+ * The REST API takes bearer tokens only; the HttpOnly cookie is for the live stream. A genuine
+ * token is still refused once a logout revoked it.
+ */
+export function authenticate(keys: Uint8Array[], revocation: SessionRevocation): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) return next(ApiError.unauthorized());
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return next(ApiError.unauthorized());
     try {
-      const { userId } = await verifyToken(match[1]!, keys);
+      const claims = await verifyToken(token, keys);
       // A genuine signature over a subject beyond int64 would reach SQL as an out-of-range id.
-      if (BigInt(userId) > INT64_MAX) return next(ApiError.unauthorized('invalid token: log in again'));
-      req.userId = userId;
+      if (BigInt(claims.userId) > INT64_MAX) return next(ApiError.unauthorized('invalid token: log in again'));
+      if (await revocation.isRevoked(claims)) return next(ApiError.unauthorized('token revoked: log in again'));
+      req.userId = claims.userId;
       next();
     } catch (err) {
       if (err instanceof InvalidTokenError) return next(ApiError.unauthorized(`${err.message}: log in again`));

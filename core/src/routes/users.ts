@@ -1,9 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { TOKEN_COOKIE } from '@feed/contracts';
+import { TOKEN_COOKIE, cookieToken } from '@feed/contracts';
 import { type Pool, users } from '@feed/db';
+import type { SessionRevocation } from '../auth/revocation.ts';
 import { login, register, type AccountSettings } from '../domain/accounts.ts';
-import { ApiError } from '../http/errors.ts';
+import { bearerToken } from '../http/authenticate.ts';
+import { ApiError, ErrorCode } from '../http/errors.ts';
 import type { ApiRateLimits } from '../http/rate-limits.ts';
 import { plainText } from '../http/text.ts';
 import { existingId, idRef, parse, parseBody } from '../http/validate.ts';
@@ -33,7 +35,7 @@ const search = z.object({
   last_name: plainText(100),
 });
 
-export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, limits: ApiRateLimits): Router {
+export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, limits: ApiRateLimits, revocation: SessionRevocation): Router {
   const router = Router();
 
   router.post('/user/register', limits.registration, async (req, res) => {
@@ -65,9 +67,18 @@ export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: num
     res.json({ token });
   });
 
-  // Not in the contract: the SPA's sign-out. The token itself stays valid until it expires
-  // (tokens are stateless); this only makes the browser forget the stream's cookie.
-  router.post('/logout', (req, res) => {
+  // Not in the contract: sign-out. Revokes the token it is sent (the bearer header, the login
+  // cookie, or both): REST refuses it from then on and the streams opened with it close. No
+  // token, or one that is not genuine, revokes nothing and is not an error: logging out is
+  // idempotent. The cookie is cleared either way.
+  router.post('/logout', async (req, res) => {
+    const presented = [bearerToken(req.headers.authorization), cookieToken(req.headers.cookie)].filter((t): t is string => !!t);
+    try {
+      await revocation.revoke(presented);
+    } catch (err) {
+      req.log.error({ err: (err as Error).message }, 'logout could not revoke the token');
+      throw new ApiError(503, ErrorCode.unavailable, 'could not log out right now: try again', 5);
+    }
     res.clearCookie(TOKEN_COOKIE, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
     res.status(204).end();
   });

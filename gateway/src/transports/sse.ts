@@ -50,6 +50,7 @@ export class SseTransport {
       buffered: () => res.writableLength,
       close: (reason) => {
         if (reason === 'expired') res.write(`event: ${SSE_ERROR_EVENT}\ndata: {"reason":"token expired"}\n\n`);
+        if (reason === 'revoked') res.write(`event: ${SSE_ERROR_EVENT}\ndata: {"reason":"token revoked"}\n\n`);
         res.end();
         // A client that stopped reading cannot take the end either: drop the socket.
         if (reason === 'slow') res.destroy();
@@ -63,7 +64,7 @@ export class SseTransport {
       else closedEarly = true;
     });
     this.node
-      .open({ userId: claims.userId, protocol: 'sse', transport, resumeFrom: lastId ? (parseEventId(lastId) ?? 'invalid') : null, expiresAt: claims.expiresAt })
+      .open({ userId: claims.userId, protocol: 'sse', transport, resumeFrom: lastId ? (parseEventId(lastId) ?? 'invalid') : null, expiresAt: claims.expiresAt, tokenId: claims.tokenId })
       .then((opened) => {
         session = opened;
         if (closedEarly) opened.ended();

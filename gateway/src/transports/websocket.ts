@@ -15,6 +15,7 @@ import type { CloseReason, Session, Transport } from '../session.ts';
 const CLOSE: Record<CloseReason, [number, string]> = {
   slow: [CLOSE_CODE.slow, 'slow consumer: reconnect and resume'],
   expired: [CLOSE_CODE.tokenExpired, 'token expired: log in again'],
+  revoked: [CLOSE_CODE.tokenExpired, 'token revoked: log in again'],
   drain: [CLOSE_CODE.drain, 'service restart: reconnect'],
   rate: [CLOSE_CODE.rate, 'too many messages from the client'],
   shutdown: [CLOSE_CODE.shutdown, 'going away'],
@@ -135,7 +136,7 @@ export class WebSocketTransport {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, claims: TokenClaims): void {
     // Only what the session needs, so nothing below keeps the request or its URL alive.
     const since = url.searchParams.get(RESUME.webSocketParam);
-    const { userId, expiresAt } = claims;
+    const { userId, expiresAt, tokenId } = claims;
     this.wss.handleUpgrade(req, socket, head, (raw) => {
       const ws = raw as Tagged;
       const connection = new WebSocketConnection(ws, this, socket);
@@ -147,7 +148,7 @@ export class WebSocketTransport {
       ws.on('message', onMessage);
       const protocol = ws.protocol === FEED_V1 ? 'feed.v1' : 'asyncapi';
       const resumeFrom = protocol === 'feed.v1' && since ? (parseEventId(since) ?? 'invalid') : null;
-      this.node.open({ userId, protocol, transport: connection, resumeFrom, expiresAt }).then(
+      this.node.open({ userId, protocol, transport: connection, resumeFrom, expiresAt, tokenId }).then(
         (session) => connection.opened(session),
         (err: Error) => {
           this.log.warn({ err: err.message }, 'could not open a session');

@@ -45,7 +45,7 @@ function liveSession(userId: string, epoch = 'e1') {
   return { s, transport };
 }
 
-const directTo = (recipients: string[], postId: string): GatewayMessage => ({
+const directTo = (recipients: string[], postId: string): Extract<GatewayMessage, { kind: 'direct' }> => ({
   kind: 'direct',
   event: post(postId),
   createdAt: 1,
@@ -91,7 +91,7 @@ describe('Hub', () => {
     expect(await h.celebritiesOf(unknown)).toBeNull();
     expect(await t.cache.audience.gateways(celebrity)).toEqual([gatewayId]);
 
-    const audience = (postId: string): GatewayMessage => ({ kind: 'audience', event: post(postId, celebrity), createdAt: 1, authorId: celebrity });
+    const audience = (postId: string): Extract<GatewayMessage, { kind: 'audience' }> => ({ kind: 'audience', event: post(postId, celebrity), createdAt: 1, authorId: celebrity });
     expect(h.dispatch(audience('20'))).toBe(1);
     expect([f, o, u].map(({ transport }) => transport.sent())).toEqual([['20'], [], []]);
 
