@@ -16,6 +16,8 @@ export default tseslint.config(
       // tsconfig has noUncheckedIndexedAccess: an index read is `T | undefined`, and `!` is how
       // the code says "checked just above" (a loop bound, a length test). Allowed for that.
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // An unused parameter a signature needs (express's four-argument error handler) starts with _.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
 );

@@ -93,7 +93,7 @@ async function startCore(tag: string): Promise<Core> {
   };
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; retryAfter: string | null; ms: number; body: any }> {
+async function post(url: string, body: unknown): Promise<{ status: number; retryAfter: string | null; ms: number; body: unknown }> {
   const started = performance.now();
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
@@ -147,7 +147,7 @@ async function run(name: string, flood: boolean): Promise<Run> {
   try {
     const account = await post(`${core.url}/user/register`, { password: PASSWORD });
     if (account.status !== 200) throw new Error(`could not register the login account: ${account.status}`);
-    const userId = account.body.user_id as string;
+    const userId = (account.body as { user_id: string }).user_id;
     // One login first, so neither run measures the first request's warm-up.
     if ((await post(`${core.url}/login`, { id: userId, password: PASSWORD })).status !== 200) throw new Error('the warm-up login failed');
     const startRss = (await core.memory()).rss;

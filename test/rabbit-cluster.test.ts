@@ -68,7 +68,7 @@ describe('a three-node RabbitMQ cluster', () => {
     const authors: User[] = await Promise.all([anon.signUp(), anon.signUp()]);
     const followers: User[] = await Promise.all(Array.from({ length: 6 }, () => anon.signUp()));
     const arrivals = new Map<string, Map<string, number[]>>(); // follower -> post id -> arrival times
-    const frames = new Map<string, any[]>();
+    const frames = new Map<string, { type?: string }[]>();
     for (const [i, f] of followers.entries()) {
       const gw = i % 2 === 0 ? a : b;
       const ws = await openWs(gw.wsUrl, { token: f.token, protocol: 'feed.v1' });

@@ -48,7 +48,10 @@ function descendants(pid: number): number[] {
   const table = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
   const found: number[] = [];
   const walk = (parent: number) => {
-    for (const [child, ppid] of table) if (ppid === parent) (found.push(child), walk(child));
+    for (const [child, ppid] of table) if (ppid === parent) {
+      found.push(child);
+      walk(child);
+    }
   };
   walk(pid);
   return found;

@@ -9,15 +9,22 @@ import { sseTransport, webSocketTransport, type Credentials, type FeedEvent, typ
 import { nodeWebSocket } from '@feed/client/node';
 import { waitFor } from '../../test/support/ports.ts';
 
+/**
+ * A parsed frame as the raw-protocol tests read it: any of the three protocols' shapes (feed.v1
+ * envelopes, AsyncAPI payloads, garbage answers), checked field by field.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RawFrame = any;
+
 export interface WsClient {
   ws: WebSocket;
   protocol: string;
   messages: string[];
   /** Parsed frames. */
-  json(): any[];
-  waitForCount(n: number, timeoutMs?: number): Promise<any[]>;
+  json(): RawFrame[];
+  waitForCount(n: number, timeoutMs?: number): Promise<RawFrame[]>;
   /** Waits until some parsed frames satisfy `test`; returns all parsed frames. */
-  waitUntil(what: string, test: (frames: any[]) => boolean, timeoutMs?: number): Promise<any[]>;
+  waitUntil(what: string, test: (frames: RawFrame[]) => boolean, timeoutMs?: number): Promise<RawFrame[]>;
   closed: Promise<{ code: number; reason: string }>;
   /**
    * Pings the gateway and waits for its pong. The gateway reads a socket's frames in order and
@@ -82,7 +89,7 @@ export async function handshakeStatus(url: string, headers: Record<string, strin
 }
 
 /** An event as tests read it: typed by the SDK, its data open to ad-hoc checks. */
-export type Frame = FeedEvent & { data: Record<string, any> };
+export type Frame = FeedEvent & { data: Record<string, RawFrame> };
 
 export interface FeedStream {
   transport: TransportKind;

@@ -42,6 +42,8 @@ describe(`gateway limits on ${runtime}`, () => {
     const slowBefore = await slow.metric('gateway_closes_total', { reason: 'slow' });
 
     // Stop reading: the kernel buffers fill, then the gateway's own buffer grows.
+    // ws keeps the TCP socket private; pausing it is how a client that stops reading looks.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const socket = (client.ws as any)._socket;
     socket.pause();
     const written: string[] = [];

@@ -23,7 +23,7 @@ interface Stream {
   /** post.created events: [postId, authorId]. */
   posts(): [string, string][];
   /** Everything else, as (type, data). */
-  others(): { type: string; data: any }[];
+  others(): { type: string; data: unknown }[];
   close(): void;
 }
 

@@ -44,7 +44,7 @@ export async function startStack(opts: { gateways?: number; env?: Record<string,
     address: gateways[i] ? `127.0.0.1:${gateways[i]!.port}` : '127.0.0.1:1',
   }));
   const config = renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${corePort}` }], gateways: servers }).replace(
-    /^(    server gw(\d+) 127\.0\.0\.1:1 check)$/gm,
+    /^( {4}server gw(\d+) 127\.0\.0\.1:1 check)$/gm,
     '$1 disabled',
   );
   const cfgPath = path.join(dir, 'haproxy.cfg');

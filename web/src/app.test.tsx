@@ -14,7 +14,9 @@ describe('App', () => {
 
   it('says the session expired when the API refuses the token', async () => {
     // No live stream in jsdom: the connection's transports fail quietly and retry later.
-    vi.stubGlobal('WebSocket', class { constructor() { throw new Error('no sockets here'); } });
+    vi.stubGlobal('WebSocket', function NoSockets() {
+      throw new Error('no sockets here');
+    });
     setSession({ token: 'stale', userId: '7', expiresAt: 0 });
     fakeApi({ 'GET /post/feed': () => ({ status: 401, body: { message: 'token expired: log in again', code: 1001 } }) });
     history.replaceState(null, '', '/');

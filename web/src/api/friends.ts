@@ -1,8 +1,8 @@
 // One-way friendship: "I follow user_id".
 import { request } from './http.ts';
 
-export const follow = (userId: string) => request<void>('PUT', `/friend/set/${encodeURIComponent(userId)}`);
-export const unfollow = (userId: string) => request<void>('PUT', `/friend/delete/${encodeURIComponent(userId)}`);
+export const follow = (userId: string) => request<undefined>('PUT', `/friend/set/${encodeURIComponent(userId)}`);
+export const unfollow = (userId: string) => request<undefined>('PUT', `/friend/delete/${encodeURIComponent(userId)}`);
 
 export async function isFollowing(userId: string): Promise<boolean> {
   const { following } = await request<{ following: boolean }>('GET', `/friend/status/${encodeURIComponent(userId)}`);

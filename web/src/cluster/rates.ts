@@ -19,13 +19,13 @@ export interface GatewayRates {
   eventsOut: number | null;
 }
 
-const COUNTERS = ['messagesIn', 'eventsIn', 'eventsOut'] as const;
+type Counter = 'messagesIn' | 'eventsIn' | 'eventsOut';
 
 export function rates(previous: Sample | null, current: Sample): GatewayRates[] {
   const seconds = previous ? (current.at - previous.at) / 1000 : 0;
   return current.gateways.map((gw) => {
     const before = previous?.gateways.find((g) => g.id === gw.id);
-    const rate = (key: (typeof COUNTERS)[number]): number | null => {
+    const rate = (key: Counter): number | null => {
       const now = gw[key];
       const then = before?.[key];
       if (now === null || then === null || then === undefined || seconds <= 0) return null;
