@@ -36,7 +36,8 @@ function cdf(r: RunResult): [number, number][] {
 function runRow(r: RunResult): string {
   const l = r.ledger;
   const c = r.clients;
-  return `| ${r.label} | ${int(c.connected)} (${int(c.ws)} WS, ${int(c.sse)} SSE${c.sio ? `, ${int(c.sio)} Socket.IO` : ''}; ${int(c.viaHaproxy)} via HAProxy) | ${f1(r.target.postsPerSecond)} | ${int(l.expected)} | **${int(l.deliveriesPerSecond)}** | ${f1(l.latencyMs.p50)} | ${f1(l.latencyMs.p95)} | **${f1(l.latencyMs.p99)}** | ${f1(l.latencyMs.max)} | ${int(l.lost)} | ${int(l.duplicated)} | ${int(l.outOfOrder)} | ${r.messagesIn.map(int).join(' / ')} (${f1(inboundPerPost(r))}/post) | ${f3(r.cpuMsPerDelivery)} | ${f3(r.cpuMsPerDeliveryWithServices)} | ${f1(r.memoryPerConnectionKb)} |`;
+  const broken = r.verdict && !r.verdict.ok ? `✗ ${r.verdict.problems.join('; ')}: ` : '';
+  return `| ${broken}${r.label} | ${int(c.connected)} (${int(c.ws)} WS, ${int(c.sse)} SSE${c.sio ? `, ${int(c.sio)} Socket.IO` : ''}; ${int(c.viaHaproxy)} via HAProxy) | ${f1(r.target.postsPerSecond)} | ${int(l.expected)} | **${int(l.deliveriesPerSecond)}** | ${f1(l.latencyMs.p50)} | ${f1(l.latencyMs.p95)} | **${f1(l.latencyMs.p99)}** | ${f1(l.latencyMs.max)} | ${int(l.lost)} | ${int(l.duplicated)} | ${int(l.outOfOrder)} | ${r.messagesIn.map(int).join(' / ')} (${f1(inboundPerPost(r))}/post) | ${f3(r.cpuMsPerDelivery)} | ${f3(r.cpuMsPerDeliveryWithServices)} | ${f1(r.memoryPerConnectionKb)} |`;
 }
 
 const RUN_HEADER = `| run | clients | posts/s | deliveries owed | delivered/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | out of order | messages in per edge node | CPU ms/delivery (own) | with Redis+RabbitMQ+PG | RSS KiB/conn |
@@ -147,6 +148,10 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
     if (ours) {
       lines.push('Ratios against ours (> 1 means more than ours):', '', '| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) |', '|---|---:|---:|---:|---:|');
       for (const x of r.comparison) {
+        if (x.verdict && !x.verdict.ok) {
+          lines.push(`| ${SYSTEM_LABEL[x.system]} | ✗ ${x.verdict.problems.join('; ')} | – | – | – |`);
+          continue;
+        }
         lines.push(
           `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.ledger.deliveriesPerSecond, ours.ledger.deliveriesPerSecond)} | ${ratio(x.ledger.latencyMs.p99, ours.ledger.latencyMs.p99)} | ${ratio(inboundPerPost(x), inboundPerPost(ours))} | ${ratio(x.cpuMsPerDelivery, ours.cpuMsPerDelivery)} |`,
         );
@@ -176,6 +181,10 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
     if (lo) {
       lines.push('| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) |', '|---|---:|---:|---:|---:|');
       for (const x of light.comparison) {
+        if (x.verdict && !x.verdict.ok) {
+          lines.push(`| ${SYSTEM_LABEL[x.system]} | ✗ ${x.verdict.problems.join('; ')} | – | – | – |`);
+          continue;
+        }
         lines.push(
           `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.ledger.deliveriesPerSecond, lo.ledger.deliveriesPerSecond)} | ${ratio(x.ledger.latencyMs.p99, lo.ledger.latencyMs.p99)} | ${ratio(inboundPerPost(x), inboundPerPost(lo))} | ${ratio(x.cpuMsPerDelivery, lo.cpuMsPerDelivery)} |`,
         );

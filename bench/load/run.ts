@@ -11,6 +11,7 @@ import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
 import { edgeStats, processStalls, type EdgeStats, type ProcessStalls } from './edge-stats.ts';
 import { startLoadStack, type System } from './stack.ts';
+import { mark, verdictOf, type Verdict } from './verdict.ts';
 
 const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
 
@@ -67,6 +68,8 @@ export interface RunResult {
   memoryPerConnectionKb: number;
   cpuSeries: { t: number; cpu: Record<string, number> }[];
   latencySample: number[];
+  /** Whether the figures can be read: everything delivered exactly once, in order. */
+  verdict: Verdict;
   /** With `--redis`: the private Redis of this run and its redis-servers (their pids name them in `processes`). */
   redis?: { mode: 'single' | 'cluster'; servers: { port: number; pid: number; role: 'master' | 'replica' }[] };
 }
@@ -223,6 +226,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const services = new Set(['redis', 'rabbitmq', 'postgres']);
     const systemCpuSeconds = processes.filter((p) => own.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
     const servicesCpuSeconds = processes.filter((p) => services.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
+    const messagesIn = edgeIds.map((id) => (processAfter.get(id)?.get('gateway_messages_in_total') ?? 0) - (processBefore.get(id)?.get('gateway_messages_in_total') ?? 0));
+    const verdict = verdictOf({ ledger: summary, clients: clientStats, posts, messagesIn });
     const result: RunResult = {
       label,
       system: o.system,
@@ -232,7 +237,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       target: { deliveriesPerSecond: o.deliveriesPerSecond, postsPerSecond, seconds: o.seconds },
       posts,
       ledger: summary,
-      messagesIn: edgeIds.map((id) => (processAfter.get(id)?.get('gateway_messages_in_total') ?? 0) - (processBefore.get(id)?.get('gateway_messages_in_total') ?? 0)),
+      messagesIn,
+      verdict,
       edge,
       stalls,
       processes,
@@ -245,7 +251,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       latencySample: ledger.latencySample(),
     };
     log(
-      `  ✓ ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}` +
+      `  ${mark(verdict)} ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}` +
         ` (p99 ordinary ${summary.byAuthor.ordinary.p99.toFixed(1)}, celebrity ${summary.byAuthor.celebrity.p99.toFixed(1)} ms;` +
         ` ${Object.entries(summary.byPath).map(([path, s]) => `${path} p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)}`).join(', ')})` +
         `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +

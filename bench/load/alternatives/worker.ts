@@ -7,13 +7,7 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { follows } from '@feed/db';
 import type { Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent } from '@feed/contracts';
-import { connectBroker, type ChannelModel } from '../../../core/src/broker.ts';
-import { loadConfig } from '../../../core/src/config.ts';
-import { FanoutConsumer } from '../../../core/src/fanout/consumer.ts';
-import type { LivePublisher } from '../../../core/src/fanout/live-publisher.ts';
-import { createLogger } from '../../../core/src/log.ts';
-import { createServices } from '../../../core/src/services.ts';
-import { onShutdown } from '../../../core/src/shutdown.ts';
+import { connectBroker, createLogger, createServices, FanoutConsumer, loadConfig, onShutdown, type ChannelModel, type LivePublisher } from '@feed/core';
 
 type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
 const mode = process.env.ALT_MODE ?? 'broadcast';
@@ -35,7 +29,7 @@ async function followersOf(authorId: string): Promise<string[]> {
   }
 }
 
-class AltPublisher {
+class AltPublisher implements LivePublisher {
   private channel: ConfirmChannel | undefined;
   private readonly emitter = mode === 'socketio' ? new Emitter(redis, { key: `${config.REDIS_PREFIX}sio` }) : undefined;
 
@@ -47,7 +41,7 @@ class AltPublisher {
     this.channel = channel;
   }
 
-  async direct(event: LiveEvent & { authorId: string }, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
+  async direct(event: LiveEvent, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
     if (deliveries.length === 0 && mode !== 'socketio') return 0;
     // With the previous log entry, as ours sends it: the gateway fills gaps the same way.
     const recipients = deliveries.map((d) => [d.userId, d.entry?.epoch ?? '', d.entry?.id ?? '', d.entry?.prev ?? ''] as [string, string, string, string]);
@@ -59,7 +53,7 @@ class AltPublisher {
       await this.channel!.waitForConfirms();
     } else {
       // Socket.IO nodes keep no presence registry: emit to the room of every follower.
-      this.emit(event, await followersOf(event.authorId));
+      if (event.type === 'post.created') this.emit(event, await followersOf(event.authorId));
     }
     return 1;
   }
@@ -100,7 +94,7 @@ class AltPublisher {
 
 const live = new AltPublisher();
 const consumer = new FanoutConsumer(
-  { db, cache, live: live as unknown as LivePublisher, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
+  { db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
   names,
   { prefetch: config.WORKER_PREFETCH, retryDelayMs: 1_000, retryInPlaceMs: config.FANOUT_RETRY_IN_PLACE_MS },
 );
