@@ -9,7 +9,7 @@ import type { Graph } from './graph.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
 import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
-import { edgeStats, processStalls, type EdgeStats, type ProcessStalls } from './edge-stats.ts';
+import { edgeStats, hopLine, hopStats, processStalls, type EdgeStats, type HopStats, type ProcessStalls } from './edge-stats.ts';
 import { startLoadStack, type System } from './stack.ts';
 import { mark, verdictOf, type Verdict } from './verdict.ts';
 
@@ -56,6 +56,8 @@ export interface RunResult {
   messagesIn: number[];
   /** Gap fills and creation-to-socket-write lag, from the edge nodes' metrics (ours only). */
   edge: EdgeStats;
+  /** The event's age as it left each hop (ours and the alternatives built on our worker). */
+  hops: HopStats[];
   /** Event-loop delay and GC of each Node process of the system, from its metrics. */
   stalls: Record<string, ProcessStalls>;
   processes: ProcessReport[];
@@ -209,6 +211,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const processAfter = await stack.processSamples();
     const edgeIds = stack.edges.map((e) => e.id);
     const edge = edgeStats(sumOf(processBefore, edgeIds), sumOf(processAfter, edgeIds));
+    const everyProcess = [...processAfter.keys()];
+    const hops = hopStats(sumOf(processBefore, everyProcess), sumOf(processAfter, everyProcess));
     const stalls = Object.fromEntries([...processAfter].filter(([, after]) => after.size > 0).map(([name, after]) => [name, processStalls(processBefore.get(name) ?? new Map(), after)]));
 
     for (const c of children) c.send({ type: 'close' } satisfies ToClient);
@@ -240,6 +244,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       messagesIn,
       verdict,
       edge,
+      hops,
       stalls,
       processes,
       systemCpuSeconds,
@@ -257,6 +262,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
         `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +
         (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
     );
+    log(`    hops: ${hopLine(hops)}`);
     log(`    stalls: ${Object.entries(stalls).map(([name, s]) => `${name} loop max ${s.eventLoopDelayMaxMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${s.majorGcs} major, ${s.majorGcMs.toFixed(0)} ms)`).join('; ')}`);
     return result;
   } finally {

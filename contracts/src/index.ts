@@ -5,3 +5,4 @@ export * from './topology.ts';
 export * from './amqp-urls.ts';
 export * from './stream.ts';
 export * from './cluster.ts';
+export * from './pipeline.ts';

@@ -3,6 +3,7 @@
 export { connectBroker, type ChannelModel } from './broker.ts';
 export { loadConfig, type Config } from './config.ts';
 export { FanoutConsumer } from './fanout/consumer.ts';
+export { createMetrics } from './http/metrics.ts';
 export { GatewayPublisher, type LivePublisher } from './fanout/live-publisher.ts';
 export { createLogger, type Logger } from './log.ts';
 export { createServices } from './services.ts';

@@ -82,6 +82,7 @@ export class GatewayNode {
       log,
       (message) => {
         metrics.messagesIn.inc();
+        if (message.kind !== 'celebrity-follows' && message.event.type === 'post.created') metrics.receivedAge.observe({ hop: 'gateway received' }, Math.max(0, Date.now() - message.createdAt) / 1000);
         metrics.eventsIn.inc(this.hub.dispatch(message));
       },
       () => void this.resync('broker reconnected'),

@@ -7,7 +7,8 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { follows } from '@feed/db';
 import type { Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent } from '@feed/contracts';
-import { connectBroker, createLogger, createServices, FanoutConsumer, loadConfig, onShutdown, type ChannelModel, type LivePublisher } from '@feed/core';
+import { createServer } from 'node:http';
+import { connectBroker, createLogger, createMetrics, createServices, FanoutConsumer, loadConfig, onShutdown, type ChannelModel, type LivePublisher } from '@feed/core';
 
 type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
 const mode = process.env.ALT_MODE ?? 'broadcast';
@@ -105,7 +106,17 @@ const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
 await broker.waitForConnect();
 log.info({ queue: names.fanoutQueue, mode }, 'alternative worker consuming');
 
+// /metrics as our worker serves it (the load tool reads hop ages, event-loop delay and GC there).
+const metrics = createMetrics();
+const server = config.WORKER_METRICS_PORT
+  ? createServer((req, res) => {
+      if (req.url === '/metrics') void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
+      else res.writeHead(404).end();
+    }).listen(config.WORKER_METRICS_PORT, config.HOST)
+  : undefined;
+
 onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
+  server?.close();
   await consumer.stop();
   await broker.close().catch(() => {});
   await Promise.allSettled([db.end(), redis.quit()]);

@@ -4,6 +4,7 @@
 import { posts } from '@feed/db';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
+import { observeAge } from '../pipeline-age.ts';
 import { fanOutToFollowers, forEachFollowerBatch, isCelebrity } from './followers.ts';
 
 type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
@@ -20,7 +21,9 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
       await forEachFollowerBatch(ctx, event.authorId, (batch) => ctx.cache.celebrityFollows.add(batch, event.authorId));
     }
     await pushToTimeline(ctx, event.authorId, post.id);
+    observeAge('redis written', createdAt);
     await ctx.live.audience(live, createdAt, event.authorId, await ctx.cache.audience.gateways(event.authorId));
+    observeAge('gateway published', createdAt);
     return;
   }
   const online = await fanOutToFollowers(ctx, event.authorId, {
@@ -30,7 +33,9 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     payload: JSON.stringify(live),
     cancelledBy: `deleted:${post.id}`,
   }, event.createdAt);
+  observeAge('redis written', createdAt);
   await ctx.live.direct(live, createdAt, online);
+  observeAge('gateway published', createdAt);
 }
 
 /**
