@@ -5,7 +5,8 @@ import { execSync } from 'node:child_process';
 import { writeSection } from '../report.ts';
 import { barChart, lineChart } from './charts.ts';
 import type { LoadResult } from './load.ts';
-import type { RunResult } from './run.ts';
+import { KNEE_P99_MS, type RunResult } from './run.ts';
+import { tailHop } from './edge-stats.ts';
 import { SYSTEM_LABEL } from './stack.ts';
 
 export const TITLE = 'End to end (ledger)';
@@ -98,6 +99,19 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
     );
     charts.push('![side by side](benchmarks/load-comparison.svg)');
   }
+  const kneeRuns = r.comparison.filter((x) => x.knee?.steps.length);
+  if (kneeRuns.length) {
+    writeFileSync(
+      `${dir}/load-knee.svg`,
+      lineChart({
+        title: `p99 latency against offered rate, ${int(r.options.clients)} clients`,
+        xLabel: 'offered deliveries/s',
+        yLabel: 'p99 ms',
+        series: kneeRuns.map((x) => ({ name: x.system, points: x.knee.steps.map((k) => [k.rate, k.p99] as [number, number]) })),
+      }),
+    );
+    charts.push('![knee](benchmarks/load-knee.svg)');
+  }
   if (r.scaling.length) {
     const pts = (fn: (x: RunResult) => number) => r.scaling.map((x) => [x.gateways, fn(x)] as [number, number]);
     writeFileSync(
@@ -158,6 +172,26 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       }
       lines.push('', `Processes in our run (${ours.label}):`, '', processTable(ours), '');
     }
+    lines.push(...hopTable(r.comparison));
+    if (kneeRuns.length) {
+      const rates = [...new Set(kneeRuns.flatMap((x) => x.knee.steps.map((k) => k.rate)))].sort((a, b) => a - b);
+      lines.push(
+        `### The knee: the highest offered rate with p99 ≤ ${KNEE_P99_MS} ms`,
+        '',
+        `After each system's measured run, with the same stack and clients, the tool posts at rising rates (\`--knee\`, ${o.kneeSeconds} s each) and stops after the first step whose p99 passes ${KNEE_P99_MS} ms or that loses anything. Cells: p50 / p99 ms.`,
+        '',
+        `| system | knee (deliveries/s) | ${rates.map((x) => `${int(x)}/s`).join(' | ')} |`,
+        `|---|---:|${rates.map(() => '---:').join('|')}|`,
+        ...kneeRuns.map((x) => {
+          const cells = rates.map((rate) => {
+            const k = x.knee.steps.find((e) => e.rate === rate);
+            return k ? `${k.verdict.ok ? '' : '✗ '}${f1(k.p50)} / ${f1(k.p99)}` : '';
+          });
+          return `| ${SYSTEM_LABEL[x.system]} | **${x.knee.rate === null ? 'none' : int(x.knee.rate)}** | ${cells.join(' | ')} |`;
+        }),
+        '',
+      );
+    }
   }
   // A lighter side-by-side run kept beside the main one (docs/benchmarks/load-light.json), for
   // latency below saturation.
@@ -214,4 +248,24 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
   lines.push(...charts.map((c) => `${c}\n`));
   if (existsSync(FINDINGS)) lines.push(readFileSync(FINDINGS, 'utf8').trim(), '');
   await writeSection(TITLE, lines.join('\n'));
+}
+
+/** Per system, the event's age as it left each hop (p50 / p99 bucket bounds) and where the tail builds. */
+function hopTable(runs: RunResult[]): string[] {
+  const timed = runs.filter((x) => x.hops?.some((h) => h.count > 0));
+  if (!timed.length) return [];
+  const hops = timed[0]!.hops.map((h) => h.hop);
+  return [
+    '### Where the time goes: the event\'s age at each hop',
+    '',
+    'How old a post\'s event is (since its `createdAt`, just before the commit) as it leaves each hop, from the processes\' own histograms (`feed_pipeline_age_seconds`, `gateway_delivery_lag_seconds`; 1 ms buckets to 10 ms, coarser above): the upper bounds of the buckets holding the p50 and the p99, ms. The hops before "socket written" count events, that one counts recipients. "Tail" is the hop whose p99 grows most over the one before. Socket.IO\'s nodes record none.',
+    '',
+    `| system | ${hops.join(' | ')} | tail |`,
+    `|---|${hops.map(() => '---:').join('|')}|---|`,
+    ...timed.map((x) => {
+      const tail = tailHop(x.hops.filter((h) => h.count > 0));
+      return `| ${SYSTEM_LABEL[x.system]} | ${x.hops.map((h) => (h.count ? `${h.p50} / ${h.p99}` : '–')).join(' | ')} | ${tail ? `${tail.hop} (+${tail.addsMs} ms)` : '–'} |`;
+    }),
+    '',
+  ];
 }

@@ -41,6 +41,24 @@ export interface RunOptions {
   cpuProf?: { roles: string[]; dir: string };
   env?: Record<string, string>;
   label?: string;
+  /**
+   * After the measured run, with the same stack and clients: post at each of these rates in
+   * turn (deliveries/s, rising) for kneeSeconds each, until p99 passes KNEE_P99_MS.
+   */
+  kneeRates?: number[];
+  kneeSeconds?: number;
+}
+
+/** The knee: the highest offered rate whose p99 stays within this. */
+export const KNEE_P99_MS = 100;
+
+export interface KneeStep {
+  rate: number;
+  deliveriesPerSecond: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+  verdict: Verdict;
 }
 
 export interface RunResult {
@@ -70,6 +88,8 @@ export interface RunResult {
   memoryPerConnectionKb: number;
   cpuSeries: { t: number; cpu: Record<string, number> }[];
   latencySample: number[];
+  /** The rate steps (empty without kneeRates) and the highest rate with p99 ≤ KNEE_P99_MS and nothing lost (null: none). */
+  knee: { steps: KneeStep[]; rate: number | null };
   /** Whether the figures can be read: everything delivered exactly once, in order. */
   verdict: Verdict;
   /** With `--redis`: the private Redis of this run and its redis-servers (their pids name them in `processes`). */
@@ -107,6 +127,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
   try {
     const pathOf = new Map<number, string>();
     const ledger = new Ledger((userId) => pathOf.get(userId) ?? 'unknown');
+    /** Where receipts go: the measured run's ledger, then each knee step's own. */
+    let receiving = ledger;
     // Warm-up: each celebrity posts once, so the worker promotes them (their followers learn
     // whom they follow) before the clients connect; those posts are not measured.
     for (const c of celebrities) ledger.ignore(await createPost(stack.coreUrl, tokens.get(c)!, 'warm-up'));
@@ -149,7 +171,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       opened.push(new Promise((r) => (openedResolve = r)));
       closed.push(new Promise((r) => (closedResolve = r)));
       child.on('message', (m: FromClient) => {
-        if (m.type === 'receipts') ledger.receipts(m.flat);
+        if (m.type === 'receipts') receiving.receipts(m.flat);
         else if (m.type === 'progress') progressOf[p] = m.done;
         else if (m.type === 'opened') {
           for (const u of m.failedUsers) connectedUsers.delete(u);
@@ -215,6 +237,25 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const hops = hopStats(sumOf(processBefore, everyProcess), sumOf(processAfter, everyProcess));
     const stalls = Object.fromEntries([...processAfter].filter(([, after]) => after.size > 0).map(([name, after]) => [name, processStalls(processBefore.get(name) ?? new Map(), after)]));
 
+    const steps: KneeStep[] = [];
+    for (const [i, rate] of (o.kneeRates ?? []).entries()) {
+      const step = new Ledger((userId) => pathOf.get(userId) ?? 'unknown');
+      receiving = step;
+      const stepPosts = await post({ coreUrl: stack.coreUrl, postsPerSecond: rate / perPost, seconds: o.kneeSeconds ?? 10, celebrityShare: o.celebrityShare, seed: 11 + i }, graph, tokens, step, connectedUsers);
+      const until = performance.now() + o.graceSeconds * 1000;
+      while (step.outstanding > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 500));
+      const s = step.summary();
+      const v = verdictOf({ ledger: s, clients: clientStats, posts: stepPosts, messagesIn: [] });
+      steps.push({ rate, deliveriesPerSecond: s.deliveriesPerSecond, delivered: s.delivered, p50: s.latencyMs.p50, p99: s.latencyMs.p99, verdict: v });
+      log(`  ${mark(v)} ${label} knee step ${rate}/s offered: ${s.delivered}/${s.expected} delivered, ${s.deliveriesPerSecond.toFixed(0)}/s, p50 ${s.latencyMs.p50.toFixed(1)} p99 ${s.latencyMs.p99.toFixed(1)} ms`);
+      if (!v.ok || s.latencyMs.p99 > KNEE_P99_MS) break;
+    }
+    receiving = ledger;
+    const within = steps.filter((k, i) => k.verdict.ok && k.p99 <= KNEE_P99_MS && steps.slice(0, i).every((e) => e.verdict.ok && e.p99 <= KNEE_P99_MS));
+    const knee = { steps, rate: within.at(-1)?.rate ?? null };
+    if (steps.length) log(`  knee of ${label}: ${knee.rate === null ? `none (p99 > ${KNEE_P99_MS} ms from the first step)` : `${knee.rate} deliveries/s offered with p99 ≤ ${KNEE_P99_MS} ms`}`);
+
     for (const c of children) c.send({ type: 'close' } satisfies ToClient);
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
     const summary = ledger.summary();
@@ -245,6 +286,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       verdict,
       edge,
       hops,
+      knee,
       stalls,
       processes,
       systemCpuSeconds,
