@@ -13,11 +13,17 @@
 //      server (bench/plain-ws-server.ts) pushing the same frame to the same clients
 //   3. what each gateway's queue receives with 1, 2 and 4 gateways: users spread over the
 //      gateways, posts through the real pipeline (outbox relay here, a fan-out worker process)
+//   4. a native anchor: Nchan (nginx's pub/sub module, in C; Debian's libnginx-mod-nchan), one
+//      worker process, with the same clients: memory per idle WebSocket and EventSource
+//      subscriber (one channel each), and frames/s with CPU per frame to --clients subscribers
+//      of one channel; ours as a ratio of it, from steps 1 and 2 of the same run
 //
 // Prints progress to stderr, the summary to stdout, and writes `## Gateway` of docs/benchmarks.md.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,7 +48,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
-    steps: { type: 'string', default: '1,2,3' },
+    steps: { type: 'string', default: '1,2,3,4' },
     connections: { type: 'string', default: '10000' },
     sse: { type: 'string', default: '10000' },
     runtimes: { type: 'string', default: 'node,deno' },
@@ -366,7 +372,7 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
 // 2. Frames/s: the gateway against a plain ws server
 
 interface ThroughputRow {
-  server: 'gateway' | 'plain ws';
+  server: 'gateway' | 'plain ws' | 'nchan';
   round: number;
   framesPerSecond: number;
   cpuCores: number;
@@ -667,6 +673,167 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
 }
 
 // ---------------------------------------------------------------------------------------------
+// 4. A native anchor: Nchan
+
+const NGINX = '/usr/sbin/nginx';
+/** Where Debian's libnginx-mod-nchan puts the module (the first is a link to the second). */
+const nchanModule = () => ['/usr/lib/nginx/modules', '/usr/share/nginx/modules'].map((d) => `${d}/ngx_nchan_module.so`).find((f) => existsSync(f));
+
+interface Nchan {
+  /** The single worker process: it holds the subscribers and writes the frames. */
+  workerPid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startNchan(): Promise<Nchan> {
+  const module = nchanModule();
+  if (!existsSync(NGINX) || !module) throw new Error('step 4 needs nginx and libnginx-mod-nchan (apt-get install nginx-light libnginx-mod-nchan)');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'feed-bench-nchan-'));
+  const port = await freePort();
+  // One worker, like one gateway process; a buffer of 32 messages per channel (resume by
+  // Last-Event-ID, as the gateway resumes from the event log); no access log.
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `load_module ${module};
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections 65536; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  nchan_shared_memory_size 256m;
+  server {
+    listen 127.0.0.1:${port};
+    location ~ ^/sub/(\\w+)$ { nchan_subscriber websocket eventsource; nchan_channel_id $1; }
+    location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; nchan_message_buffer_length 32; nchan_message_timeout 60s; }
+  }
+}
+`,
+  );
+  const child = track(spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  let workerPid: number | undefined;
+  while (!workerPid) {
+    if (child.exitCode !== null) throw new Error(`nginx exited:\n${output}${readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`nginx did not start:\n${output}`);
+    const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+    const up = await fetch(`${url}/pub/probe`, { method: 'POST', body: 'probe' }).then((r) => r.status < 500, () => false);
+    if (children && up) workerPid = Number(children.split(' ')[0]);
+    else await sleep(100);
+  }
+  return {
+    workerPid,
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGQUIT'); // graceful
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface NchanMemoryRow {
+  transport: 'WebSocket' | 'SSE';
+  connections: number;
+  rssBefore: number;
+  rssAfter: number;
+  perConnectionKb: number;
+}
+
+async function rssMedian(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    samples.push(rss(pid));
+    await sleep(1_000);
+  }
+  return median(samples);
+}
+
+async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<NchanMemoryRow> {
+  const label = `Nchan ${transport === 'ws' ? 'WebSocket' : 'SSE'}`;
+  log(`4. ${label}: starting nginx`);
+  const nchan = await startNchan();
+  try {
+    const url = (i: number) => `${transport === 'ws' ? nchan.url.replace('http:', 'ws:') : nchan.url}/sub/u${i}`;
+    await openClients(transport, Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url(900_000 + i)] as [string, string]), 'warm-up subscribers');
+    await sleep(1_000);
+    await closeClients();
+    await sleep(3_000);
+    const before = await rssMedian(nchan.workerPid);
+    await openClients(transport, Array.from({ length: count }, (_, i) => [userId(i), url(i)] as [string, string]), `${label} subscribers`);
+    log(`4. ${label}: settling ${SETTLE} s, then ${SAMPLES} samples`);
+    await sleep(SETTLE * 1000);
+    const after = await rssMedian(nchan.workerPid);
+    const row: NchanMemoryRow = { transport: transport === 'ws' ? 'WebSocket' : 'SSE', connections: count, rssBefore: before, rssAfter: after, perConnectionKb: (after - before) / count / 1024 };
+    log(`4. ${label}: worker RSS ${f1(before / 2 ** 20)} → ${f1(after / 2 ** 20)} MiB → ${f1(row.perConnectionKb)} KB per connection`);
+    return row;
+  } finally {
+    await closeClients();
+    await nchan.stop();
+  }
+}
+
+async function nchanThroughput(round: number): Promise<ThroughputRow> {
+  log(`4. round ${round}, Nchan: ${n(CLIENTS)} WebSocket subscribers of one channel`);
+  const nchan = await startNchan();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const publish = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(`${nchan.url}/pub/all`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(FRAME) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode! < 300 ? resolve() : reject(new Error(`publish: HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(FRAME);
+    });
+  let running = true;
+  try {
+    await openClients('ws', Array.from({ length: CLIENTS }, (_, i) => [userId(i), `${nchan.url.replace('http:', 'ws:')}/sub/all`] as [string, string]), 'Nchan subscribers');
+    await sleep(1_000);
+    // The same window as the gateway's: at most CLIENTS × WINDOW_ROUNDS frames published and not yet received.
+    const publisher = (async () => {
+      const f0 = await framesReceived();
+      let received = f0;
+      let published = 0;
+      while (running) {
+        if (published - (received - f0) < CLIENTS * WINDOW_ROUNDS) {
+          await publish();
+          published += CLIENTS;
+        } else {
+          await sleep(5);
+          received = await framesReceived();
+        }
+      }
+    })();
+    const result = await measureFrames(nchan.workerPid, () => running);
+    running = false;
+    await publisher;
+    log(`4. round ${round}, Nchan: ${n(result.framesPerSecond)} frames/s, worker CPU ${result.cpuCores.toFixed(2)} cores`);
+    return { server: 'nchan', round, ...result };
+  } finally {
+    running = false;
+    agent.destroy();
+    await closeClients();
+    await nchan.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Run, report, clean up
 
 function version(cmd: string, argv: string[]): string {
@@ -678,6 +845,8 @@ function version(cmd: string, argv: string[]): string {
 }
 
 const memory: MemoryRow[] = [];
+const nchanMemoryRows: NchanMemoryRow[] = [];
+const nchanFrames: ThroughputRow[] = [];
 const throughput: ThroughputRow[] = [];
 let routed: Awaited<ReturnType<typeof routing>> | undefined;
 try {
@@ -696,6 +865,11 @@ try {
     }
   }
   if (STEPS.has(3)) routed = await routing();
+  if (STEPS.has(4)) {
+    nchanMemoryRows.push(await nchanMemory('ws', CONNECTIONS));
+    if (SSE_CONNECTIONS > 0) nchanMemoryRows.push(await nchanMemory('sse', SSE_CONNECTIONS));
+    for (let round = 1; round <= ROUNDS; round++) nchanFrames.push(await nchanThroughput(round));
+  }
 } finally {
   for (const c of clientProcesses) c.child.disconnect();
   await cleanRedis();
@@ -771,6 +945,32 @@ if (routed) {
       (run) =>
         `- ${run.gateways} gateway(s): ${n(run.totalEvents)} recipient events in all, ${n(run.framesReceived)} frames received by the clients in ${run.seconds.toFixed(1)} s; messages summed over the gateways: ${n(run.rows.reduce((s, r) => s + r.messages, 0))} (per-recipient routing would be ${n(run.totalEvents)}).`,
     ),
+    '',
+  );
+}
+
+if (nchanMemoryRows.length || nchanFrames.length) {
+  const ours = (transport: string) => memory.find((r) => r.runtime === 'node' && r.transport === transport);
+  const gwRows = throughput.filter((r) => r.server === 'gateway');
+  const perFrame = (rows: ThroughputRow[]) => median(rows.map((r) => (r.cpuCores / r.framesPerSecond) * 1e6));
+  const ratio = (a: number | undefined, b: number) => (a === undefined || !Number.isFinite(a / b) ? 'not measured in this run' : `${(a / b).toFixed(2)}×`);
+  out.push(
+    '### A native anchor: Nchan',
+    '',
+    `Nchan ${version('sh', ['-c', "dpkg-query -W -f='${Version}' libnginx-mod-nchan"])} (nginx's pub/sub module, written in C) in ${version('sh', ['-c', `${NGINX} -v 2>&1`]).replace(/^nginx version: /, '')} with one worker process, served to the same client processes as the gateway above: memory per idle subscriber (one channel each, worker RSS, measured as in step 1), and frames/s to ${n(CLIENTS)} WebSocket subscribers of one channel, fed by HTTP publishes of the plain server's ${FRAME.length}-byte frame with the same window as the gateway (CPU of the worker per wall second). "Ours" is the Node gateway's figure from the steps above in the same run. Goal: memory per idle connection and CPU per frame at most Nchan's (ours ÷ Nchan ≤ 1.0× on those rows; on frames/s above 1.0× is better).`,
+    '',
+    '| measure | Nchan | ours (Node gateway) | ours ÷ Nchan |',
+    '|---|--:|--:|--:|',
+    ...nchanMemoryRows.map((r) => {
+      const o = ours(r.transport);
+      return `| RSS per idle ${r.transport} connection (${n(r.connections)}) | ${f1(r.perConnectionKb)} KB | ${o ? `${f1(o.perConnectionKb)} KB` : '–'} | ${ratio(o?.perConnectionKb, r.perConnectionKb)} |`;
+    }),
+    ...(nchanFrames.length
+      ? [
+          `| WebSocket frames/s (median of ${nchanFrames.length}) | ${n(median(nchanFrames.map((r) => r.framesPerSecond)))} | ${gwRows.length ? n(median(gwRows.map((r) => r.framesPerSecond))) : '–'} | ${ratio(gwRows.length ? median(gwRows.map((r) => r.framesPerSecond)) : undefined, median(nchanFrames.map((r) => r.framesPerSecond)))} |`,
+          `| CPU per WebSocket frame | ${f1(perFrame(nchanFrames))} µs | ${gwRows.length ? `${f1(perFrame(gwRows))} µs` : '–'} | ${ratio(gwRows.length ? perFrame(gwRows) : undefined, perFrame(nchanFrames))} |`,
+        ]
+      : []),
     '',
   );
 }
