@@ -5,7 +5,7 @@ import { execSync } from 'node:child_process';
 import { writeSection } from '../report.ts';
 import { barChart, lineChart } from './charts.ts';
 import type { LoadResult } from './load.ts';
-import { KNEE_P99_MS, type RunResult } from './run.ts';
+import { KNEE_P99_MS, SATURATED_P99_MS, type RunResult } from './run.ts';
 import { tailHop } from './edge-stats.ts';
 import { SYSTEM_LABEL } from './stack.ts';
 
@@ -178,7 +178,7 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       lines.push(
         `### The knee: the highest offered rate with p99 ≤ ${KNEE_P99_MS} ms`,
         '',
-        `After each system's measured run, with the same stack and clients, the tool posts at rising rates (\`--knee\`, ${o.kneeSeconds} s each) and stops after the first step whose p99 passes ${KNEE_P99_MS} ms or that loses anything. Cells: p50 / p99 ms.`,
+        `After each system's measured run, with the same stack and clients, the tool posts at rising rates (\`--knee\`, ${o.kneeSeconds} s each) and stops after the first step whose p99 passes ${SATURATED_P99_MS} ms (saturated) or that loses anything; the knee is the highest step up to which every p99 is within ${KNEE_P99_MS} ms. Cells: p50 / p99 ms (✗: that step lost, duplicated or reordered deliveries).`,
         '',
         `| system | knee (deliveries/s) | ${rates.map((x) => `${int(x)}/s`).join(' | ')} |`,
         `|---|---:|${rates.map(() => '---:').join('|')}|`,
