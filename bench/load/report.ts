@@ -193,14 +193,14 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       );
     }
   }
-  // A lighter side-by-side run kept beside the main one (docs/benchmarks/load-light.json), for
-  // latency below saturation.
+  // A second side-by-side run at another rate kept beside the main one
+  // (docs/benchmarks/load-light.json: copy a run's load.json there).
   const lightFile = `${dir}/load-light.json`;
   if (existsSync(lightFile)) {
     const light = JSON.parse(readFileSync(lightFile, 'utf8')) as LoadResult & { command?: string };
     const lo = light.comparison.find((x) => x.system === 'ours');
     lines.push(
-      `### Side by side below saturation: ${int(light.options.rate)} deliveries/s`,
+      `### Side by side at ${int(light.options.rate)} deliveries/s`,
       '',
       '```sh',
       light.command ?? '',

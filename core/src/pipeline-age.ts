@@ -2,11 +2,10 @@
 // the process: the relay and the fan-out worker observe into it where they stand, and the
 // process's /metrics registry (http/metrics.ts) exposes it beside the gateways' hops.
 import { Histogram } from 'prom-client';
-import { PIPELINE_AGE_BUCKETS_SECONDS, type PipelineHop } from '@feed/contracts';
+import { PIPELINE_AGE_BUCKETS_SECONDS, PIPELINE_AGE_METRIC, type PipelineHop } from '@feed/contracts';
 
 export const pipelineAge = new Histogram({
-  name: 'feed_pipeline_age_seconds',
-  help: "A post event's age (since the post's createdAt) as it leaves each hop",
+  ...PIPELINE_AGE_METRIC,
   labelNames: ['hop'] as const,
   buckets: [...PIPELINE_AGE_BUCKETS_SECONDS],
   registers: [],

@@ -1,6 +1,6 @@
 // The gateway's Prometheus metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PIPELINE_AGE_BUCKETS_SECONDS } from '@feed/contracts';
+import { PIPELINE_AGE_BUCKETS_SECONDS, PIPELINE_AGE_METRIC } from '@feed/contracts';
 
 export function createMetrics(gatewayId: string) {
   const registry = new Registry();
@@ -22,8 +22,7 @@ export function createMetrics(gatewayId: string) {
     }),
     /** A live message's age as this gateway takes it off its queue (the socket write is deliveryLag). */
     receivedAge: new Histogram({
-      name: 'feed_pipeline_age_seconds',
-      help: "A post event's age (since the post's createdAt) as it leaves each hop",
+      ...PIPELINE_AGE_METRIC,
       labelNames: ['hop'] as const,
       buckets: [...PIPELINE_AGE_BUCKETS_SECONDS],
       registers: r,
