@@ -865,7 +865,9 @@ try {
     }
   }
   if (STEPS.has(3)) routed = await routing();
-  if (STEPS.has(4)) {
+  if (STEPS.has(4) && !(existsSync(NGINX) && nchanModule())) {
+    log('4. skipped: needs nginx and libnginx-mod-nchan (apt-get install nginx-light libnginx-mod-nchan)');
+  } else if (STEPS.has(4)) {
     nchanMemoryRows.push(await nchanMemory('ws', CONNECTIONS));
     if (SSE_CONNECTIONS > 0) nchanMemoryRows.push(await nchanMemory('sse', SSE_CONNECTIONS));
     for (let round = 1; round <= ROUNDS; round++) nchanFrames.push(await nchanThroughput(round));
