@@ -10,7 +10,7 @@ export interface Verdict {
 }
 
 export interface VerdictInput {
-  ledger: Pick<LedgerSummary, 'posts' | 'expected' | 'delivered' | 'lost' | 'duplicated' | 'unexpected' | 'outOfOrder'>;
+  ledger: Pick<LedgerSummary, 'posts' | 'expected' | 'delivered' | 'lost' | 'duplicated' | 'unexpected' | 'outOfOrder'> & Partial<Pick<LedgerSummary, 'duplicatedByAuthor'>>;
   clients: { connected: number; failed: number };
   posts: { failed: number };
   /** Messages consumed per edge node during the window. */
@@ -23,7 +23,7 @@ export function verdictOf(r: VerdictInput): Verdict {
   if (l.posts === 0 || l.expected === 0) problems.push('broken instrument: no post owed any delivery');
   else if (l.delivered === 0) problems.push(`broken instrument: delivered 0 of ${l.expected}`);
   else if (l.lost > 0) problems.push(`lost ${l.lost} of ${l.expected}`);
-  if (l.duplicated > 0) problems.push(`${l.duplicated} duplicated`);
+  if (l.duplicated > 0) problems.push(`${l.duplicated} duplicated${l.duplicatedByAuthor ? ` (${l.duplicatedByAuthor.celebrity} of celebrity posts)` : ''}`);
   if (l.unexpected > 0) problems.push(`${l.unexpected} unexpected`);
   if (l.outOfOrder > 0) problems.push(`${l.outOfOrder} out of order`);
   if (r.clients.failed > 0) problems.push(`${r.clients.failed} clients failed to connect`);
