@@ -34,7 +34,7 @@ import { loadConfig } from '../core/src/config.ts';
 import { createPost } from '../core/src/domain/posting.ts';
 import { FanoutConsumer } from '../core/src/fanout/consumer.ts';
 import { retryPolicy } from '../core/src/fanout/retry-policy.ts';
-import { LivePublisher } from '../core/src/fanout/live-publisher.ts';
+import { GatewayPublisher } from '../core/src/fanout/live-publisher.ts';
 import { FeedReader } from '../core/src/feed/reader.ts';
 import { createLogger } from '../core/src/log.ts';
 import { OutboxRelay } from '../core/src/relay/outbox-relay.ts';
@@ -261,7 +261,7 @@ async function stopWorkers(list: readonly Worker[]): Promise<void> {
 async function countedWorker() {
   const services = createServices(config, logger);
   const statements = countStatements(services.db);
-  const live = new LivePublisher(names);
+  const live = new GatewayPublisher(names);
   const consumer = new FanoutConsumer(
     { db: services.db, cache: services.cache, live, log: logger, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
     names,

@@ -13,11 +13,17 @@
 //      server (bench/plain-ws-server.ts) pushing the same frame to the same clients
 //   3. what each gateway's queue receives with 1, 2 and 4 gateways: users spread over the
 //      gateways, posts through the real pipeline (outbox relay here, a fan-out worker process)
+//   4. a native anchor: Nchan (nginx's pub/sub module, in C; Debian's libnginx-mod-nchan), one
+//      worker process, with the same clients: memory per idle WebSocket and EventSource
+//      subscriber (one channel each), and frames/s with CPU per frame to --clients subscribers
+//      of one channel; ours as a ratio of it, from steps 1 and 2 of the same run
 //
 // Prints progress to stderr, the summary to stdout, and writes `## Gateway` of docs/benchmarks.md.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,7 +48,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
-    steps: { type: 'string', default: '1,2,3' },
+    steps: { type: 'string', default: '1,2,3,4' },
     connections: { type: 'string', default: '10000' },
     sse: { type: 'string', default: '10000' },
     runtimes: { type: 'string', default: 'node,deno' },
@@ -240,7 +246,6 @@ async function openClients(kind: 'ws' | 'sse', targets: [string, string][], what
   const shares = clientProcesses.map((_, i) => targets.filter((_, j) => j % clientProcesses.length === i));
   const t0 = performance.now();
   let done = false;
-  let seconds = 0;
   const progress = (async () => {
     for (let last = performance.now(); !done; ) {
       await sleep(100);
@@ -254,7 +259,7 @@ async function openClients(kind: 'ws' | 'sse', targets: [string, string][], what
     clientProcesses.map((c, i) => c.call<{ opened: number; failed: number; error?: string }>({ cmd: 'open', kind, targets: shares[i], secret: SECRET, concurrency: 32 })),
   );
   done = true;
-  seconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
   await progress;
   const failed = replies.reduce((s, r) => s + r.failed, 0);
   if (failed > 0) throw new Error(`${failed} of ${targets.length} ${what} failed: ${replies.find((r) => r.error)?.error}`);
@@ -366,7 +371,7 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
 // 2. Frames/s: the gateway against a plain ws server
 
 interface ThroughputRow {
-  server: 'gateway' | 'plain ws';
+  server: 'gateway' | 'plain ws' | 'nchan';
   round: number;
   framesPerSecond: number;
   cpuCores: number;
@@ -667,6 +672,167 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
 }
 
 // ---------------------------------------------------------------------------------------------
+// 4. A native anchor: Nchan
+
+const NGINX = '/usr/sbin/nginx';
+/** Where Debian's libnginx-mod-nchan puts the module (the first is a link to the second). */
+const nchanModule = () => ['/usr/lib/nginx/modules', '/usr/share/nginx/modules'].map((d) => `${d}/ngx_nchan_module.so`).find((f) => existsSync(f));
+
+interface Nchan {
+  /** The single worker process: it holds the subscribers and writes the frames. */
+  workerPid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startNchan(): Promise<Nchan> {
+  const module = nchanModule();
+  if (!existsSync(NGINX) || !module) throw new Error('step 4 needs nginx and libnginx-mod-nchan (apt-get install nginx-light libnginx-mod-nchan)');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'feed-bench-nchan-'));
+  const port = await freePort();
+  // One worker, like one gateway process; a buffer of 32 messages per channel (resume by
+  // Last-Event-ID, as the gateway resumes from the event log); no access log.
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `load_module ${module};
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections 65536; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  nchan_shared_memory_size 256m;
+  server {
+    listen 127.0.0.1:${port};
+    location ~ ^/sub/(\\w+)$ { nchan_subscriber websocket eventsource; nchan_channel_id $1; }
+    location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; nchan_message_buffer_length 32; nchan_message_timeout 60s; }
+  }
+}
+`,
+  );
+  const child = track(spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  let workerPid: number | undefined;
+  while (!workerPid) {
+    if (child.exitCode !== null) throw new Error(`nginx exited:\n${output}${readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`nginx did not start:\n${output}`);
+    const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+    const up = await fetch(`${url}/pub/probe`, { method: 'POST', body: 'probe' }).then((r) => r.status < 500, () => false);
+    if (children && up) workerPid = Number(children.split(' ')[0]);
+    else await sleep(100);
+  }
+  return {
+    workerPid,
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGQUIT'); // graceful
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface NchanMemoryRow {
+  transport: 'WebSocket' | 'SSE';
+  connections: number;
+  rssBefore: number;
+  rssAfter: number;
+  perConnectionKb: number;
+}
+
+async function rssMedian(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    samples.push(rss(pid));
+    await sleep(1_000);
+  }
+  return median(samples);
+}
+
+async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<NchanMemoryRow> {
+  const label = `Nchan ${transport === 'ws' ? 'WebSocket' : 'SSE'}`;
+  log(`4. ${label}: starting nginx`);
+  const nchan = await startNchan();
+  try {
+    const url = (i: number) => `${transport === 'ws' ? nchan.url.replace('http:', 'ws:') : nchan.url}/sub/u${i}`;
+    await openClients(transport, Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url(900_000 + i)] as [string, string]), 'warm-up subscribers');
+    await sleep(1_000);
+    await closeClients();
+    await sleep(3_000);
+    const before = await rssMedian(nchan.workerPid);
+    await openClients(transport, Array.from({ length: count }, (_, i) => [userId(i), url(i)] as [string, string]), `${label} subscribers`);
+    log(`4. ${label}: settling ${SETTLE} s, then ${SAMPLES} samples`);
+    await sleep(SETTLE * 1000);
+    const after = await rssMedian(nchan.workerPid);
+    const row: NchanMemoryRow = { transport: transport === 'ws' ? 'WebSocket' : 'SSE', connections: count, rssBefore: before, rssAfter: after, perConnectionKb: (after - before) / count / 1024 };
+    log(`4. ${label}: worker RSS ${f1(before / 2 ** 20)} → ${f1(after / 2 ** 20)} MiB → ${f1(row.perConnectionKb)} KB per connection`);
+    return row;
+  } finally {
+    await closeClients();
+    await nchan.stop();
+  }
+}
+
+async function nchanThroughput(round: number): Promise<ThroughputRow> {
+  log(`4. round ${round}, Nchan: ${n(CLIENTS)} WebSocket subscribers of one channel`);
+  const nchan = await startNchan();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const publish = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(`${nchan.url}/pub/all`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(FRAME) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode! < 300 ? resolve() : reject(new Error(`publish: HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(FRAME);
+    });
+  let running = true;
+  try {
+    await openClients('ws', Array.from({ length: CLIENTS }, (_, i) => [userId(i), `${nchan.url.replace('http:', 'ws:')}/sub/all`] as [string, string]), 'Nchan subscribers');
+    await sleep(1_000);
+    // The same window as the gateway's: at most CLIENTS × WINDOW_ROUNDS frames published and not yet received.
+    const publisher = (async () => {
+      const f0 = await framesReceived();
+      let received = f0;
+      let published = 0;
+      while (running) {
+        if (published - (received - f0) < CLIENTS * WINDOW_ROUNDS) {
+          await publish();
+          published += CLIENTS;
+        } else {
+          await sleep(5);
+          received = await framesReceived();
+        }
+      }
+    })();
+    const result = await measureFrames(nchan.workerPid, () => running);
+    running = false;
+    await publisher;
+    log(`4. round ${round}, Nchan: ${n(result.framesPerSecond)} frames/s, worker CPU ${result.cpuCores.toFixed(2)} cores`);
+    return { server: 'nchan', round, ...result };
+  } finally {
+    running = false;
+    agent.destroy();
+    await closeClients();
+    await nchan.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Run, report, clean up
 
 function version(cmd: string, argv: string[]): string {
@@ -678,6 +844,8 @@ function version(cmd: string, argv: string[]): string {
 }
 
 const memory: MemoryRow[] = [];
+const nchanMemoryRows: NchanMemoryRow[] = [];
+const nchanFrames: ThroughputRow[] = [];
 const throughput: ThroughputRow[] = [];
 let routed: Awaited<ReturnType<typeof routing>> | undefined;
 try {
@@ -696,6 +864,13 @@ try {
     }
   }
   if (STEPS.has(3)) routed = await routing();
+  if (STEPS.has(4) && !(existsSync(NGINX) && nchanModule())) {
+    log('4. skipped: needs nginx and libnginx-mod-nchan (apt-get install nginx-light libnginx-mod-nchan)');
+  } else if (STEPS.has(4)) {
+    nchanMemoryRows.push(await nchanMemory('ws', CONNECTIONS));
+    if (SSE_CONNECTIONS > 0) nchanMemoryRows.push(await nchanMemory('sse', SSE_CONNECTIONS));
+    for (let round = 1; round <= ROUNDS; round++) nchanFrames.push(await nchanThroughput(round));
+  }
 } finally {
   for (const c of clientProcesses) c.child.disconnect();
   await cleanRedis();
@@ -775,11 +950,37 @@ if (routed) {
   );
 }
 
+if (nchanMemoryRows.length || nchanFrames.length) {
+  const ours = (transport: string) => memory.find((r) => r.runtime === 'node' && r.transport === transport);
+  const gwRows = throughput.filter((r) => r.server === 'gateway');
+  const perFrame = (rows: ThroughputRow[]) => median(rows.map((r) => (r.cpuCores / r.framesPerSecond) * 1e6));
+  const ratio = (a: number | undefined, b: number) => (a === undefined || !Number.isFinite(a / b) ? 'not measured in this run' : `${(a / b).toFixed(2)}×`);
+  out.push(
+    '### A native anchor: Nchan',
+    '',
+    `Nchan ${version('sh', ['-c', "dpkg-query -W -f='${Version}' libnginx-mod-nchan"])} (nginx's pub/sub module, written in C) in ${version('sh', ['-c', `${NGINX} -v 2>&1`]).replace(/^nginx version: /, '')} with one worker process, served to the same client processes as the gateway above: memory per idle subscriber (one channel each, worker RSS, measured as in step 1), and frames/s to ${n(CLIENTS)} WebSocket subscribers of one channel, fed by HTTP publishes of the plain server's ${FRAME.length}-byte frame with the same window as the gateway (CPU of the worker per wall second). "Ours" is the Node gateway's figure from the steps above in the same run. Goal: memory per idle connection and CPU per frame at most Nchan's (ours ÷ Nchan ≤ 1.0× on those rows; on frames/s above 1.0× is better).`,
+    '',
+    '| measure | Nchan | ours (Node gateway) | ours ÷ Nchan |',
+    '|---|--:|--:|--:|',
+    ...nchanMemoryRows.map((r) => {
+      const o = ours(r.transport);
+      return `| RSS per idle ${r.transport} connection (${n(r.connections)}) | ${f1(r.perConnectionKb)} KB | ${o ? `${f1(o.perConnectionKb)} KB` : '–'} | ${ratio(o?.perConnectionKb, r.perConnectionKb)} |`;
+    }),
+    ...(nchanFrames.length
+      ? [
+          `| WebSocket frames/s (median of ${nchanFrames.length}) | ${n(median(nchanFrames.map((r) => r.framesPerSecond)))} | ${gwRows.length ? n(median(gwRows.map((r) => r.framesPerSecond))) : '–'} | ${ratio(gwRows.length ? median(gwRows.map((r) => r.framesPerSecond)) : undefined, median(nchanFrames.map((r) => r.framesPerSecond)))} |`,
+          `| CPU per WebSocket frame | ${f1(perFrame(nchanFrames))} µs | ${gwRows.length ? `${f1(perFrame(gwRows))} µs` : '–'} | ${ratio(gwRows.length ? perFrame(gwRows) : undefined, perFrame(nchanFrames))} |`,
+        ]
+      : []),
+    '',
+  );
+}
+
 out.push(
   '### What limits each figure',
   '',
-  '- **Memory per connection.** What a connection holds is mostly the `ws` library and Node: the socket (net.Socket with its readable and writable state), the WebSocket with its Receiver (itself a Writable stream) and Sender, the TCP handle; then the session and the hub\'s and token-expiry sweep\'s entries, a few hundred bytes. RSS also carries heap that is garbage between collections (the periodic presence refresh allocates per local user) and the V8 heap\'s headroom, which is why RSS per connection is larger than the live heap per connection of a heap snapshot (about 5 KB at 3,000 connections). The first measurement of this benchmark gave 21.7 KB per WebSocket connection on Node; a heap snapshot showed each connection keeping its upgrade request alive (IncomingMessage, headers, token, URL, and `head`, a slice of the handshake\'s read buffer) through the context of a no-op `error` listener closure in gateway/src/server.ts, plus per-connection closures in the WebSocket adapter and per-session hook closures. A shared no-op listener, a `WebSocketConnection` class with shared listeners (gateway/src/transports/websocket.ts), one hooks object per node and a presence refresh in slices of 500 users (gateway/src/node.ts, hub.ts) took the live heap at 3,000 connections from 40.5 MB to 28.9 MB and RSS per connection at 10,000 from 21.7 KB to the figure above. SSE costs more: an HTTP response stays open per client (IncomingMessage, ServerResponse and the HTTP parser state), which a WebSocket drops after the upgrade. RSS per connection also moves with garbage-collection timing: on 2026-11-23, runs of `npm run bench:gateway -- --steps 1 --runtimes node --sse 0 --no-docs` on the same code gave 9.4, 11.8 and 14.0 KB for Node WebSocket (and 11.3 and 14.3 KB on the code of the day before), so one run\'s figure is within about ±2.5 KB of the typical one.',
-  '- **Frames per second.** Both servers share two cores with the client processes, so the clients\' CPU caps both rates; CPU per frame is the figure that shows the servers\' own cost. Most of a frame\'s cost is the `writev` system call of its socket write (on loopback it also runs the receiving side of TCP): a CPU profile of the gateway (`--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`, summed with `npx tsx bench/load/profile-top.ts`) put 34–38 % of its time there, one call per frame per client, and the gateway\'s own JavaScript (validation, the hub\'s lookups, de-duplication, encoding, metrics) at about 11–14 %. The gateway now corks a client\'s socket at its first frame of an event-loop turn and uncorks it once the ready I/O is handled (gateway/src/coalesce.ts), so the frames a client gets in one turn leave in one write; it also encodes an AsyncAPI frame once per event, as bytes. On 2026-11-23, in alternating rounds of `npm run bench:gateway -- --steps 2 --runtimes node --no-docs`, that took the gateway from 24,000–28,000 frames/s at 29–33 µs of CPU per frame (49–56 % of the plain server) to 50,000–76,000 frames/s at 13–19 µs (108–182 %). The plain server writes each frame as it comes (it is the naive server the target names), so it is now the less efficient of the two. With one event per client per second, as in the end-to-end run, there is little to coalesce; what it buys there is the bursts: a backlog after a stall, a celebrity post beside a friend\'s.',
+  '- **Memory per connection.** What a connection holds is mostly the `ws` library and Node: the socket (net.Socket with its readable and writable state), the WebSocket with its Receiver (itself a Writable stream) and Sender, the TCP handle; then the session and the hub\'s and token-expiry sweep\'s entries, a few hundred bytes. SSE costs more: an HTTP response stays open per client (IncomingMessage, ServerResponse and the HTTP parser state), which a WebSocket drops after the upgrade. RSS also carries heap that is garbage between collections (the periodic presence refresh allocates per local user) and the V8 heap\'s headroom, which is why RSS per connection is larger than the live heap per connection, and why one run\'s figure moves by a few KB with garbage-collection timing: read the median of several runs (`npm run bench:gateway -- --steps 1 --runtimes node --no-docs`). A heap snapshot of a settled gateway (`--gateway-node-args=--heapsnapshot-signal=SIGUSR2 --snapshot`) shows what each connection retains. Nchan\'s figure is its worker\'s RSS, which includes the shared-memory pages it touched for its channels.',
+  '- **Frames per second.** The servers share two cores with the client processes, so the clients\' CPU caps every rate; CPU per frame is the figure that shows a server\'s own cost. Most of a frame\'s cost is the `writev` system call of its socket write (on loopback it also runs the receiving side of TCP); a CPU profile of the gateway (`--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`, summed with `npx tsx bench/load/profile-top.ts`) shows it beside the gateway\'s own JavaScript (validation, the hub\'s lookups, de-duplication, encoding, metrics). The gateway corks a client\'s socket at its first frame of an event-loop turn and uncorks it once the ready I/O is handled (gateway/src/coalesce.ts), so the frames a client gets in one turn leave in one write, and it encodes a frame once per event; the plain server writes each frame as it comes. Nchan is fed by one HTTP publish per round of frames (the same frame to every subscriber of one channel), so its CPU per frame includes a publish shared by all the subscribers.',
   '- **Routing.** Each gateway receives one message per post that has at least one follower connected to it, listing only its own recipients: the recipient events each gateway handles are its users\' share (about 1/N with users spread evenly), and the number of messages never exceeds the number of posts, whatever the follower counts. A post whose followers sit on few gateways reaches only those. The worker (one process here) and RabbitMQ\'s message rate bound the total; the per-gateway figures do not depend on them.',
   '',
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeStats, processStalls } from './edge-stats.ts';
+import { edgeStats, hopStats, processStalls, tailHop } from './edge-stats.ts';
 
 const LAG = 'gateway_delivery_lag_seconds_bucket';
 const page = (gapFills: number, counts: [string, number][]) => new Map<string, number>([['gateway_gap_fills_total', gapFills], ...counts.map(([le, n]) => [`${LAG}{le="${le}"}`, n] as [string, number])]);
@@ -20,5 +20,21 @@ describe('edge stats', () => {
     const before = new Map([['nodejs_gc_duration_seconds_sum{kind="major"}', 1], ['nodejs_gc_duration_seconds_sum{kind="minor"}', 2], ['nodejs_gc_duration_seconds_count{kind="major"}', 4]]);
     const after = new Map([['nodejs_gc_duration_seconds_sum{kind="major"}', 1.25], ['nodejs_gc_duration_seconds_sum{kind="minor"}', 2.5], ['nodejs_gc_duration_seconds_count{kind="major"}', 6], ['nodejs_eventloop_lag_max_seconds', 0.3]]);
     expect(processStalls(before, after)).toEqual({ eventLoopDelayMaxMs: 300, gcMs: 750, majorGcMs: 250, majorGcs: 2 });
+  });
+});
+
+describe('pipeline hops', () => {
+  const hop = (name: string, counts: [string, number][]) => counts.map(([le, n]) => [`feed_pipeline_age_seconds_bucket{hop="${name}",le="${le}"}`, n] as [string, number]);
+  it('reads each hop off the age histograms and names the hop where the p99 grows most', () => {
+    const after = new Map<string, number>([
+      ...hop('relay published', [['0.001', 90], ['0.002', 100], ['+Inf', 100]]),
+      ...hop('worker consumed', [['0.002', 50], ['0.003', 100], ['+Inf', 100]]),
+      ...[['0.005', 50], ['0.1', 98], ['0.2', 100], ['+Inf', 100]].map(([le, n]) => [`${LAG}{le="${le}"}`, n] as [string, number]),
+    ]);
+    const hops = hopStats(new Map(), after);
+    expect(hops.find((h) => h.hop === 'relay published')).toEqual({ hop: 'relay published', count: 100, p50: 1, p99: 2 });
+    expect(hops.find((h) => h.hop === 'redis written')).toEqual({ hop: 'redis written', count: 0, p50: null, p99: null });
+    expect(hops.find((h) => h.hop === 'socket written')?.p99).toBe(200);
+    expect(tailHop(hops)).toEqual({ hop: 'socket written', addsMs: 197 });
   });
 });

@@ -1,7 +1,9 @@
 // What the edge nodes say about a run, from their Prometheus counters before and after it:
 // gap fills (live events that overtook another) and the lag from post creation to the socket
 // write, as bucket bounds. Set beside the ledger's end-to-end latency, this splits a delivery's
-// time into "until the gateway wrote it" and "until the client's event loop read it".
+// time into "until the gateway wrote it" and "until the client's event loop read it"; and
+// how old events were as they left each hop of the pipeline, which says where the tail builds.
+import { PIPELINE_HOPS, type PipelineHop } from '@feed/contracts';
 
 export interface EdgeStats {
   gapFills: number;
@@ -45,4 +47,56 @@ export function processStalls(before: Map<string, number>, after: Map<string, nu
     majorGcMs: delta('nodejs_gc_duration_seconds_sum{kind="major"}') * 1000,
     majorGcs: delta('nodejs_gc_duration_seconds_count{kind="major"}'),
   };
+}
+
+/** One hop of the pipeline over a run: how old events were as they left it (bucket bounds, ms). */
+export interface HopStats {
+  hop: PipelineHop;
+  count: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+const AGE = 'feed_pipeline_age_seconds_bucket';
+
+/**
+ * Every hop's age histogram over the run, from all processes' scrapes added up (core's relay,
+ * the workers, the gateways); the socket write is the gateways' delivery-lag histogram.
+ */
+export function hopStats(before: Map<string, number>, after: Map<string, number>): HopStats[] {
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  return PIPELINE_HOPS.map((hop) => {
+    const buckets = [...after.keys()]
+      .filter((k) => (hop === 'socket written' ? k.startsWith(`${LAG}{`) : k.startsWith(`${AGE}{`) && k.includes(`hop="${hop}"`)))
+      .map((k) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1]), count: delta(k) }))
+      .sort((a, b) => a.le - b.le);
+    const count = buckets.at(-1)?.count ?? 0;
+    const bound = (q: number) => {
+      if (count === 0) return null;
+      const hit = buckets.find((b) => b.count >= q * count)!;
+      return Number.isFinite(hit.le) ? hit.le * 1000 : Infinity;
+    };
+    return { hop, count, p50: bound(0.5), p99: bound(0.99) };
+  });
+}
+
+/** The hop whose p99 grows most over the one before it (the first over the commit itself). */
+export function tailHop(hops: readonly HopStats[]): { hop: PipelineHop; addsMs: number } | undefined {
+  let best: { hop: PipelineHop; addsMs: number } | undefined;
+  let previous = 0;
+  for (const h of hops) {
+    if (h.p99 === null) continue;
+    const adds = h.p99 - previous;
+    if (!best || adds > best.addsMs) best = { hop: h.hop, addsMs: adds };
+    previous = h.p99;
+  }
+  return best;
+}
+
+/** "relay published 2/5 → … ms", for a run's log line. */
+export function hopLine(hops: readonly HopStats[]): string {
+  const shown = hops.filter((h) => h.count > 0);
+  if (shown.length === 0) return 'no hop timings (this system does not record them)';
+  const tail = tailHop(shown);
+  return `event age since commit, p50/p99 ≤ ms: ${shown.map((h) => `${h.hop} ${h.p50}/${h.p99}`).join(' → ')}${tail ? `; the tail builds at "${tail.hop}" (+${tail.addsMs} ms at p99)` : ''}`;
 }

@@ -8,6 +8,8 @@ export interface LedgerSummary {
   delivered: number;
   lost: number;
   duplicated: number;
+  /** The duplicates by the author's kind (which path sent the second copy). */
+  duplicatedByAuthor: Record<AuthorKind, number>;
   /** Receipts of a post for a user who was not expected to get it. */
   unexpected: number;
   /** A user got a post of an author after a later post of the same author. */
@@ -53,6 +55,7 @@ export class Ledger {
   /** `pathOf` names a recipient's path (e.g. "ws via haproxy") for the latency split. */
   constructor(private readonly pathOf: (userId: number) => string = () => 'all') {}
   private duplicated = 0;
+  private readonly duplicatedByAuthor: Record<AuthorKind, number> = { ordinary: 0, celebrity: 0 };
   private unexpected = 0;
   private outOfOrder = 0;
   private expected = 0;
@@ -113,6 +116,7 @@ export class Ledger {
       else last.set(entry.authorId, postId);
     } else if (entry.received.has(userId)) {
       this.duplicated++;
+      this.duplicatedByAuthor[entry.kind]++;
     } else {
       this.unexpected++;
     }
@@ -150,6 +154,7 @@ export class Ledger {
       delivered: sorted.length,
       lost: this.expected - sorted.length,
       duplicated: this.duplicated,
+      duplicatedByAuthor: { ...this.duplicatedByAuthor },
       unexpected: this.unexpected + this.orphans,
       outOfOrder: this.outOfOrder,
       latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted.length ? sorted[sorted.length - 1]! : NaN, mean },

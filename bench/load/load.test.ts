@@ -1,27 +1,31 @@
 // The ledger benchmark's short form: a few hundred clients for a few seconds through the real
-// stack (core, worker, two gateways, HAProxy for part of the clients), WebSocket and SSE mixed.
-// Every post must reach every follower online exactly once. No timing assertions: this machine
-// runs other tests at the same time.
+// stack (core, worker, two edge nodes), once for every system the tool compares: ours and the
+// broadcast and per-user alternatives (WebSocket and SSE mixed, part through HAProxy), and
+// Socket.IO with the Redis adapter. Every post must reach every follower online exactly once,
+// in order, on each: a comparison system wired wrongly fails here, not in a report. No timing
+// assertions: this machine runs other tests at the same time.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { runLoad } from './load.ts';
 import { parseOptions } from './options.ts';
+import { SYSTEMS } from './stack.ts';
 
 describe('load tool (short form)', () => {
-  it('delivers every post to every online follower exactly once', { timeout: 240_000 }, async () => {
+  it('on every system, delivers every post to every online follower exactly once, in order', { timeout: 240_000 }, async () => {
     const options = parseOptions([
-      '--users', '300',
+      '--users', '200',
       '--follows', '10',
       '--celebrities', '2',
       '--celebrity-reach', '0.3',
       '--celebrity-share', '0.05',
       '--rate', '300',
-      '--seconds', '4',
-      '--systems', 'ours',
-      '--clients-per-process', '150',
+      '--seconds', '2',
+      '--systems', SYSTEMS.join(','),
+      '--clients-per-process', '200',
+      '--connect-concurrency', '50',
       '--grace', '30',
-      '--warmup', '2',
+      '--warmup', '0',
       '--no-report',
       '--database', `feed_bench_load_test_${randomBytes(3).toString('hex')}`,
     ]);
@@ -35,20 +39,17 @@ describe('load tool (short form)', () => {
       },
       (line) => lines.push(line),
     );
+    expect(result.comparison.map((r) => r.system)).toEqual([...SYSTEMS]);
     for (const run of result.comparison) {
-      const summary = { label: run.label, clients: run.clients, posts: run.posts, ledger: { ...run.ledger, latencyMs: undefined } };
-      expect(run.clients.failed, JSON.stringify(summary)).toBe(0);
-      expect(run.clients.connected).toBe(300);
-      expect(run.clients.sse).toBeGreaterThan(0);
-      expect(run.clients.viaHaproxy).toBeGreaterThan(0);
-      expect(run.posts.failed, run.posts.errors.join('; ')).toBe(0);
-      expect(run.ledger.posts).toBeGreaterThan(0);
+      const summary = { label: run.label, clients: run.clients, posts: run.posts, ledger: { ...run.ledger, latencyMs: undefined }, log: lines };
+      expect(run.verdict, JSON.stringify(summary)).toEqual({ ok: true, problems: [] });
+      expect(run.clients.connected).toBe(200);
+      if (run.system !== 'socketio') {
+        expect(run.clients.sse).toBeGreaterThan(0);
+        expect(run.clients.viaHaproxy).toBeGreaterThan(0);
+      }
       expect(run.ledger.expected).toBeGreaterThan(run.ledger.posts);
-      expect(run.ledger.lost, lines.join('\n')).toBe(0);
-      expect(run.ledger.duplicated).toBe(0);
-      expect(run.ledger.unexpected).toBe(0);
       expect(run.ledger.delivered).toBe(run.ledger.expected);
-      expect(run.messagesIn.every((n) => n > 0)).toBe(true);
     }
   });
 });

@@ -58,7 +58,7 @@ export async function runLoad(o: LoadOptions, env: Environment, log: (line: stri
     const prof = (system: string) => (o.cpuProf.length ? { roles: o.cpuProf, dir: `${o.out}/profiles/${system}` } : undefined);
     const comparison: RunResult[] = [];
     for (const system of o.systems) {
-      const run = { ...base, system, gateways: o.gateways, clients: o.clients, deliveriesPerSecond: o.rate, haproxyShare: system === 'socketio' ? 0 : o.haproxyShare, cpuProf: prof(system) };
+      const run = { ...base, system, gateways: o.gateways, clients: o.clients, deliveriesPerSecond: o.rate, haproxyShare: system === 'socketio' ? 0 : o.haproxyShare, cpuProf: prof(system), kneeRates: o.knee, kneeSeconds: o.kneeSeconds };
       if (o.redis.length === 0) {
         comparison.push(await runSystem(run, graph, tokens, log));
         continue;

@@ -26,4 +26,7 @@ writeFileSync(`${options.out}/${json}`, JSON.stringify({ ...result, command }));
 if (options.report && options.redis.length > 0) await writeRedisReport(result, command);
 else if (options.report) await writeReport(result, command, options.out);
 console.log(`wrote ${options.out}/${json}${options.report ? (options.redis.length > 0 ? ' and docs/benchmarks.md' : ', SVG charts and docs/benchmarks.md') : ''}`);
-process.exit(0);
+// A run that lost, duplicated or reordered anything, or delivered nothing, fails the tool.
+const failed = [...result.comparison, ...result.scaling].filter((r) => !r.verdict.ok || r.knee.steps.some((k) => !k.verdict.ok));
+for (const r of failed) console.log(`✗ ${r.label}: ${[...r.verdict.problems, ...r.knee.steps.flatMap((k) => k.verdict.problems.map((p) => `at ${k.rate}/s: ${p}`))].join('; ')}`);
+process.exit(failed.length > 0 ? 1 : 0);

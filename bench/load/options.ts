@@ -23,6 +23,9 @@ export interface LoadOptions {
   graceSeconds: number;
   warmupSeconds: number;
   cpuProf: string[];
+  /** Knee stepping: offered deliveries/s, rising, each for kneeSeconds after the measured run (empty: none). */
+  knee: number[];
+  kneeSeconds: number;
   /** KEY=VALUE settings for core, workers and gateways. */
   env: Record<string, string>;
   report: boolean;
@@ -60,6 +63,8 @@ export function parseOptions(argv: string[]): LoadOptions {
       grace: { type: 'string', default: '15' },
       warmup: { type: 'string', default: '5' },
       'cpu-prof': { type: 'string', default: '' },
+      knee: { type: 'string', default: '' },
+      'knee-seconds': { type: 'string', default: '10' },
       env: { type: 'string', multiple: true, default: [] },
       'no-report': { type: 'boolean', default: false },
       out: { type: 'string', default: 'docs/benchmarks' },
@@ -98,6 +103,12 @@ export function parseOptions(argv: string[]): LoadOptions {
     graceSeconds: num('grace'),
     warmupSeconds: num('warmup'),
     cpuProf: String(values['cpu-prof']).split(',').filter(Boolean),
+    knee: String(values.knee)
+      .split(',')
+      .filter(Boolean)
+      .map(Number)
+      .sort((a, b) => a - b),
+    kneeSeconds: num('knee-seconds'),
     env: Object.fromEntries((values.env as string[]).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
     report: !values['no-report'],
     out: String(values.out),

@@ -5,7 +5,8 @@ import { execSync } from 'node:child_process';
 import { writeSection } from '../report.ts';
 import { barChart, lineChart } from './charts.ts';
 import type { LoadResult } from './load.ts';
-import type { RunResult } from './run.ts';
+import { KNEE_P99_MS, SATURATED_P99_MS, type RunResult } from './run.ts';
+import { tailHop } from './edge-stats.ts';
 import { SYSTEM_LABEL } from './stack.ts';
 
 export const TITLE = 'End to end (ledger)';
@@ -36,7 +37,8 @@ function cdf(r: RunResult): [number, number][] {
 function runRow(r: RunResult): string {
   const l = r.ledger;
   const c = r.clients;
-  return `| ${r.label} | ${int(c.connected)} (${int(c.ws)} WS, ${int(c.sse)} SSE${c.sio ? `, ${int(c.sio)} Socket.IO` : ''}; ${int(c.viaHaproxy)} via HAProxy) | ${f1(r.target.postsPerSecond)} | ${int(l.expected)} | **${int(l.deliveriesPerSecond)}** | ${f1(l.latencyMs.p50)} | ${f1(l.latencyMs.p95)} | **${f1(l.latencyMs.p99)}** | ${f1(l.latencyMs.max)} | ${int(l.lost)} | ${int(l.duplicated)} | ${int(l.outOfOrder)} | ${r.messagesIn.map(int).join(' / ')} (${f1(inboundPerPost(r))}/post) | ${f3(r.cpuMsPerDelivery)} | ${f3(r.cpuMsPerDeliveryWithServices)} | ${f1(r.memoryPerConnectionKb)} |`;
+  const broken = r.verdict && !r.verdict.ok ? `✗ ${r.verdict.problems.join('; ')}: ` : '';
+  return `| ${broken}${r.label} | ${int(c.connected)} (${int(c.ws)} WS, ${int(c.sse)} SSE${c.sio ? `, ${int(c.sio)} Socket.IO` : ''}; ${int(c.viaHaproxy)} via HAProxy) | ${f1(r.target.postsPerSecond)} | ${int(l.expected)} | **${int(l.deliveriesPerSecond)}** | ${f1(l.latencyMs.p50)} | ${f1(l.latencyMs.p95)} | **${f1(l.latencyMs.p99)}** | ${f1(l.latencyMs.max)} | ${int(l.lost)} | ${int(l.duplicated)} | ${int(l.outOfOrder)} | ${r.messagesIn.map(int).join(' / ')} (${f1(inboundPerPost(r))}/post) | ${f3(r.cpuMsPerDelivery)} | ${f3(r.cpuMsPerDeliveryWithServices)} | ${f1(r.memoryPerConnectionKb)} |`;
 }
 
 const RUN_HEADER = `| run | clients | posts/s | deliveries owed | delivered/s | p50 ms | p95 ms | p99 ms | max ms | lost | dup | out of order | messages in per edge node | CPU ms/delivery (own) | with Redis+RabbitMQ+PG | RSS KiB/conn |
@@ -97,6 +99,19 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
     );
     charts.push('![side by side](benchmarks/load-comparison.svg)');
   }
+  const kneeRuns = r.comparison.filter((x) => x.knee?.steps.length);
+  if (kneeRuns.length) {
+    writeFileSync(
+      `${dir}/load-knee.svg`,
+      lineChart({
+        title: `p99 latency against offered rate, ${int(r.options.clients)} clients`,
+        xLabel: 'offered deliveries/s',
+        yLabel: 'p99 ms',
+        series: kneeRuns.map((x) => ({ name: x.system, points: x.knee.steps.map((k) => [k.rate, k.p99] as [number, number]) })),
+      }),
+    );
+    charts.push('![knee](benchmarks/load-knee.svg)');
+  }
   if (r.scaling.length) {
     const pts = (fn: (x: RunResult) => number) => r.scaling.map((x) => [x.gateways, fn(x)] as [number, number]);
     writeFileSync(
@@ -147,21 +162,45 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
     if (ours) {
       lines.push('Ratios against ours (> 1 means more than ours):', '', '| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) |', '|---|---:|---:|---:|---:|');
       for (const x of r.comparison) {
+        if (x.verdict && !x.verdict.ok) {
+          lines.push(`| ${SYSTEM_LABEL[x.system]} | ✗ ${x.verdict.problems.join('; ')} | – | – | – |`);
+          continue;
+        }
         lines.push(
           `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.ledger.deliveriesPerSecond, ours.ledger.deliveriesPerSecond)} | ${ratio(x.ledger.latencyMs.p99, ours.ledger.latencyMs.p99)} | ${ratio(inboundPerPost(x), inboundPerPost(ours))} | ${ratio(x.cpuMsPerDelivery, ours.cpuMsPerDelivery)} |`,
         );
       }
       lines.push('', `Processes in our run (${ours.label}):`, '', processTable(ours), '');
     }
+    lines.push(...hopTable(r.comparison));
+    if (kneeRuns.length) {
+      const rates = [...new Set(kneeRuns.flatMap((x) => x.knee.steps.map((k) => k.rate)))].sort((a, b) => a - b);
+      lines.push(
+        `### The knee: the highest offered rate with p99 ≤ ${KNEE_P99_MS} ms`,
+        '',
+        `After each system's measured run, with the same stack and clients, the tool posts at rising rates (\`--knee\`, ${o.kneeSeconds} s each) and stops after the first step whose p99 passes ${SATURATED_P99_MS} ms (saturated) or that loses anything; the knee is the highest step up to which every p99 is within ${KNEE_P99_MS} ms. Cells: p50 / p99 ms (✗: that step lost, duplicated or reordered deliveries).`,
+        '',
+        `| system | knee (deliveries/s) | ${rates.map((x) => `${int(x)}/s`).join(' | ')} |`,
+        `|---|---:|${rates.map(() => '---:').join('|')}|`,
+        ...kneeRuns.map((x) => {
+          const cells = rates.map((rate) => {
+            const k = x.knee.steps.find((e) => e.rate === rate);
+            return k ? `${k.verdict.ok ? '' : '✗ '}${f1(k.p50)} / ${f1(k.p99)}` : '';
+          });
+          return `| ${SYSTEM_LABEL[x.system]} | **${x.knee.rate === null ? 'none' : int(x.knee.rate)}** | ${cells.join(' | ')} |`;
+        }),
+        '',
+      );
+    }
   }
-  // A lighter side-by-side run kept beside the main one (docs/benchmarks/load-light.json), for
-  // latency below saturation.
+  // A second side-by-side run at another rate kept beside the main one
+  // (docs/benchmarks/load-light.json: copy a run's load.json there).
   const lightFile = `${dir}/load-light.json`;
   if (existsSync(lightFile)) {
     const light = JSON.parse(readFileSync(lightFile, 'utf8')) as LoadResult & { command?: string };
     const lo = light.comparison.find((x) => x.system === 'ours');
     lines.push(
-      `### Side by side below saturation: ${int(light.options.rate)} deliveries/s`,
+      `### Side by side at ${int(light.options.rate)} deliveries/s`,
       '',
       '```sh',
       light.command ?? '',
@@ -176,6 +215,10 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
     if (lo) {
       lines.push('| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) |', '|---|---:|---:|---:|---:|');
       for (const x of light.comparison) {
+        if (x.verdict && !x.verdict.ok) {
+          lines.push(`| ${SYSTEM_LABEL[x.system]} | ✗ ${x.verdict.problems.join('; ')} | – | – | – |`);
+          continue;
+        }
         lines.push(
           `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.ledger.deliveriesPerSecond, lo.ledger.deliveriesPerSecond)} | ${ratio(x.ledger.latencyMs.p99, lo.ledger.latencyMs.p99)} | ${ratio(inboundPerPost(x), inboundPerPost(lo))} | ${ratio(x.cpuMsPerDelivery, lo.cpuMsPerDelivery)} |`,
         );
@@ -205,4 +248,24 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
   lines.push(...charts.map((c) => `${c}\n`));
   if (existsSync(FINDINGS)) lines.push(readFileSync(FINDINGS, 'utf8').trim(), '');
   await writeSection(TITLE, lines.join('\n'));
+}
+
+/** Per system, the event's age as it left each hop (p50 / p99 bucket bounds) and where the tail builds. */
+function hopTable(runs: RunResult[]): string[] {
+  const timed = runs.filter((x) => x.hops?.some((h) => h.count > 0));
+  if (!timed.length) return [];
+  const hops = timed[0]!.hops.map((h) => h.hop);
+  return [
+    '### Where the time goes: the event\'s age at each hop',
+    '',
+    'How old a post\'s event is (since its `createdAt`, just before the commit) as it leaves each hop, from the processes\' own histograms (`feed_pipeline_age_seconds`, `gateway_delivery_lag_seconds`; 1 ms buckets to 10 ms, coarser above): the upper bounds of the buckets holding the p50 and the p99, ms. The hops before "socket written" count events, that one counts recipients. "Tail" is the hop whose p99 grows most over the one before. Socket.IO\'s nodes record none.',
+    '',
+    `| system | ${hops.join(' | ')} | tail |`,
+    `|---|${hops.map(() => '---:').join('|')}|---|`,
+    ...timed.map((x) => {
+      const tail = tailHop(x.hops.filter((h) => h.count > 0));
+      return `| ${SYSTEM_LABEL[x.system]} | ${x.hops.map((h) => (h.count ? `${h.p50} / ${h.p99}` : '–')).join(' | ')} | ${tail ? `${tail.hop} (+${tail.addsMs} ms)` : '–'} |`;
+    }),
+    '',
+  ];
 }

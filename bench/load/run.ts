@@ -9,8 +9,9 @@ import type { Graph } from './graph.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
 import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
-import { edgeStats, processStalls, type EdgeStats, type ProcessStalls } from './edge-stats.ts';
+import { edgeStats, hopLine, hopStats, processStalls, type EdgeStats, type HopStats, type ProcessStalls } from './edge-stats.ts';
 import { startLoadStack, type System } from './stack.ts';
+import { mark, verdictOf, type Verdict } from './verdict.ts';
 
 const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
 
@@ -40,6 +41,27 @@ export interface RunOptions {
   cpuProf?: { roles: string[]; dir: string };
   env?: Record<string, string>;
   label?: string;
+  /**
+   * After the measured run, with the same stack and clients: post at each of these rates in
+   * turn (deliveries/s, rising) for kneeSeconds each, until the system saturates (p99 past
+   * SATURATED_P99_MS) or loses anything: the curve of latency against offered rate.
+   */
+  kneeRates?: number[];
+  kneeSeconds?: number;
+}
+
+/** The knee: the highest offered rate whose p99 stays within this. */
+export const KNEE_P99_MS = 100;
+/** Past this p99 a system is saturated (its backlog grows): higher steps say nothing more. */
+export const SATURATED_P99_MS = 1_000;
+
+export interface KneeStep {
+  rate: number;
+  deliveriesPerSecond: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+  verdict: Verdict;
 }
 
 export interface RunResult {
@@ -55,6 +77,8 @@ export interface RunResult {
   messagesIn: number[];
   /** Gap fills and creation-to-socket-write lag, from the edge nodes' metrics (ours only). */
   edge: EdgeStats;
+  /** The event's age as it left each hop (ours and the alternatives built on our worker). */
+  hops: HopStats[];
   /** Event-loop delay and GC of each Node process of the system, from its metrics. */
   stalls: Record<string, ProcessStalls>;
   processes: ProcessReport[];
@@ -67,6 +91,10 @@ export interface RunResult {
   memoryPerConnectionKb: number;
   cpuSeries: { t: number; cpu: Record<string, number> }[];
   latencySample: number[];
+  /** The rate steps (empty without kneeRates) and the highest rate with p99 ≤ KNEE_P99_MS and nothing lost (null: none). */
+  knee: { steps: KneeStep[]; rate: number | null };
+  /** Whether the figures can be read: everything delivered exactly once, in order. */
+  verdict: Verdict;
   /** With `--redis`: the private Redis of this run and its redis-servers (their pids name them in `processes`). */
   redis?: { mode: 'single' | 'cluster'; servers: { port: number; pid: number; role: 'master' | 'replica' }[] };
 }
@@ -102,6 +130,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
   try {
     const pathOf = new Map<number, string>();
     const ledger = new Ledger((userId) => pathOf.get(userId) ?? 'unknown');
+    /** Where receipts go: the measured run's ledger, then each knee step's own. */
+    let receiving = ledger;
     // Warm-up: each celebrity posts once, so the worker promotes them (their followers learn
     // whom they follow) before the clients connect; those posts are not measured.
     for (const c of celebrities) ledger.ignore(await createPost(stack.coreUrl, tokens.get(c)!, 'warm-up'));
@@ -144,7 +174,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       opened.push(new Promise((r) => (openedResolve = r)));
       closed.push(new Promise((r) => (closedResolve = r)));
       child.on('message', (m: FromClient) => {
-        if (m.type === 'receipts') ledger.receipts(m.flat);
+        if (m.type === 'receipts') receiving.receipts(m.flat);
         else if (m.type === 'progress') progressOf[p] = m.done;
         else if (m.type === 'opened') {
           for (const u of m.failedUsers) connectedUsers.delete(u);
@@ -206,7 +236,28 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const processAfter = await stack.processSamples();
     const edgeIds = stack.edges.map((e) => e.id);
     const edge = edgeStats(sumOf(processBefore, edgeIds), sumOf(processAfter, edgeIds));
+    const everyProcess = [...processAfter.keys()];
+    const hops = hopStats(sumOf(processBefore, everyProcess), sumOf(processAfter, everyProcess));
     const stalls = Object.fromEntries([...processAfter].filter(([, after]) => after.size > 0).map(([name, after]) => [name, processStalls(processBefore.get(name) ?? new Map(), after)]));
+
+    const steps: KneeStep[] = [];
+    for (const [i, rate] of (o.kneeRates ?? []).entries()) {
+      const step = new Ledger((userId) => pathOf.get(userId) ?? 'unknown');
+      receiving = step;
+      const stepPosts = await post({ coreUrl: stack.coreUrl, postsPerSecond: rate / perPost, seconds: o.kneeSeconds ?? 10, celebrityShare: o.celebrityShare, seed: 11 + i }, graph, tokens, step, connectedUsers);
+      const until = performance.now() + o.graceSeconds * 1000;
+      while (step.outstanding > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 500));
+      const s = step.summary();
+      const v = verdictOf({ ledger: s, clients: clientStats, posts: stepPosts, messagesIn: [] });
+      steps.push({ rate, deliveriesPerSecond: s.deliveriesPerSecond, delivered: s.delivered, p50: s.latencyMs.p50, p99: s.latencyMs.p99, verdict: v });
+      log(`  ${mark(v)} ${label} knee step ${rate}/s offered: ${s.delivered}/${s.expected} delivered, ${s.deliveriesPerSecond.toFixed(0)}/s, p50 ${s.latencyMs.p50.toFixed(1)} p99 ${s.latencyMs.p99.toFixed(1)} ms`);
+      if (!v.ok || s.latencyMs.p99 > SATURATED_P99_MS) break;
+    }
+    receiving = ledger;
+    const within = steps.filter((k, i) => k.verdict.ok && k.p99 <= KNEE_P99_MS && steps.slice(0, i).every((e) => e.verdict.ok && e.p99 <= KNEE_P99_MS));
+    const knee = { steps, rate: within.at(-1)?.rate ?? null };
+    if (steps.length) log(`  knee of ${label}: ${knee.rate === null ? `none (p99 > ${KNEE_P99_MS} ms from the first step)` : `${knee.rate} deliveries/s offered with p99 ≤ ${KNEE_P99_MS} ms`}`);
 
     for (const c of children) c.send({ type: 'close' } satisfies ToClient);
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
@@ -223,6 +274,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const services = new Set(['redis', 'rabbitmq', 'postgres']);
     const systemCpuSeconds = processes.filter((p) => own.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
     const servicesCpuSeconds = processes.filter((p) => services.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
+    const messagesIn = edgeIds.map((id) => (processAfter.get(id)?.get('gateway_messages_in_total') ?? 0) - (processBefore.get(id)?.get('gateway_messages_in_total') ?? 0));
+    const verdict = verdictOf({ ledger: summary, clients: clientStats, posts, messagesIn });
     const result: RunResult = {
       label,
       system: o.system,
@@ -232,8 +285,11 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       target: { deliveriesPerSecond: o.deliveriesPerSecond, postsPerSecond, seconds: o.seconds },
       posts,
       ledger: summary,
-      messagesIn: edgeIds.map((id) => (processAfter.get(id)?.get('gateway_messages_in_total') ?? 0) - (processBefore.get(id)?.get('gateway_messages_in_total') ?? 0)),
+      messagesIn,
+      verdict,
       edge,
+      hops,
+      knee,
       stalls,
       processes,
       systemCpuSeconds,
@@ -245,12 +301,13 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       latencySample: ledger.latencySample(),
     };
     log(
-      `  ✓ ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}` +
+      `  ${mark(verdict)} ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}` +
         ` (p99 ordinary ${summary.byAuthor.ordinary.p99.toFixed(1)}, celebrity ${summary.byAuthor.celebrity.p99.toFixed(1)} ms;` +
         ` ${Object.entries(summary.byPath).map(([path, s]) => `${path} p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)}`).join(', ')})` +
         `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +
         (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
     );
+    log(`    hops: ${hopLine(hops)}`);
     log(`    stalls: ${Object.entries(stalls).map(([name, s]) => `${name} loop max ${s.eventLoopDelayMaxMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${s.majorGcs} major, ${s.majorGcMs.toFixed(0)} ms)`).join('; ')}`);
     return result;
   } finally {

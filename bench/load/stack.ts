@@ -173,8 +173,12 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       procs.push({ name: 'haproxy', role: 'haproxy', child, output: () => output });
       haproxyUrl = `http://127.0.0.1:${port}`;
       await ready(`${haproxyUrl}/health`, 'HAProxy');
-      // Every gateway UP in HAProxy's eyes (health checks every second).
-      await new Promise((r) => setTimeout(r, 2500));
+      // Every gateway UP in HAProxy's eyes (health checks every second), as its stats page says.
+      await waitFor('HAProxy to see every gateway up', async () => {
+        const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(1000) })).text();
+        const up = csv.split('\n').filter((row) => row.startsWith('gateways,') && !row.startsWith('gateways,BACKEND') && !row.startsWith('gateways,FRONTEND') && row.split(',')[17]?.startsWith('UP'));
+        return up.length === edges.length || undefined;
+      }, 30_000, 200);
     }
     // Workers consume once the fan-out queue has a consumer.
     await waitFor('the workers to consume', async () => (await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`))?.consumerCount === o.workers || undefined, 60_000, 200);

@@ -6,3 +6,4 @@ export * from './amqp-urls.ts';
 export * from './redis-nodes.ts';
 export * from './stream.ts';
 export * from './cluster.ts';
+export * from './pipeline.ts';

@@ -5,7 +5,7 @@ import { createApp } from './app.ts';
 import { connectBroker } from '@feed/broker';
 import { loadConfig } from './config.ts';
 import { FeedReader } from './feed/reader.ts';
-import { LivePublisher } from './fanout/live-publisher.ts';
+import { GatewayPublisher } from './fanout/live-publisher.ts';
 import { createLogger } from './log.ts';
 import { OutboxRelay } from './relay/outbox-relay.ts';
 import { createServices } from './services.ts';
@@ -20,7 +20,7 @@ const { db, redis, cache, names } = createServices(config, log);
 const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_THRESHOLD, rebuildLockMs: 5_000 }, log);
 
 // Logouts reach the gateways through the same exchange as live events.
-const gateways = new LivePublisher(names);
+const gateways = new GatewayPublisher(names);
 
 let ready = true;
 const app = createApp({

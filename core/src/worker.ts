@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { connectBroker } from '@feed/broker';
 import { loadConfig } from './config.ts';
 import { FanoutConsumer } from './fanout/consumer.ts';
-import { LivePublisher } from './fanout/live-publisher.ts';
+import { GatewayPublisher } from './fanout/live-publisher.ts';
 import { retryPolicy } from './fanout/retry-policy.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createLogger } from './log.ts';
@@ -13,7 +13,7 @@ import { onShutdown } from './shutdown.ts';
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, 'worker');
 const { db, redis, cache, names } = createServices(config, log);
-const live = new LivePublisher(names);
+const live = new GatewayPublisher(names);
 const consumer = new FanoutConsumer(
   { db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
   names,

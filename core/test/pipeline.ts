@@ -14,7 +14,7 @@ import { createApp } from '../src/app.ts';
 import { connectBroker, type RecoveringChannelModel } from '@feed/broker';
 import { loadConfig, type Config } from '../src/config.ts';
 import { FeedReader } from '../src/feed/reader.ts';
-import { LivePublisher } from '../src/fanout/live-publisher.ts';
+import { GatewayPublisher } from '../src/fanout/live-publisher.ts';
 import { createLogger } from '../src/log.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { createServices, type Services } from '../src/services.ts';
@@ -66,7 +66,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
   const services = createServices(config, log);
   const { db, redis, cache, names } = services;
   const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_THRESHOLD, rebuildLockMs: 5_000 }, log);
-  const gateways = new LivePublisher(names);
+  const gateways = new GatewayPublisher(names);
   const app = createApp({
     config,
     db,

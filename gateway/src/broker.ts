@@ -19,6 +19,30 @@ import { connectBroker, declareGatewayQueue, type Channel, type ChannelModel, ty
 import { gatewayMessage, type GatewayMessage, type Topology } from '@feed/contracts';
 import type { Logger } from 'pino';
 
+/**
+ * How live events find this gateway's queue: what the queue is bound to, and whether that
+ * changes as users come and go. The default binds it once to the live-event exchange with
+ * routing key gw.<id> (the worker addresses gateways through presence); another design (the
+ * load benchmark's broadcast or per-user alternatives) plugs in here.
+ */
+export interface QueueRouting {
+  /** Declares what it needs and binds the queue, on every (re)connect, before consuming. */
+  bind(channel: Channel, queue: string): Promise<void>;
+  /** A user's first session opened here: their events must start reaching this queue. */
+  userArrived?(userId: string): Promise<void>;
+  /** The user's last session here closed. */
+  userLeft?(userId: string): Promise<void>;
+}
+
+/** The default route: one binding, gw.<id> on the live-event exchange. */
+export function gatewayRouting(names: Topology, gatewayId: string): QueueRouting {
+  return {
+    async bind(channel, queue) {
+      await channel.bindQueue(queue, names.gatewayExchange, names.gatewayRoutingKey(gatewayId));
+    },
+  };
+}
+
 export interface GatewayBrokerSettings {
   /** AMQP_URL: one URL, or several nodes of one cluster comma-separated. */
   url: string;
@@ -28,6 +52,8 @@ export interface GatewayBrokerSettings {
   queueExpiresMs: number;
   /** Unacknowledged messages the broker may push before waiting for an ack. */
   prefetch: number;
+  /** What the queue is bound to; gatewayRouting when not given. */
+  routing?: QueueRouting;
 }
 
 export class GatewayBroker {
@@ -65,7 +91,7 @@ export class GatewayBroker {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker channel error'));
     await declareGatewayQueue(channel, names, gatewayId, { expiresMs: this.settings.queueExpiresMs, maxLength: this.settings.queueMaxLength });
-    await channel.bindQueue(this.queue, names.gatewayExchange, names.gatewayRoutingKey(gatewayId));
+    await (this.settings.routing ?? gatewayRouting(names, gatewayId)).bind(channel, this.queue);
     await channel.prefetch(this.settings.prefetch);
     await channel.consume(this.queue, (msg) => msg && this.handle(channel, msg), { noAck: false });
     this.channel = channel;

@@ -4,6 +4,7 @@
 // gateway's queue to every local session of every listed user.
 import type { Cache } from '@feed/cache';
 import type { GatewayMessage } from '@feed/contracts';
+import type { QueueRouting } from './broker.ts';
 import type { Session } from './session.ts';
 
 /** Users per Redis pipeline when refreshing presence. */
@@ -27,6 +28,8 @@ export interface HubSettings {
    * passed the user by: their live sessions must catch up from the log (or be reset).
    */
   onLost?: (userId: string, sessions: readonly Session[]) => void;
+  /** Told when a user's first session opens here and when their last one closes. */
+  routing?: Pick<QueueRouting, 'userArrived' | 'userLeft'>;
 }
 
 export class Hub {
@@ -74,6 +77,7 @@ export class Hub {
       await Promise.all([
         this.cache.presence.register(gatewayId, [session.userId], presenceTtlMs),
         this.cache.audience.join(gatewayId, celebrities ?? [], presenceTtlMs),
+        this.settings.routing?.userArrived?.(session.userId),
       ]);
     }
     user.sessions.add(session);
@@ -84,7 +88,7 @@ export class Hub {
     if (!user?.sessions.delete(session) || user.sessions.size > 0) return;
     this.users.delete(session.userId);
     this.follow(session.userId, user, []);
-    await this.cache.presence.unregister(this.settings.gatewayId, [session.userId]);
+    await Promise.all([this.cache.presence.unregister(this.settings.gatewayId, [session.userId]), this.settings.routing?.userLeft?.(session.userId)]);
     // A new session of the same user may have arrived while we were unregistering.
     if (this.users.has(session.userId)) {
       await this.cache.presence.register(this.settings.gatewayId, [session.userId], this.settings.presenceTtlMs);

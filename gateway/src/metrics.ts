@@ -1,6 +1,7 @@
 // The gateway's Prometheus metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { currentRuntime } from './launch.ts';
+import { PIPELINE_AGE_BUCKETS_SECONDS, PIPELINE_AGE_METRIC } from '@feed/contracts';
 
 export function createMetrics(gatewayId: string) {
   const registry = new Registry();
@@ -20,7 +21,14 @@ export function createMetrics(gatewayId: string) {
     deliveryLag: new Histogram({
       name: 'gateway_delivery_lag_seconds',
       help: 'From post creation to the socket write',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: [...PIPELINE_AGE_BUCKETS_SECONDS],
+      registers: r,
+    }),
+    /** A live message's age as this gateway takes it off its queue (the socket write is deliveryLag). */
+    receivedAge: new Histogram({
+      ...PIPELINE_AGE_METRIC,
+      labelNames: ['hop'] as const,
+      buckets: [...PIPELINE_AGE_BUCKETS_SECONDS],
       registers: r,
     }),
     closes: new Counter({ name: 'gateway_closes_total', help: 'Sessions closed by the gateway, by reason', labelNames: ['reason'] as const, registers: r }),

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.ts';
 import type { Position } from './event-id.ts';
 import type { Protocol } from './frames.ts';
-import { GatewayBroker } from './broker.ts';
+import { GatewayBroker, type QueueRouting } from './broker.ts';
 import { Hub } from './hub.ts';
 import type { Metrics } from './metrics.ts';
 import { Replayer } from './replay.ts';
@@ -46,8 +46,11 @@ export class GatewayNode {
     private readonly cache: Cache,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** What the gateway's queue is bound to (default: gw.<id>, see gatewayRouting). */
+    routing?: QueueRouting,
   ) {
     this.hub = new Hub(cache, {
+      routing,
       gatewayId: config.GATEWAY_ID,
       presenceTtlMs: config.PRESENCE_TTL_MS,
       requestCelebrityFollows: (userId) => this.broker.requestCelebrityFollows(userId),
@@ -83,12 +86,17 @@ export class GatewayNode {
         queueMaxLength: config.QUEUE_MAX_LENGTH,
         prefetch: config.QUEUE_PREFETCH,
         queueExpiresMs: config.QUEUE_EXPIRES_MS,
+        routing,
       },
       log,
       (message) => {
         metrics.messagesIn.inc();
-        if (message.kind === 'session.revoked') this.revocation.revoked(message);
-        else metrics.eventsIn.inc(this.hub.dispatch(message));
+        if (message.kind === 'session.revoked') {
+          this.revocation.revoked(message);
+          return;
+        }
+        if (message.kind !== 'celebrity-follows' && message.event.type === 'post.created') metrics.receivedAge.observe({ hop: 'gateway received' }, Math.max(0, Date.now() - message.createdAt) / 1000);
+        metrics.eventsIn.inc(this.hub.dispatch(message));
       },
       () => void this.resync('broker reconnected'),
     );

@@ -7,14 +7,9 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { follows } from '@feed/db';
 import type { Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent } from '@feed/contracts';
+import { createServer } from 'node:http';
 import { connectBroker, type ChannelModel } from '@feed/broker';
-import { loadConfig } from '../../../core/src/config.ts';
-import { FanoutConsumer } from '../../../core/src/fanout/consumer.ts';
-import { retryPolicy } from '../../../core/src/fanout/retry-policy.ts';
-import type { LivePublisher } from '../../../core/src/fanout/live-publisher.ts';
-import { createLogger } from '../../../core/src/log.ts';
-import { createServices } from '../../../core/src/services.ts';
-import { onShutdown } from '../../../core/src/shutdown.ts';
+import { createLogger, createMetrics, createServices, FanoutConsumer, loadConfig, onShutdown, retryPolicy, type LivePublisher } from '@feed/core';
 
 type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
 const mode = process.env.ALT_MODE ?? 'broadcast';
@@ -36,7 +31,7 @@ async function followersOf(authorId: string): Promise<string[]> {
   }
 }
 
-class AltPublisher {
+class AltPublisher implements LivePublisher {
   private channel: ConfirmChannel | undefined;
   private readonly emitter = mode === 'socketio' ? new Emitter(redis, { key: `${config.REDIS_PREFIX}sio` }) : undefined;
 
@@ -48,7 +43,7 @@ class AltPublisher {
     this.channel = channel;
   }
 
-  async direct(event: LiveEvent & { authorId: string }, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
+  async direct(event: LiveEvent, createdAt: number, deliveries: readonly Delivery[]): Promise<number> {
     if (deliveries.length === 0 && mode !== 'socketio') return 0;
     // With the previous log entry, as ours sends it: the gateway fills gaps the same way.
     const recipients = deliveries.map((d) => [d.userId, d.entry?.epoch ?? '', d.entry?.id ?? '', d.entry?.prev ?? ''] as [string, string, string, string]);
@@ -60,7 +55,7 @@ class AltPublisher {
       await this.channel!.waitForConfirms();
     } else {
       // Socket.IO nodes keep no presence registry: emit to the room of every follower.
-      this.emit(event, await followersOf(event.authorId));
+      if (event.type === 'post.created') this.emit(event, await followersOf(event.authorId));
     }
     return 1;
   }
@@ -101,7 +96,7 @@ class AltPublisher {
 
 const live = new AltPublisher();
 const consumer = new FanoutConsumer(
-  { db, cache, live: live as unknown as LivePublisher, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
+  { db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
   names,
   { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) },
 );
@@ -112,7 +107,17 @@ const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
 await broker.waitForConnect();
 log.info({ queue: names.fanoutQueue, mode }, 'alternative worker consuming');
 
+// /metrics as our worker serves it (the load tool reads hop ages, event-loop delay and GC there).
+const metrics = createMetrics();
+const server = config.WORKER_METRICS_PORT
+  ? createServer((req, res) => {
+      if (req.url === '/metrics') void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
+      else res.writeHead(404).end();
+    }).listen(config.WORKER_METRICS_PORT, config.HOST)
+  : undefined;
+
 onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
+  server?.close();
   await consumer.stop();
   await broker.close().catch(() => {});
   await Promise.allSettled([db.end(), redis.quit()]);

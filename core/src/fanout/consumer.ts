@@ -16,6 +16,7 @@ import { onPostCreated, onPostDeleted, onPostUpdated } from './post-events.ts';
 import { onFollowed, onUnfollowed } from './follow-events.ts';
 import { onCelebrityFollowsRequested } from './celebrity-follows.ts';
 import { requeueNow, type RetryPolicy } from './retry-policy.ts';
+import { pipelineAge } from '../pipeline-age.ts';
 
 async function handle(ctx: FanoutContext, event: DomainEvent, messageId: string): Promise<void> {
   switch (event.type) {
@@ -76,7 +77,11 @@ export class FanoutConsumer {
     await channel.prefetch(this.settings.prefetch);
     this.channel = channel;
     if (!this.stopping) {
-      const { consumerTag } = await channel.consume(this.names.fanoutQueue, (msg) => msg && this.track(this.inOrder(laneOf(msg), () => this.process(channel, msg))), {
+      const { consumerTag } = await channel.consume(this.names.fanoutQueue, (msg) => {
+        if (!msg) return;
+        const arrivedAt = Date.now();
+        this.track(this.inOrder(laneOf(msg), () => this.process(channel, msg, arrivedAt)));
+      }, {
         noAck: false,
       });
       this.consumerTag = consumerTag;
@@ -99,7 +104,7 @@ export class FanoutConsumer {
     work.finally(() => this.inFlight.delete(work));
   }
 
-  private async process(channel: Channel, msg: ConsumeMessage): Promise<void> {
+  private async process(channel: Channel, msg: ConsumeMessage, arrivedAt: number): Promise<void> {
     const parsed = parse(msg);
     if ('error' in parsed) {
       this.ctx.log.error(
@@ -108,6 +113,7 @@ export class FanoutConsumer {
       );
       return settle(() => channel.nack(msg, false, false));
     }
+    if (parsed.event.type === 'post.created') pipelineAge.observe({ hop: 'worker consumed' }, Math.max(0, arrivedAt - Date.parse(parsed.event.createdAt)) / 1000);
     // A failure (Redis restarting, say) is retried here first, in the message's lane, so the
     // author's later posts wait for it; only then does it go back to the queue, which lets them by.
     let failingSince: number | undefined;

@@ -1,11 +1,25 @@
-// Sends live events to gateways: one message per gateway, listing that gateway's recipients,
-// on the direct exchange with routing key gw.<id>. A gateway that died has no queue: the
-// message is dropped by the broker and its clients resume from their event logs elsewhere.
+// How the fan-out worker hands live events to the edge, once their feeds and event logs are
+// written. GatewayPublisher is ours: one message per gateway, listing that gateway's
+// recipients, on the direct exchange with routing key gw.<id>. A gateway that died has no
+// queue: the message is dropped by the broker and its clients resume from their event logs
+// elsewhere. Other live paths (the load benchmark's alternative designs) implement LivePublisher.
 import type { Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent, Topology } from '@feed/contracts';
 import { declareGatewayExchange, type ChannelModel, type ConfirmChannel } from '@feed/broker';
 
-export class LivePublisher {
+/** The fan-out worker's live delivery path. Each call resolves once the edge has the event. */
+export interface LivePublisher {
+  /** Opens what it publishes on, on every broker (re)connect, before the worker consumes. */
+  attach(model: ChannelModel): Promise<void>;
+  /** An ordinary author's event to its online recipients (their log entries with it); resolves to the messages sent. */
+  direct(event: LiveEvent, createdAt: number, deliveries: readonly Delivery[]): Promise<number>;
+  /** A celebrity's event, to the gateways that hold one of their followers. */
+  audience(event: LiveEvent, createdAt: number, authorId: string, gateways: readonly string[]): Promise<void>;
+  /** The answer to a gateway that asked which celebrities a user follows. */
+  celebrityFollows(gateway: string, userId: string, celebrities: string[]): Promise<void>;
+}
+
+export class GatewayPublisher implements LivePublisher {
   private channel: ConfirmChannel | undefined;
 
   constructor(private readonly names: Topology) {}

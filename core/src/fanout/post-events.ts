@@ -4,6 +4,7 @@
 import { posts } from '@feed/db';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
+import { observeAge } from '../pipeline-age.ts';
 import { fanOutToFollowers, forEachFollowerBatch, isCelebrity } from './followers.ts';
 
 type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
@@ -21,7 +22,9 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     }
     await pushToTimeline(ctx, event.authorId, post.id);
     await ctx.cache.timelines.markNewest(post.id);
+    observeAge('redis written', createdAt);
     await ctx.live.audience(live, createdAt, event.authorId, await ctx.cache.audience.gateways(event.authorId));
+    observeAge('gateway published', createdAt);
     return;
   }
   const online = await fanOutToFollowers(ctx, event.authorId, {
@@ -31,7 +34,9 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     payload: JSON.stringify(live),
     cancelledBy: `deleted:${post.id}`,
   }, event.createdAt);
+  observeAge('redis written', createdAt);
   await ctx.live.direct(live, createdAt, online);
+  observeAge('gateway published', createdAt);
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { RequestHandler } from 'express';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { pipelineAge } from '../pipeline-age.ts';
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registry.registerMetric(pipelineAge);
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'REST request duration by route and status',

@@ -8,6 +8,7 @@ import { type Pool, inTransaction, outboxRelay } from '@feed/db';
 import type { Topology } from '@feed/contracts';
 import { declareDomainExchange, type ChannelModel, type ConfirmChannel } from '@feed/broker';
 import type { Logger } from '../log.ts';
+import { observeAge } from '../pipeline-age.ts';
 
 export interface RelaySettings {
   databaseUrl: string;
@@ -110,6 +111,7 @@ export class OutboxRelay {
         });
       }
       await channel.waitForConfirms();
+      for (const row of rows) if (row.event_type === 'post.created') observeAge('relay published', Date.parse((row.payload as { createdAt: string }).createdAt));
       await outboxRelay.markPublished(tx, rows.map((r) => r.id));
       this.log.debug({ count: rows.length, last: rows.at(-1)?.id }, 'outbox published');
       return rows.length;
