@@ -208,6 +208,16 @@ export class RedisCluster {
     await this.ask(master, (r) => r.call('CLIENT', 'KILL', 'TYPE', 'replica'));
   }
 
+  /**
+   * Lets replica `port` stand for election however long it has been cut off from its master. By
+   * default a replica disconnected for more than node-timeout × 10 + the ping period refuses to
+   * fail over (its data is deemed too old); a test that freezes one for a while on a loaded
+   * machine would otherwise wait for a promotion that never comes.
+   */
+  async allowStalePromotion(port: number): Promise<void> {
+    await this.ask(port, (r) => r.config('SET', 'cluster-replica-validity-factor', '0'));
+  }
+
   /** The replicas of master `port` now. */
   async replicasOf(port: number): Promise<number[]> {
     const view = await this.view();
