@@ -72,10 +72,15 @@ async function startCore(tag: string): Promise<Core> {
     stdio: ['ignore', 'ignore', 'inherit'], // its request log is not what is measured
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('core to answer /health', async () => {
-    if (child.exitCode !== null) throw new Error('core exited');
-    return (await fetch(`${url}/health`).catch(() => undefined))?.ok;
-  }, 60_000, 100);
+  await waitFor(
+    'core to answer /health',
+    async () => {
+      if (child.exitCode !== null) throw new Error('core exited');
+      return (await fetch(`${url}/health`).catch(() => undefined))?.ok;
+    },
+    60_000,
+    100,
+  );
   return {
     url,
     process: child,
@@ -173,8 +178,14 @@ async function run(name: string, flood: boolean): Promise<Run> {
     return {
       name,
       logins: done,
-      during: stats(during.map((l) => l.ms), wall),
-      all: stats(done.map((l) => l.ms), wall),
+      during: stats(
+        during.map((l) => l.ms),
+        wall,
+      ),
+      all: stats(
+        done.map((l) => l.ms),
+        wall,
+      ),
       startRss,
       peakRss: (await core.memory()).peak,
       ...(floodResult ? { flood: floodResult } : {}),
@@ -219,9 +230,7 @@ const [alone, flooded] = await withDatabase(async () => [await run('logins alone
 const load = `${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after`;
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; 1-minute load average ${load} (a shared machine: other work competes for the same two cores)`;
 const floodAnswers = flooded.flood!;
-const rows = [alone, flooded].map(
-  (r) => `| ${r.name} | ${r.during.count} | ${ms(r.during.p50)} | ${ms(r.during.p99)} | ${ms(r.all.p99)} | ${mib(r.startRss)} | ${mib(r.peakRss)} |`,
-);
+const rows = [alone, flooded].map((r) => `| ${r.name} | ${r.during.count} | ${ms(r.during.p50)} | ${ms(r.during.p99)} | ${ms(r.all.p99)} | ${mib(r.startRss)} | ${mib(r.peakRss)} |`);
 const answers = Object.entries(floodAnswers.statuses)
   .map(([status, n]) => `${n} × ${status}`)
   .join(', ');

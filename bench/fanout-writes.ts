@@ -34,7 +34,9 @@ const { values: args } = parseArgs({
 });
 if (args.redis) {
   const { runTopologies } = await import('./redis-topology.ts');
-  const modes = String(args.redis).split(',').map((m) => m.trim());
+  const modes = String(args.redis)
+    .split(',')
+    .map((m) => m.trim());
   for (const m of modes) if (m !== 'single' && m !== 'cluster') throw new Error(`--redis takes single and/or cluster, not ${m}`);
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
   const ok = await runTopologies({
@@ -114,20 +116,20 @@ async function redisCpuSeconds(): Promise<number> {
 async function prepare(userIds: string[]): Promise<void> {
   for (let i = 0; i < userIds.length; i += 100) {
     const slice = userIds.slice(i, i + 100);
-    await Promise.all(slice.map(async (u) => {
-      await cache.logs.open(u);
-      await cache.feeds.replace(u, [], (await cache.feeds.lock(u, 10_000))!);
-    }));
+    await Promise.all(
+      slice.map(async (u) => {
+        await cache.logs.open(u);
+        await cache.feeds.replace(u, [], (await cache.feeds.lock(u, 10_000))!);
+      }),
+    );
     await cache.presence.register('g1', slice, 3_600_000);
   }
 }
 
 type Deliver = (userIds: string[], step: FanoutStep) => Promise<unknown>;
 type Commands = Record<string, (...a: (string | number)[]) => unknown>;
-const stepArgs = (step: FanoutStep, now: number) =>
-  [step.feed, step.postId, 1000, step.eventKey, step.payload, 1000, 86_400, now, step.cancelledBy ?? ''];
-const recipientKeys = (u: string) =>
-  [k.feed(u), k.feedPending(u), k.feedLock(u), k.log(u), k.logEpoch(u), k.logIndex(u), k.presence(u), k.feedRemoved(u)];
+const stepArgs = (step: FanoutStep, now: number) => [step.feed, step.postId, 1000, step.eventKey, step.payload, 1000, 86_400, now, step.cancelledBy ?? ''];
+const recipientKeys = (u: string) => [k.feed(u), k.feedPending(u), k.feedLock(u), k.log(u), k.logEpoch(u), k.logIndex(u), k.presence(u), k.feedRemoved(u)];
 
 const perRecipient: Deliver = (userIds, step) => {
   const pipeline = redis.pipeline() as unknown as Commands & { exec(): Promise<unknown> };
@@ -151,7 +153,11 @@ const DESIGNS = [
   { name: 'batched + newest id in index', deliver: current },
 ];
 
-interface Sample { wallMs: number; redisMs: number; clientMs: number }
+interface Sample {
+  wallMs: number;
+  redisMs: number;
+  clientMs: number;
+}
 let nextPost = 1;
 
 async function measure(deliver: Deliver, userIds: string[]): Promise<Sample> {
@@ -200,12 +206,12 @@ try {
 
 const f = (x: number) => x.toFixed(2);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-const cell = (xs: Sample[], field: keyof Sample) =>
-  xs.map((x, i) => (i === 0 ? f(x[field]) : `${f(x[field])} (${ratio(xs[0]![field], x[field])})`)).join(' / ');
-const table = rows
-  .map(({ size, samples }) => `| ${size} | ${cell(samples, 'wallMs')} | ${cell(samples, 'redisMs')} | ${cell(samples, 'clientMs')} |`)
-  .join('\n');
-const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const cell = (xs: Sample[], field: keyof Sample) => xs.map((x, i) => (i === 0 ? f(x[field]) : `${f(x[field])} (${ratio(xs[0]![field], x[field])})`)).join(' / ');
+const table = rows.map(({ size, samples }) => `| ${size} | ${cell(samples, 'wallMs')} | ${cell(samples, 'redisMs')} | ${cell(samples, 'clientMs')} |`).join('\n');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' ');
 const version = (await redis.info('server')).match(/redis_version:(\S+)/)?.[1];
 const section = `## Fan-out writes
 

@@ -249,7 +249,10 @@ async function startWorker(): Promise<Worker> {
 
 async function stopWorkers(list: readonly Worker[]): Promise<void> {
   await Promise.all(list.map((w) => w.stop()));
-  const left = list.map((w) => w.output()).join('').trim();
+  const left = list
+    .map((w) => w.output())
+    .join('')
+    .trim();
   if (/"level":(50|60)/.test(left)) log(`worker errors:\n${left.slice(0, 2000)}`);
 }
 
@@ -262,11 +265,10 @@ async function countedWorker() {
   const services = createServices(config, logger);
   const statements = countStatements(services.db);
   const live = new GatewayPublisher(names);
-  const consumer = new FanoutConsumer(
-    { db: services.db, cache: services.cache, live, log: logger, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
-    names,
-    { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) },
-  );
+  const consumer = new FanoutConsumer({ db: services.db, cache: services.cache, live, log: logger, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH }, names, {
+    prefetch: config.WORKER_PREFETCH,
+    retry: retryPolicy(config),
+  });
   const broker = await connectBroker(config.AMQP_URL, logger, async (model) => {
     await live.attach(model);
     await consumer.attach(model);
@@ -695,12 +697,7 @@ async function step4(): Promise<Step4> {
   log(`4. ${same} of ${compared} sampled pages identical on both paths`);
 
   /** Both paths over the same pages, in alternating chunks, so the noise of the machine falls on both. */
-  async function sideBySide(
-    label: string,
-    items: typeof pages,
-    a: (p: (typeof pages)[number]) => Promise<unknown>,
-    b: (p: (typeof pages)[number]) => Promise<unknown>,
-  ): Promise<{ cache: Stats; postgres: Stats }> {
+  async function sideBySide(label: string, items: typeof pages, a: (p: (typeof pages)[number]) => Promise<unknown>, b: (p: (typeof pages)[number]) => Promise<unknown>): Promise<{ cache: Stats; postgres: Stats }> {
     await runConcurrent(items.slice(0, 500), CONCURRENCY, a);
     await runConcurrent(items.slice(0, 500), CONCURRENCY, b);
     const chunks = 5;
@@ -1003,14 +1000,20 @@ function limits(s1?: Step1, s2?: Awaited<ReturnType<typeof step2>>, s4?: Step4):
 
 let exitCode = 0;
 try {
-  const loadBefore = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const loadBefore = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   const m = await machine();
   log(`machine: ${m.cores} cores, ${m.memGiB.toFixed(1)} GiB, PostgreSQL ${m.pgVersion}, Redis ${m.redisVersion}, RabbitMQ ${m.rabbitVersion}, Node ${m.node}`);
   const s1 = STEPS.has(1) ? await step1() : undefined;
   const s2 = STEPS.has(2) ? await step2() : undefined;
   const s3 = STEPS.has(3) ? await step3() : undefined;
   const s4 = STEPS.has(4) ? await step4() : undefined;
-  const load = `${loadBefore} at the start, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end`;
+  const load = `${loadBefore} at the start, ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} at the end`;
   const section = report(m, s1, s2, s3, s4, load);
   console.log(`\n${section}`);
   if (!args['no-docs'] && STEPS.size === 4) {
@@ -1024,4 +1027,3 @@ try {
   if (!interrupted) await cleanUp();
 }
 process.exit(exitCode);
-

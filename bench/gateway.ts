@@ -147,9 +147,7 @@ async function startGateway(runtime: 'node' | 'deno', extra: Record<string, stri
   const id = `bench-${randomBytes(3).toString('hex')}`;
   const port = await freePort();
   const [bin, argv] =
-    runtime === 'deno'
-      ? [denoBinary(), ['run', '--no-prompt', '--allow-net', '--allow-env', '--allow-sys', '--allow-read', 'gateway/src/main.ts']]
-      : [process.execPath, ['--import', 'tsx', ...GATEWAY_NODE_ARGS, 'gateway/src/main.ts']];
+    runtime === 'deno' ? [denoBinary(), ['run', '--no-prompt', '--allow-net', '--allow-env', '--allow-sys', '--allow-read', 'gateway/src/main.ts']] : [process.execPath, ['--import', 'tsx', ...GATEWAY_NODE_ARGS, 'gateway/src/main.ts']];
   const child = track(
     spawn(bin, argv, {
       cwd: ROOT,
@@ -180,7 +178,13 @@ async function startGateway(runtime: 'node' | 'deno', extra: Record<string, stri
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited:\n${output}`);
     if (Date.now() > deadline) throw new Error(`gateway did not become healthy:\n${output}`);
-    if (await fetch(`${httpUrl}/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${httpUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await sleep(100);
   }
   return {
@@ -247,7 +251,7 @@ async function openClients(kind: 'ws' | 'sse', targets: [string, string][], what
   const t0 = performance.now();
   let done = false;
   const progress = (async () => {
-    for (let last = performance.now(); !done; ) {
+    for (let last = performance.now(); !done;) {
       await sleep(100);
       if (done || performance.now() - last < 2_000) continue;
       last = performance.now();
@@ -255,9 +259,7 @@ async function openClients(kind: 'ws' | 'sse', targets: [string, string][], what
       log(`   ${what}: ${n(counts.reduce((s, c) => s + c.open, 0))} of ${n(targets.length)} open`);
     }
   })();
-  const replies = await Promise.all(
-    clientProcesses.map((c, i) => c.call<{ opened: number; failed: number; error?: string }>({ cmd: 'open', kind, targets: shares[i], secret: SECRET, concurrency: 32 })),
-  );
+  const replies = await Promise.all(clientProcesses.map((c, i) => c.call<{ opened: number; failed: number; error?: string }>({ cmd: 'open', kind, targets: shares[i], secret: SECRET, concurrency: 32 })));
   done = true;
   const seconds = (performance.now() - t0) / 1000;
   await progress;
@@ -327,13 +329,21 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
   try {
     const url = transport === 'ws' ? gw.wsUrl : `${gw.httpUrl}/post/feed/posted`;
     // Warm-up: the handshake and session code paths compiled, pools and buffers allocated.
-    await openClients(transport, Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url] as [string, string]), 'warm-up connections');
+    await openClients(
+      transport,
+      Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url] as [string, string]),
+      'warm-up connections',
+    );
     await sleep(1_000);
     await closeClients();
     await sleep(3_000);
     const before = await sampleMemory(gw);
     log(`1. ${label}: RSS before ${f1(before.rss / 2 ** 20)} MiB${before.heap !== null ? `, heap used ${f1(before.heap / 2 ** 20)} MiB` : ''}`);
-    await openClients(transport, Array.from({ length: count }, (_, i) => [userId(i), url] as [string, string]), `${label} connections`);
+    await openClients(
+      transport,
+      Array.from({ length: count }, (_, i) => [userId(i), url] as [string, string]),
+      `${label} connections`,
+    );
     const sessions = (await gw.metrics()).get('gateway_sessions') ?? 0;
     if (sessions !== count) log(`   warning: the gateway reports ${sessions} sessions, expected ${count}`);
     log(`1. ${label}: settling ${SETTLE} s, then ${SAMPLES} samples`);
@@ -355,10 +365,7 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
       perConnectionKb: (after.rss - before.rss) / count / 1024,
       heapPerConnectionKb: before.heap !== null && after.heap !== null ? (after.heap - before.heap) / count / 1024 : null,
     };
-    log(
-      `1. ${label}: RSS after ${f1(after.rss / 2 ** 20)} MiB → ${f1(row.perConnectionKb)} KB per connection` +
-        (row.heapPerConnectionKb !== null ? ` (heap used ${f1(row.heapPerConnectionKb)} KB)` : ''),
-    );
+    log(`1. ${label}: RSS after ${f1(after.rss / 2 ** 20)} MiB → ${f1(row.perConnectionKb)} KB per connection` + (row.heapPerConnectionKb !== null ? ` (heap used ${f1(row.heapPerConnectionKb)} KB)` : ''));
     return row;
   } finally {
     await closeClients();
@@ -404,7 +411,11 @@ async function gatewayThroughput(round: number): Promise<ThroughputRow> {
   const channel = await amqpConnection.createChannel();
   let running = true;
   try {
-    await openClients('ws', users.map((u) => [u, gw.wsUrl]), 'gateway clients');
+    await openClients(
+      'ws',
+      users.map((u) => [u, gw.wsUrl]),
+      'gateway clients',
+    );
     await sleep(1_000);
     const base = Date.now();
     let seq = 0;
@@ -456,7 +467,11 @@ async function plainThroughput(round: number): Promise<ThroughputRow> {
   const child = track(spawn(process.execPath, ['--import', 'tsx', 'bench/plain-ws-server.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   try {
-    await openClients('ws', Array.from({ length: CLIENTS }, (_, i) => [userId(i), `ws://127.0.0.1:${port}/`]), 'plain ws clients');
+    await openClients(
+      'ws',
+      Array.from({ length: CLIENTS }, (_, i) => [userId(i), `ws://127.0.0.1:${port}/`]),
+      'plain ws clients',
+    );
     await sleep(1_000);
     let running = true;
     const done = new Promise((r) => child.once('message', r)).then(() => (running = false));
@@ -549,10 +564,7 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
     while (chosen.size < followerCounts[i]!) chosen.add(readers[rand(readers.length)]!);
     followersOf.set(author, [...chosen]);
   }
-  await db.query(
-    'INSERT INTO follows (follower_id, followee_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])',
-    [[...followersOf.values()].flat(), [...followersOf.entries()].flatMap(([a, fs]) => fs.map(() => a))],
-  );
+  await db.query('INSERT INTO follows (follower_id, followee_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])', [[...followersOf.values()].flat(), [...followersOf.entries()].flatMap(([a, fs]) => fs.map(() => a))]);
   await db.query(
     `UPDATE users u SET follower_count = c.n
        FROM (SELECT followee_id, count(*)::int AS n FROM follows GROUP BY 1) c WHERE u.id = c.followee_id`,
@@ -596,7 +608,11 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
       const gateways = await Promise.all(Array.from({ length: count }, () => startGateway('node')));
       try {
         const home = (u: number) => u % count; // reader index → gateway index
-        await openClients('ws', readers.map((u, i) => [u, gateways[home(i)]!.wsUrl]), `readers on ${count} gateway(s)`);
+        await openClients(
+          'ws',
+          readers.map((u, i) => [u, gateways[home(i)]!.wsUrl]),
+          `readers on ${count} gateway(s)`,
+        );
         for (const gw of gateways) {
           for (let i = 0; (await gw.metrics()).get('gateway_users') !== Math.ceil((USERS - gateways.indexOf(gw)) / count); i++) {
             if (i > 200) throw new Error(`gateway ${gw.id} did not register its users`);
@@ -625,7 +641,7 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
           }
         });
         let received = 0;
-        for (let last = performance.now(); (received = (await framesReceived()) - before) < expected.events; ) {
+        for (let last = performance.now(); (received = (await framesReceived()) - before) < expected.events;) {
           await sleep(50);
           if (performance.now() - last > 5_000) {
             last = performance.now();
@@ -728,7 +744,10 @@ http {
     if (child.exitCode !== null) throw new Error(`nginx exited:\n${output}${readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
     if (Date.now() > deadline) throw new Error(`nginx did not start:\n${output}`);
     const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
-    const up = await fetch(`${url}/pub/probe`, { method: 'POST', body: 'probe' }).then((r) => r.status < 500, () => false);
+    const up = await fetch(`${url}/pub/probe`, { method: 'POST', body: 'probe' }).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (children && up) workerPid = Number(children.split(' ')[0]);
     else await sleep(100);
   }
@@ -769,12 +788,20 @@ async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<Ncha
   const nchan = await startNchan();
   try {
     const url = (i: number) => `${transport === 'ws' ? nchan.url.replace('http:', 'ws:') : nchan.url}/sub/u${i}`;
-    await openClients(transport, Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url(900_000 + i)] as [string, string]), 'warm-up subscribers');
+    await openClients(
+      transport,
+      Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url(900_000 + i)] as [string, string]),
+      'warm-up subscribers',
+    );
     await sleep(1_000);
     await closeClients();
     await sleep(3_000);
     const before = await rssMedian(nchan.workerPid);
-    await openClients(transport, Array.from({ length: count }, (_, i) => [userId(i), url(i)] as [string, string]), `${label} subscribers`);
+    await openClients(
+      transport,
+      Array.from({ length: count }, (_, i) => [userId(i), url(i)] as [string, string]),
+      `${label} subscribers`,
+    );
     log(`4. ${label}: settling ${SETTLE} s, then ${SAMPLES} samples`);
     await sleep(SETTLE * 1000);
     const after = await rssMedian(nchan.workerPid);
@@ -802,7 +829,11 @@ async function nchanThroughput(round: number): Promise<ThroughputRow> {
     });
   let running = true;
   try {
-    await openClients('ws', Array.from({ length: CLIENTS }, (_, i) => [userId(i), `${nchan.url.replace('http:', 'ws:')}/sub/all`] as [string, string]), 'Nchan subscribers');
+    await openClients(
+      'ws',
+      Array.from({ length: CLIENTS }, (_, i) => [userId(i), `${nchan.url.replace('http:', 'ws:')}/sub/all`] as [string, string]),
+      'Nchan subscribers',
+    );
     await sleep(1_000);
     // The same window as the gateway's: at most CLIENTS × WINDOW_ROUNDS frames published and not yet received.
     const publisher = (async () => {
@@ -938,9 +969,7 @@ if (routed) {
     '',
     '| gateways | gateway | users | messages in | expected | recipient events | share of all events | frames out |',
     '|--:|--:|--:|--:|--:|--:|--:|--:|',
-    ...routed.runs.flatMap((run) =>
-      run.rows.map((r) => `| ${run.gateways} | ${r.gateway} | ${n(r.users)} | ${n(r.messages)} | ${n(r.expectedMessages)} | ${n(r.events)} | ${pct(r.events / run.totalEvents)} | ${n(r.frames)} |`),
-    ),
+    ...routed.runs.flatMap((run) => run.rows.map((r) => `| ${run.gateways} | ${r.gateway} | ${n(r.users)} | ${n(r.messages)} | ${n(r.expectedMessages)} | ${n(r.events)} | ${pct(r.events / run.totalEvents)} | ${n(r.frames)} |`)),
     '',
     ...routed.runs.map(
       (run) =>
@@ -979,9 +1008,9 @@ if (nchanMemoryRows.length || nchanFrames.length) {
 out.push(
   '### What limits each figure',
   '',
-  '- **Memory per connection.** What a connection holds is mostly the `ws` library and Node: the socket (net.Socket with its readable and writable state), the WebSocket with its Receiver (itself a Writable stream) and Sender, the TCP handle; then the session and the hub\'s and token-expiry sweep\'s entries, a few hundred bytes. SSE costs more: an HTTP response stays open per client (IncomingMessage, ServerResponse and the HTTP parser state), which a WebSocket drops after the upgrade. RSS also carries heap that is garbage between collections (the periodic presence refresh allocates per local user) and the V8 heap\'s headroom, which is why RSS per connection is larger than the live heap per connection, and why one run\'s figure moves by a few KB with garbage-collection timing: read the median of several runs (`npm run bench:gateway -- --steps 1 --runtimes node --no-docs`). A heap snapshot of a settled gateway (`--gateway-node-args=--heapsnapshot-signal=SIGUSR2 --snapshot`) shows what each connection retains. Nchan\'s figure is its worker\'s RSS, which includes the shared-memory pages it touched for its channels.',
-  '- **Frames per second.** The servers share two cores with the client processes, so the clients\' CPU caps every rate; CPU per frame is the figure that shows a server\'s own cost. Most of a frame\'s cost is the `writev` system call of its socket write (on loopback it also runs the receiving side of TCP); a CPU profile of the gateway (`--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`, summed with `npx tsx bench/load/profile-top.ts`) shows it beside the gateway\'s own JavaScript (validation, the hub\'s lookups, de-duplication, encoding, metrics). The gateway corks a client\'s socket at its first frame of an event-loop turn and uncorks it once the ready I/O is handled (gateway/src/coalesce.ts), so the frames a client gets in one turn leave in one write, and it encodes a frame once per event; the plain server writes each frame as it comes. Nchan is fed by one HTTP publish per round of frames (the same frame to every subscriber of one channel), so its CPU per frame includes a publish shared by all the subscribers.',
-  '- **Routing.** Each gateway receives one message per post that has at least one follower connected to it, listing only its own recipients: the recipient events each gateway handles are its users\' share (about 1/N with users spread evenly), and the number of messages never exceeds the number of posts, whatever the follower counts. A post whose followers sit on few gateways reaches only those. The worker (one process here) and RabbitMQ\'s message rate bound the total; the per-gateway figures do not depend on them.',
+  "- **Memory per connection.** What a connection holds is mostly the `ws` library and Node: the socket (net.Socket with its readable and writable state), the WebSocket with its Receiver (itself a Writable stream) and Sender, the TCP handle; then the session and the hub's and token-expiry sweep's entries, a few hundred bytes. SSE costs more: an HTTP response stays open per client (IncomingMessage, ServerResponse and the HTTP parser state), which a WebSocket drops after the upgrade. RSS also carries heap that is garbage between collections (the periodic presence refresh allocates per local user) and the V8 heap's headroom, which is why RSS per connection is larger than the live heap per connection, and why one run's figure moves by a few KB with garbage-collection timing: read the median of several runs (`npm run bench:gateway -- --steps 1 --runtimes node --no-docs`). A heap snapshot of a settled gateway (`--gateway-node-args=--heapsnapshot-signal=SIGUSR2 --snapshot`) shows what each connection retains. Nchan's figure is its worker's RSS, which includes the shared-memory pages it touched for its channels.",
+  "- **Frames per second.** The servers share two cores with the client processes, so the clients' CPU caps every rate; CPU per frame is the figure that shows a server's own cost. Most of a frame's cost is the `writev` system call of its socket write (on loopback it also runs the receiving side of TCP); a CPU profile of the gateway (`--gateway-node-args=\"--cpu-prof --cpu-prof-dir=/tmp/prof\"`, summed with `npx tsx bench/load/profile-top.ts`) shows it beside the gateway's own JavaScript (validation, the hub's lookups, de-duplication, encoding, metrics). The gateway corks a client's socket at its first frame of an event-loop turn and uncorks it once the ready I/O is handled (gateway/src/coalesce.ts), so the frames a client gets in one turn leave in one write, and it encodes a frame once per event; the plain server writes each frame as it comes. Nchan is fed by one HTTP publish per round of frames (the same frame to every subscriber of one channel), so its CPU per frame includes a publish shared by all the subscribers.",
+  "- **Routing.** Each gateway receives one message per post that has at least one follower connected to it, listing only its own recipients: the recipient events each gateway handles are its users' share (about 1/N with users spread evenly), and the number of messages never exceeds the number of posts, whatever the follower counts. A post whose followers sit on few gateways reaches only those. The worker (one process here) and RabbitMQ's message rate bound the total; the per-gateway figures do not depend on them.",
   '',
 );
 const section = out.join('\n');

@@ -49,9 +49,7 @@ async function open(mode: Mode): Promise<Target> {
   const redis = await startPrivateRedis(mode);
   const client = connectRedis({ url: redis.env.REDIS_URL, clusterNodes: redis.env.REDIS_CLUSTER_NODES }, () => {});
   const cache = createCache(client, { prefix: PREFIX });
-  const servers = (await redis.servers())
-    .sort((a, b) => (a.role === b.role ? a.port - b.port : a.role === 'master' ? -1 : 1))
-    .map((s) => ({ port: s.port, role: s.role, conn: new Redis({ host: '127.0.0.1', port: s.port }) }));
+  const servers = (await redis.servers()).sort((a, b) => (a.role === b.role ? a.port - b.port : a.role === 'master' ? -1 : 1)).map((s) => ({ port: s.port, role: s.role, conn: new Redis({ host: '127.0.0.1', port: s.port }) }));
   return { mode, redis, client, cache, servers };
 }
 
@@ -142,7 +140,10 @@ function report(o: { modes: Mode[]; recipients: number; posts: number; rounds: n
     const ratio = (a: number, b: number) => (i === 0 ? '' : ` (${f(a / b, 2)}×)`);
     return `| ${t.mode === 'single' ? 'one redis-server' : `cluster: ${masters.length} masters + ${replicas.length} replicas`} | ${Math.round(s.deliveriesPerSecond).toLocaleString('en-US')}${ratio(s.deliveriesPerSecond, base.deliveriesPerSecond)} | ${perNode(masters)} | ${replicas.length ? perNode(replicas) : '—'} | ${f(sum(masters) + sum(replicas))}${ratio(sum(masters) + sum(replicas), sum(picked[0]!.serverUs.map((us) => ({ us }))))} | ${f(s.clientUs)}${ratio(s.clientUs, base.clientUs)} |`;
   });
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   return `## Redis Cluster: fan-out writes
 
 The fan-out worker's Redis writes (\`Fanout.deliver\`: feed, event log and presence of each

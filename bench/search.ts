@@ -68,9 +68,7 @@ async function prepareDatabase(): Promise<{ url: string; seeded: string }> {
       const db = new pg.Client({ connectionString: url });
       await db.connect();
       try {
-        const { rows } = await db.query<{ n: number }>(
-          `SELECT CASE WHEN to_regclass('users') IS NULL THEN -1 ELSE (SELECT count(*)::int FROM users) END AS n`,
-        );
+        const { rows } = await db.query<{ n: number }>(`SELECT CASE WHEN to_regclass('users') IS NULL THEN -1 ELSE (SELECT count(*)::int FROM users) END AS n`);
         count = rows[0]!.n;
       } finally {
         await db.end();
@@ -89,9 +87,7 @@ async function prepareDatabase(): Promise<{ url: string; seeded: string }> {
     await migrate(url);
     log(`seeding ${USERS.toLocaleString('en')} users into ${DB_NAME}`);
     const summary = await seed(url, { ...seedDefaults(USERS), progress: process.stderr.isTTY === true });
-    log(
-      `seeded in ${summary.seconds.toFixed(1)}s: ${summary.users} users, ${summary.follows} follows, ${summary.posts} posts`,
-    );
+    log(`seeded in ${summary.seconds.toFixed(1)}s: ${summary.users} users, ${summary.follows} follows, ${summary.posts} posts`);
     return { url, seeded: `${summary.seconds.toFixed(0)} s (${summary.follows.toLocaleString('en')} follows, ${summary.posts.toLocaleString('en')} posts)` };
   } finally {
     await admin.end();
@@ -118,7 +114,10 @@ async function queryMix(db: Queryable, count: number): Promise<Query[]> {
       )
     ).rows;
   const names = [...(await sample('^[А-ЯЁ]', 1000)), ...(await sample('^[A-Z]', 1000))];
-  const prefix = (name: string) => Array.from(name).slice(0, 1 + random.int(4)).join('');
+  const prefix = (name: string) =>
+    Array.from(name)
+      .slice(0, 1 + random.int(4))
+      .join('');
   return Array.from({ length: count }, () => {
     const n = names[random.int(names.length)]!;
     return { first: prefix(n.first_name), last: prefix(n.second_name) };
@@ -259,9 +258,7 @@ try {
     const typical = await searchSql({ first: 'Ал', last: 'Ко' });
     scanPlan = (await client.query(`EXPLAIN ${typical.text}`, typical.values)).rows.map((r) => r['QUERY PLAN']).join('\n');
     await client.query('ROLLBACK');
-    plan = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${typical.text}`, typical.values)).rows
-      .map((r) => r['QUERY PLAN'])
-      .join('\n');
+    plan = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${typical.text}`, typical.values)).rows.map((r) => r['QUERY PLAN']).join('\n');
   } finally {
     client.release();
   }

@@ -21,9 +21,7 @@ function serverLines(servers: Server[]): string {
 }
 
 export function renderConfig(topology: Topology, template = readFileSync(TEMPLATE_PATH, 'utf8')): string {
-  return template
-    .replace('    # @servers core', serverLines(topology.core))
-    .replace('    # @servers gateways', serverLines(topology.gateways));
+  return template.replace('    # @servers core', serverLines(topology.core)).replace('    # @servers gateways', serverLines(topology.gateways));
 }
 
 export interface StatsCredentials {

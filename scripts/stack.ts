@@ -227,9 +227,7 @@ function printUrls(token?: string, demo?: Demo, credentials = readStats()): void
     Gateways         ${gateways.map((g, i) => `${g.name} on ${g.runtime} http://127.0.0.1:${GATEWAY_PORT + i}/metrics`).join('  ')}
     Redis            ${env.REDIS_CLUSTER_NODES ? `Redis Cluster, seeds ${env.REDIS_CLUSTER_NODES} (REDIS_CLUSTER_NODES)` : (env.REDIS_URL ?? 'redis://127.0.0.1:6379/0')}
 ${demo ? `    Demo login       id ${demo.userId}, password ${demo.password}\n` : ''}${
-    token
-      ? `    Live stream      curl -N${TLS_CERT ? ' -k' : ''} -H 'Accept: text/event-stream' -H 'Authorization: Bearer ${token}' ${app}/post/feed/posted\n`
-      : ''
+    token ? `    Live stream      curl -N${TLS_CERT ? ' -k' : ''} -H 'Accept: text/event-stream' -H 'Authorization: Bearer ${token}' ${app}/post/feed/posted\n` : ''
   }  Ctrl-C stops everything.
 `);
 }

@@ -16,13 +16,8 @@ export const startSettings = z.object({
   GATEWAY_RUNTIME: z.string().default('node').describe('What the gateways run on: `node`, `deno`, or `mixed` (gw1 on Node, gw2 on Deno, and so on in turn).'),
   HAPROXY_TLS_CERT: z.string().optional().describe('A PEM file (certificate and key): HAProxy serves https on APP_TLS_PORT and redirects http there. Unset: http only.'),
   HAPROXY_STATS_USER: z.string().default('admin').describe('User of the HAProxy stats page.'),
-  HAPROXY_STATS_PASSWORD: z
-    .string()
-    .optional()
-    .meta({ description: 'Password of the HAProxy stats page. Unset: one is drawn at each start, printed and kept in STACK_RUN_DIR/stats.json.', shownDefault: 'drawn at each start' }),
-  LOG_LEVEL: sharedSettings.LOG_LEVEL.unwrap()
-    .default('warn')
-    .describe('Passed to core, the worker and every gateway; `npm start` quiets them to warn unless set.'),
+  HAPROXY_STATS_PASSWORD: z.string().optional().meta({ description: 'Password of the HAProxy stats page. Unset: one is drawn at each start, printed and kept in STACK_RUN_DIR/stats.json.', shownDefault: 'drawn at each start' }),
+  LOG_LEVEL: sharedSettings.LOG_LEVEL.unwrap().default('warn').describe('Passed to core, the worker and every gateway; `npm start` quiets them to warn unless set.'),
 });
 
 export type StartSettings = z.infer<typeof startSettings>;

@@ -75,14 +75,24 @@ function dockerStages(): Map<string, string> {
 
 /** Published ports as host_ip:published, whichever syntax docker-compose printed. */
 function published(service: Service): string[] {
-  return (service.ports ?? []).map((p) => (typeof p === 'string' ? p.replace(/\/tcp$/, '').split(':').slice(0, -1).join(':') : `${p.host_ip ?? ''}:${p.published}`));
+  return (service.ports ?? []).map((p) =>
+    typeof p === 'string'
+      ? p
+          .replace(/\/tcp$/, '')
+          .split(':')
+          .slice(0, -1)
+          .join(':')
+      : `${p.host_ip ?? ''}:${p.published}`,
+  );
 }
 
 describe('docker-compose.yml', () => {
   it('is valid and runs the same services as npm start', () => {
     const { services } = resolvedCompose();
     const count = (roles: Role[]) => Object.fromEntries((['core', 'worker', 'gateway', 'haproxy'] as Role[]).map((r) => [r, roles.filter((x) => x === r).length]));
-    const composeRoles = Object.values(services).map(roleOf).filter((r): r is Role => r !== 'infra');
+    const composeRoles = Object.values(services)
+      .map(roleOf)
+      .filter((r): r is Role => r !== 'infra');
     expect(count(composeRoles)).toEqual(count(localTopology(2).map((s) => s.role)));
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'rabbitmq']));
     expect(services.rabbitmq!.image).toMatch(/management/);
@@ -151,7 +161,7 @@ describe('docker-compose.yml', () => {
     expect(coreConfig(services.core!.environment!).JWT_SECRET).toBe(REQUIRED.JWT_SECRET);
   });
 
-  it('runs one gateway on Deno\'s official image, the way npm start runs a Deno gateway', () => {
+  it("runs one gateway on Deno's official image, the way npm start runs a Deno gateway", () => {
     const stages = dockerStages();
     const gateways = gatewayServices(resolvedCompose());
     const deno = gateways.filter(([, s]) => stages.get(s.build?.target ?? '')?.startsWith('denoland/deno:'));

@@ -53,12 +53,7 @@ function variablesRead(file: string, source: string): string[] {
   return [...names];
 }
 
-const declared = new Set([
-  ...Object.keys(coreSettings.shape),
-  ...Object.keys(gatewaySettings.shape),
-  ...Object.keys(startSettings.shape),
-  ...CLUSTER_SCRIPTS.flatMap((script) => shellSettings(script).map((s) => s.name)),
-]);
+const declared = new Set([...Object.keys(coreSettings.shape), ...Object.keys(gatewaySettings.shape), ...Object.keys(startSettings.shape), ...CLUSTER_SCRIPTS.flatMap((script) => shellSettings(script).map((s) => s.name))]);
 
 describe('configuration', () => {
   it('docs/configuration.md is what `npm run docs:config` renders from the schemas', () => {
@@ -80,20 +75,19 @@ describe('configuration', () => {
   it('every variable product code reads is declared in a schema (and so documented)', () => {
     const reads = PRODUCT.flatMap(filesUnder).flatMap((file) => variablesRead(file, readFileSync(path.join(ROOT, file), 'utf8')).map((name) => ({ file, name })));
     // The scan itself works: it sees reads of each kind this code base has.
-    expect(reads).toEqual(expect.arrayContaining([{ file: 'scripts/stack.ts', name: 'STATIC_DIR' }, { file: 'db/src/cli/migrate.ts', name: 'DATABASE_URL' }, { file: 'scripts/redis-cluster.sh', name: 'REDIS_CLUSTER_PORT' }]));
+    expect(reads).toEqual(
+      expect.arrayContaining([
+        { file: 'scripts/stack.ts', name: 'STATIC_DIR' },
+        { file: 'db/src/cli/migrate.ts', name: 'DATABASE_URL' },
+        { file: 'scripts/redis-cluster.sh', name: 'REDIS_CLUSTER_PORT' },
+      ]),
+    );
     const undeclared = reads.filter(({ name }) => !declared.has(name)).map(({ file, name }) => `${name} (read in ${file})`);
     expect(undeclared, 'declare each in core/src/config.ts, gateway/src/config.ts, contracts/src/config.ts (both), scripts/start-settings.ts or the script’s settings block, then run `npm run docs:config`').toEqual([]);
   });
 
   it('the scan finds every way of reading the environment', () => {
-    const sample = [
-      'process.env.ONE;',
-      "process.env['TWO'];",
-      'const { THREE, FOUR: four } = process.env;',
-      'const env = process.env;',
-      "env.FIVE ?? env['SIX'];",
-      "Deno.env.get('SEVEN');",
-    ].join('\n');
+    const sample = ['process.env.ONE;', "process.env['TWO'];", 'const { THREE, FOUR: four } = process.env;', 'const env = process.env;', "env.FIVE ?? env['SIX'];", "Deno.env.get('SEVEN');"].join('\n');
     expect(variablesRead('x.ts', sample).sort()).toEqual(['FIVE', 'FOUR', 'ONE', 'SEVEN', 'SIX', 'THREE', 'TWO']);
     expect(variablesRead('x.sh', 'PORT="${EIGHT:-7001}"')).toEqual(['EIGHT']);
   });

@@ -126,12 +126,7 @@ describe('a three-node RabbitMQ cluster', () => {
 
     // Every post reaches every follower.
     const ids = written.map((w) => w.id);
-    await waitFor(
-      'every post at every follower',
-      async () => followers.every((f) => ids.every((id) => arrivals.get(f.userId)!.has(id))),
-      PATIENCE_MS,
-      100,
-    ).catch((err) => {
+    await waitFor('every post at every follower', async () => followers.every((f) => ids.every((id) => arrivals.get(f.userId)!.has(id))), PATIENCE_MS, 100).catch((err) => {
       const missing = followers.map((f) => ids.filter((id) => !arrivals.get(f.userId)!.has(id)).length);
       throw new Error(`${(err as Error).message}; missing per follower: ${missing.join(',')}`);
     });
@@ -143,7 +138,10 @@ describe('a three-node RabbitMQ cluster', () => {
     const latency = (w: { id: string; at: number }) => Math.max(...followers.map((f) => arrivals.get(f.userId)!.get(w.id)![0]!)) - w.at;
     for (const f of followers) {
       const seen = arrivals.get(f.userId)!;
-      expect(ids.filter((id) => seen.get(id)!.length !== 1), `duplicates at ${f.userId}`).toEqual([]);
+      expect(
+        ids.filter((id) => seen.get(id)!.length !== 1),
+        `duplicates at ${f.userId}`,
+      ).toEqual([]);
       expect(frames.get(f.userId)!.filter((x) => x.type === 'feed.reset')).toEqual([]);
     }
     const worst = Math.max(...written.map(latency));
@@ -156,7 +154,18 @@ describe('a three-node RabbitMQ cluster', () => {
     expect(await c.runningNodes()).not.toContain(victim);
 
     // The measurements docs/rabbitmq.md quotes.
-    const lines = (gw: Gateway) => gw.output().split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return {}; } });
+    const lines = (gw: Gateway) =>
+      gw
+        .output()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            return {};
+          }
+        });
     const droppedA = lines(a).find((l) => l.msg === 'broker disconnected; reconnecting');
     const resyncA = lines(a).find((l) => l.msg === 'resyncing sessions' && l.why === 'broker reconnected');
     const consumingAgain = lines(a).filter((l) => l.msg === 'consuming gateway queue')[1];

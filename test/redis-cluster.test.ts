@@ -162,7 +162,10 @@ describe('a Redis Cluster master killed under load', () => {
       expect(live.length, `duplicates for ${r.user.userId}`).toBe(new Set(live).size);
       // Every post the reader was owed (the late reader: those after it connected) is there.
       const owed = r === lateReader ? accepted.slice(accepted.indexOf(alone)) : accepted;
-      expect(owed.filter((id) => !r.has(id)), `missing at ${r.user.userId} (resets: ${r.resets()})`).toEqual([]);
+      expect(
+        owed.filter((id) => !r.has(id)),
+        `missing at ${r.user.userId} (resets: ${r.resets()})`,
+      ).toEqual([]);
     }
     // The readers on the victim got posts live that the promoted replica never had: they were
     // told so (feed.reset), not left with a gap.

@@ -45,13 +45,17 @@ async function freePair(): Promise<number> {
 
 /** Every process below `pid`, from ps. */
 function descendants(pid: number): number[] {
-  const table = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const table = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
   const found: number[] = [];
   const walk = (parent: number) => {
-    for (const [child, ppid] of table) if (ppid === parent) {
-      found.push(child);
-      walk(child);
-    }
+    for (const [child, ppid] of table)
+      if (ppid === parent) {
+        found.push(child);
+        walk(child);
+      }
   };
   walk(pid);
   return found;
@@ -167,11 +171,16 @@ describe('npm start', () => {
 
     process.kill(victim, 'SIGKILL');
     await waitFor('the supervisor to log the exit', async () => output.includes('[gw1] exited (signal SIGKILL); restarting in 0.1 s'));
-    const again = await waitFor('gw1 to answer again', async () => {
-      const pid = processOf({ gateway: 'gw1' });
-      if (!pid || pid === victim) return undefined;
-      return (await health(`http://127.0.0.1:${ports.gateway}/health`).catch(() => ({ status: 0 }))).status === 200 ? pid : undefined;
-    }, 60_000, 200);
+    const again = await waitFor(
+      'gw1 to answer again',
+      async () => {
+        const pid = processOf({ gateway: 'gw1' });
+        if (!pid || pid === victim) return undefined;
+        return (await health(`http://127.0.0.1:${ports.gateway}/health`).catch(() => ({ status: 0 }))).status === 200 ? pid : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(again).not.toBe(victim);
     expect(output).toMatch(/\[gw1\] restarted \(pid \d+, restart 1\)/);
     for (const [name, pid] of Object.entries(others)) expect(alive(pid), name).toBe(true);
@@ -185,7 +194,13 @@ describe('npm start', () => {
     await waitFor('the cluster view to show both gateways reachable', async () => {
       const cluster = (await (await fetch(`${app}/cluster`, { headers: { authorization: `Bearer ${token}` } })).json()) as { id: string; reachable: boolean; runtime: string }[];
       const view = cluster.map(({ id, reachable, runtime }) => ({ id, reachable, runtime }));
-      return JSON.stringify(view) === JSON.stringify([{ id: 'gw1', reachable: true, runtime: 'node' }, { id: 'gw2', reachable: true, runtime: 'deno' }]);
+      return (
+        JSON.stringify(view) ===
+        JSON.stringify([
+          { id: 'gw1', reachable: true, runtime: 'node' },
+          { id: 'gw2', reachable: true, runtime: 'deno' },
+        ])
+      );
     });
   });
 

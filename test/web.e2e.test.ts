@@ -78,10 +78,15 @@ async function indicator(page: Page): Promise<{ state: string | null; transport:
 }
 
 async function waitLive(page: Page, transport: 'websocket' | 'sse'): Promise<void> {
-  await waitFor(`the page to be live over ${transport}`, async () => {
-    const now = await indicator(page);
-    return now.state === 'live' && now.transport === transport;
-  }, 20_000, 100);
+  await waitFor(
+    `the page to be live over ${transport}`,
+    async () => {
+      const now = await indicator(page);
+      return now.state === 'live' && now.transport === transport;
+    },
+    20_000,
+    100,
+  );
 }
 
 const gatewayOf = async (userId: string) => (await stack.pipeline.cache.presence.lookup([userId])).get(userId) ?? [];
@@ -100,10 +105,7 @@ let nextName = 0;
 async function readerOfNewAuthor(viewport?: { width: number; height: number }) {
   const api = new Client(stack.url);
   const n = ++nextName;
-  const [author, reader] = await Promise.all([
-    api.signUp({ first_name: 'Dora', second_name: `Writer${n}` }, PASSWORD),
-    api.signUp({ first_name: 'Ray', second_name: `Reader${n}` }, PASSWORD),
-  ]);
+  const [author, reader] = await Promise.all([api.signUp({ first_name: 'Dora', second_name: `Writer${n}` }, PASSWORD), api.signUp({ first_name: 'Ray', second_name: `Reader${n}` }, PASSWORD)]);
   expect((await reader.put(`/friend/set/${author.userId}`)).status).toBe(200);
   const page = await newPage(viewport);
   await logIn(page, reader.userId);
@@ -291,12 +293,17 @@ describe('the SPA in Chromium through HAProxy', () => {
     })();
     try {
       const live = stack.gateways.filter((g) => g.process.exitCode === null && g.process.signalCode === null);
-      await waitFor('every live gateway listed with a rate', async () => {
-        // A killed gateway stays listed, as not answering, until its presence entry expires.
-        for (const gw of live) if ((await a.locator(`tr[data-gateway="${gw.id}"] .dot--ok`).count()) !== 1) return false;
-        const rates = await a.locator('tbody td.num').allTextContents();
-        return rates.some((t) => /^[0-9]/.test(t) && t !== '0.0' && t !== '0');
-      }, 15_000, 200);
+      await waitFor(
+        'every live gateway listed with a rate',
+        async () => {
+          // A killed gateway stays listed, as not answering, until its presence entry expires.
+          for (const gw of live) if ((await a.locator(`tr[data-gateway="${gw.id}"] .dot--ok`).count()) !== 1) return false;
+          const rates = await a.locator('tbody td.num').allTextContents();
+          return rates.some((t) => /^[0-9]/.test(t) && t !== '0.0' && t !== '0');
+        },
+        15_000,
+        200,
+      );
       if (SHOOT) {
         await a.waitForTimeout(4_000); // a few points on the sparklines, for the picture
         await screenshot(a, 'cluster.png');

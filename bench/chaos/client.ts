@@ -35,10 +35,7 @@ export interface StreamEvent {
   /** down: close code or error; up: attempts it took; reset: reason; refetch: posts. */
   d?: string | number;
 }
-export type FromChaosClient =
-  | { type: 'opened'; ok: number; failed: number; errors: string[] }
-  | { type: 'batch'; receipts: number[]; events: StreamEvent[] }
-  | { type: 'closed' };
+export type FromChaosClient = { type: 'opened'; ok: number; failed: number; errors: string[] } | { type: 'batch'; receipts: number[]; events: StreamEvent[] } | { type: 'closed' };
 
 const send = (m: FromChaosClient) => process.send!(m);
 let receipts: number[] = [];

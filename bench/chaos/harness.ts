@@ -97,7 +97,13 @@ export async function startHarness(s: LoadSettings): Promise<Harness> {
     }
     const results = await Promise.all(opened);
     const ok = results.reduce((a, r) => a + r.ok, 0);
-    if (ok !== conns.length) throw new Error(`only ${ok}/${conns.length} streams opened: ${results.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
+    if (ok !== conns.length)
+      throw new Error(
+        `only ${ok}/${conns.length} streams opened: ${results
+          .flatMap((r) => r.errors)
+          .slice(0, 3)
+          .join('; ')}`,
+      );
     s.log(`  ${ok} streams open (${conns.filter((c) => c.kind === 'sse').length} SSE), through HAProxy`);
 
     // The poster: a steady rate, authors at random among the clients with followers.
@@ -119,7 +125,7 @@ export async function startHarness(s: LoadSettings): Promise<Harness> {
       });
     };
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296;
     posting = (async () => {
       const started = now();
       for (let i = 0; !stopPosting; i++) {

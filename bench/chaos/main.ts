@@ -118,9 +118,7 @@ function writeReport(r: ChaosResult, cmd: string): void {
       return `| ${x.title} | ${reconnect} | ${x.streamsDown ? sec(x.allUpAfterMs) : '—'} | ${sec(x.healthyAfterMs)} | ${x.deliveryRecoveredAfterMs ? sec(x.deliveryRecoveredAfterMs) : 'none late'} | ${ms(c.latencyMs.p99)} / ${ms(c.latencyMs.max)} | ${c.posts} posts, ${c.delivered}/${c.expected}${c.deliveredViaFeed ? ` (${c.deliveredViaFeed} re-fetched)` : ''} | ${c.lost} / ${c.duplicated} / ${c.outOfOrder} | ${x.resets} | ${x.postsFailed} |`;
     })
     .join('\n');
-  const sections = r.results
-    .map((x) => `### ${x.title}\n\n${WHAT[x.id] ?? ''}\n\nThis run: ${x.notes.join('; ')}.\n\n\`\`\`sh\nnpm run chaos -- --faults ${x.id}\n\`\`\``)
-    .join('\n\n');
+  const sections = r.results.map((x) => `### ${x.title}\n\n${WHAT[x.id] ?? ''}\n\nThis run: ${x.notes.join('; ')}.\n\n\`\`\`sh\nnpm run chaos -- --faults ${x.id}\n\`\`\``).join('\n\n');
   const t = r.totals;
   replaceSection(
     RELIABILITY,
@@ -182,9 +180,7 @@ health check 200.
 
 const faults = String(values.faults).split(',').filter(Boolean);
 for (const f of faults) if (!FAULTS[f]) throw new Error(`unknown fault ${f}: one of ${Object.keys(FAULTS).join(', ')}`);
-const groups = (['single', 'cluster'] as const)
-  .map((redis) => ({ redis, faults: faults.filter((f) => (FAULTS[f]!.needs ?? 'single') === redis) }))
-  .filter((g) => g.faults.length > 0);
+const groups = (['single', 'cluster'] as const).map((redis) => ({ redis, faults: faults.filter((f) => (FAULTS[f]!.needs ?? 'single') === redis) })).filter((g) => g.faults.length > 0);
 const runs: ChaosResult[] = [];
 for (const group of groups) {
   log(`» a stack on ${group.redis === 'cluster' ? 'a private Redis Cluster' : 'a private redis-server'}: ${group.faults.join(', ')}`);

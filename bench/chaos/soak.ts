@@ -99,10 +99,7 @@ try {
     const s: Sample = { t: (t - t0) / 1000, procs, deliveries: window.length, p50: quantile(window, 0.5), p99: quantile(window, 0.99), max: Math.max(...window), downStreams: h.down.size };
     samples.push(s);
     windowStart = t;
-    log(
-      `  ${(s.t / 60).toFixed(1)} min: ${s.deliveries} deliveries, p99 ${ms(s.p99)}; ` +
-        names.map((n) => `${n} ${procs[n]!.rssMb.toFixed(0)}/${procs[n]!.heapUsedMb.toFixed(0)} MB lag ${procs[n]!.lagP99Ms.toFixed(0)} ms`).join(', '),
-    );
+    log(`  ${(s.t / 60).toFixed(1)} min: ${s.deliveries} deliveries, p99 ${ms(s.p99)}; ` + names.map((n) => `${n} ${procs[n]!.rssMb.toFixed(0)}/${procs[n]!.heapUsedMb.toFixed(0)} MB lag ${procs[n]!.lagP99Ms.toFixed(0)} ms`).join(', '));
   }
   void windowStart;
   await h.stopPosting();

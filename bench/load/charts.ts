@@ -20,13 +20,18 @@ export interface Series {
 export function lineChart(o: { title: string; xLabel: string; yLabel: string; series: Series[]; logX?: boolean; width?: number; height?: number; yMin?: number }): string {
   const W = o.width ?? 640;
   const H = o.height ?? 360;
-  const L = 64, R = 170, T = 36, B = 48;
+  const L = 64,
+    R = 170,
+    T = 36,
+    B = 48;
   const all = o.series.flatMap((s) => s.points);
   const tx = (x: number) => (o.logX ? Math.log10(Math.max(x, 1e-3)) : x);
   const xs = all.map((p) => tx(p[0]));
   const ys = all.map((p) => p[1]);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs);
-  const y0 = o.yMin ?? Math.min(0, ...ys), y1 = Math.max(...ys) * 1.05 || 1;
+  const x0 = Math.min(...xs),
+    x1 = Math.max(...xs);
+  const y0 = o.yMin ?? Math.min(0, ...ys),
+    y1 = Math.max(...ys) * 1.05 || 1;
   const px = (x: number) => L + ((tx(x) - x0) / (x1 - x0 || 1)) * (W - L - R);
   const py = (y: number) => H - B - ((y - y0) / (y1 - y0 || 1)) * (H - T - B);
   const parts: string[] = [];
@@ -53,7 +58,10 @@ export function lineChart(o: { title: string; xLabel: string; yLabel: string; se
 export function barChart(o: { title: string; yLabel: string; groups: string[]; series: { name: string; values: number[]; labels?: string[] }[]; width?: number; height?: number }): string {
   const W = o.width ?? 720;
   const H = o.height ?? 360;
-  const L = 56, R = 200, T = 36, B = 44;
+  const L = 56,
+    R = 200,
+    T = 36,
+    B = 44;
   const max = Math.max(...o.series.flatMap((s) => s.values.filter(Number.isFinite))) * 1.15 || 1;
   const py = (y: number) => H - B - (y / max) * (H - T - B);
   const gw = (W - L - R) / o.groups.length;

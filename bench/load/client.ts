@@ -14,11 +14,7 @@ export interface ConnSpec {
   kind: ConnKind;
 }
 export type ToClient = { type: 'open'; conns: ConnSpec[]; concurrency: number } | { type: 'close' };
-export type FromClient =
-  | { type: 'opened'; ok: number; failed: number; errors: string[]; failedUsers: number[] }
-  | { type: 'progress'; done: number }
-  | { type: 'receipts'; flat: number[] }
-  | { type: 'closed'; unexpectedCloses: number };
+export type FromClient = { type: 'opened'; ok: number; failed: number; errors: string[]; failedUsers: number[] } | { type: 'progress'; done: number } | { type: 'receipts'; flat: number[] } | { type: 'closed'; unexpectedCloses: number };
 
 const send = (m: FromClient) => process.send!(m);
 let batch: number[] = [];

@@ -97,14 +97,9 @@ export async function createGraph(databaseUrl: string, o: GraphOptions): Promise
     }
     for (let i = 0; i < pairs.length; i += 50_000) {
       const chunk = pairs.slice(i, i + 50_000);
-      await db.query('INSERT INTO follows (follower_id, followee_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])', [
-        chunk.map((p) => p[0]),
-        chunk.map((p) => p[1]),
-      ]);
+      await db.query('INSERT INTO follows (follower_id, followee_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])', [chunk.map((p) => p[0]), chunk.map((p) => p[1])]);
     }
-    await db.query(
-      `UPDATE users u SET follower_count = c.n FROM (SELECT followee_id, count(*)::int AS n FROM follows GROUP BY followee_id) c WHERE u.id = c.followee_id`,
-    );
+    await db.query(`UPDATE users u SET follower_count = c.n FROM (SELECT followee_id, count(*)::int AS n FROM follows GROUP BY followee_id) c WHERE u.id = c.followee_id`);
     await db.query('VACUUM ANALYZE users, follows');
     // Flush the bulk load now, not as a checkpoint in the middle of the first measured run.
     await db.query('CHECKPOINT');

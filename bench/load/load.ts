@@ -69,12 +69,7 @@ export async function runLoad(o: LoadOptions, env: Environment, log: (line: stri
         const redis = await startPrivateRedis(mode);
         try {
           const servers = await redis.servers();
-          const result = await runSystem(
-            { ...run, redisUrl: redis.env.REDIS_URL, env: { ...o.env, REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES }, label: `${system} ×${o.gateways}, Redis ${mode}` },
-            graph,
-            tokens,
-            log,
-          );
+          const result = await runSystem({ ...run, redisUrl: redis.env.REDIS_URL, env: { ...o.env, REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES }, label: `${system} ×${o.gateways}, Redis ${mode}` }, graph, tokens, log);
           comparison.push({ ...result, redis: { mode, servers } });
         } finally {
           await redis.stop();

@@ -94,10 +94,7 @@ export function parseOptions(argv: string[]): LoadOptions {
     sseShare: num('sse-share'),
     haproxyShare: num('haproxy-share'),
     systems,
-    scaling: String(values.scaling)
-      .split(',')
-      .filter(Boolean)
-      .map(Number),
+    scaling: String(values.scaling).split(',').filter(Boolean).map(Number),
     clientsPerProcess: num('clients-per-process'),
     connectConcurrency: num('connect-concurrency'),
     graceSeconds: num('grace'),

@@ -32,19 +32,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 
 export function createPost(coreUrl: string, token: string, text: string): Promise<number> {
   const body = JSON.stringify({ text });
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${coreUrl}/post/create`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (data += c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`POST /post/create ${res.statusCode}: ${data.slice(0, 200)}`));
-          else resolve(Number(JSON.parse(data)));
-        });
-      },
-    );
+    const req = http.request(`${coreUrl}/post/create`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (data += c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`POST /post/create ${res.statusCode}: ${data.slice(0, 200)}`));
+        else resolve(Number(JSON.parse(data)));
+      });
+    });
     req.on('error', reject);
     req.end(body);
   });

@@ -55,11 +55,7 @@ function processTable(r: RunResult): string {
     e.n++;
     rows.set(key, e);
   }
-  return [
-    '| process | CPU s | CPU % of a core | peak RSS MiB |',
-    '|---|---:|---:|---:|',
-    ...[...rows].map(([k, e]) => `| ${k}${e.n > 1 ? ` (${e.n})` : ''} | ${f1(e.cpu)} | ${f1(e.pct)} | ${f1(e.rss)} |`),
-  ].join('\n');
+  return ['| process | CPU s | CPU % of a core | peak RSS MiB |', '|---|---:|---:|---:|', ...[...rows].map(([k, e]) => `| ${k}${e.n > 1 ? ` (${e.n})` : ''} | ${f1(e.cpu)} | ${f1(e.pct)} | ${f1(e.rss)} |`)].join('\n');
 }
 
 export async function writeReport(r: LoadResult, command: string, dir = 'docs/benchmarks'): Promise<void> {
@@ -86,12 +82,7 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
         groups: ['deliveries/s', 'p99 latency', 'inbound msgs / edge node', 'CPU per delivery'],
         series: r.comparison.map((x) => {
           const v = ours
-            ? [
-                x.ledger.deliveriesPerSecond / ours.ledger.deliveriesPerSecond,
-                x.ledger.latencyMs.p99 / ours.ledger.latencyMs.p99,
-                inboundPerPost(x) / inboundPerPost(ours),
-                x.cpuMsPerDelivery / ours.cpuMsPerDelivery,
-              ]
+            ? [x.ledger.deliveriesPerSecond / ours.ledger.deliveriesPerSecond, x.ledger.latencyMs.p99 / ours.ledger.latencyMs.p99, inboundPerPost(x) / inboundPerPost(ours), x.cpuMsPerDelivery / ours.cpuMsPerDelivery]
             : [1, 1, 1, 1];
           return { name: x.system, values: v, labels: v.map((n) => `${n.toFixed(2)}`) };
         }),
@@ -156,7 +147,7 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
   if (r.comparison.length) {
     lines.push('### Side by side', '', RUN_HEADER, ...r.comparison.map(runRow), '');
     lines.push(
-      'The alternatives share everything but the live delivery path: the same API, outbox relay and fan-out worker (feeds and event logs written the same way), the same clients and ledger. (1) **broadcast**: the worker publishes each event once to a fanout exchange that every gateway\'s queue is bound to, listing all recipients; each gateway keeps its own. (2) **per-user**: each gateway binds its queue with routing key `u.<user>` for every user it holds (bind on the first session, unbind on the last); the worker publishes one message per recipient (celebrity posts: one per follower). (3) **Socket.IO**: two Socket.IO 4 nodes with `@socket.io/redis-adapter`, one room per user; the worker emits through `@socket.io/redis-emitter` to the rooms of the recipients (every node receives every emit over Redis pub/sub and keeps the rooms it holds); clients are `socket.io-client` over WebSocket, straight to the nodes.',
+      "The alternatives share everything but the live delivery path: the same API, outbox relay and fan-out worker (feeds and event logs written the same way), the same clients and ledger. (1) **broadcast**: the worker publishes each event once to a fanout exchange that every gateway's queue is bound to, listing all recipients; each gateway keeps its own. (2) **per-user**: each gateway binds its queue with routing key `u.<user>` for every user it holds (bind on the first session, unbind on the last); the worker publishes one message per recipient (celebrity posts: one per follower). (3) **Socket.IO**: two Socket.IO 4 nodes with `@socket.io/redis-adapter`, one room per user; the worker emits through `@socket.io/redis-emitter` to the rooms of the recipients (every node receives every emit over Redis pub/sub and keeps the rooms it holds); clients are `socket.io-client` over WebSocket, straight to the nodes.",
       '',
     );
     if (ours) {
@@ -256,7 +247,7 @@ function hopTable(runs: RunResult[]): string[] {
   if (!timed.length) return [];
   const hops = timed[0]!.hops.map((h) => h.hop);
   return [
-    '### Where the time goes: the event\'s age at each hop',
+    "### Where the time goes: the event's age at each hop",
     '',
     'How old a post\'s event is (since its `createdAt`, just before the commit) as it leaves each hop, from the processes\' own histograms (`feed_pipeline_age_seconds`, `gateway_delivery_lag_seconds`; 1 ms buckets to 10 ms, coarser above): the upper bounds of the buckets holding the p50 and the p99, ms. The hops before "socket written" count events, that one counts recipients. "Tail" is the hop whose p99 grows most over the one before. Socket.IO\'s nodes record none.',
     '',

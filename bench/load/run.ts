@@ -201,7 +201,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     log(`  ${clientStats.connected} connected (${clientStats.failed} failed) in ${((performance.now() - t0) / 1000).toFixed(1)} s${clientStats.errors.length ? `: ${clientStats.errors.slice(0, 3).join('; ')}` : ''}`);
     await new Promise((r) => setTimeout(r, 1500));
     const rssAfter = edgeRss();
-    const memoryPerConnectionKb = (rssAfter.reduce((a, b) => a + b, 0) - rssBefore.reduce((a, b) => a + b, 0)) * 1024 / Math.max(1, clientStats.connected);
+    const memoryPerConnectionKb = ((rssAfter.reduce((a, b) => a + b, 0) - rssBefore.reduce((a, b) => a + b, 0)) * 1024) / Math.max(1, clientStats.connected);
 
     // Measure.
     const watched: Watched[] = [
@@ -303,12 +303,18 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     log(
       `  ${mark(verdict)} ${label}: ${summary.delivered}/${summary.expected} delivered, ${summary.deliveriesPerSecond.toFixed(0)}/s, p50 ${summary.latencyMs.p50.toFixed(1)} p99 ${summary.latencyMs.p99.toFixed(1)} max ${summary.latencyMs.max.toFixed(0)} ms, lost ${summary.lost}, dup ${summary.duplicated}` +
         ` (p99 ordinary ${summary.byAuthor.ordinary.p99.toFixed(1)}, celebrity ${summary.byAuthor.celebrity.p99.toFixed(1)} ms;` +
-        ` ${Object.entries(summary.byPath).map(([path, s]) => `${path} p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)}`).join(', ')})` +
+        ` ${Object.entries(summary.byPath)
+          .map(([path, s]) => `${path} p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)}`)
+          .join(', ')})` +
         `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +
         (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
     );
     log(`    hops: ${hopLine(hops)}`);
-    log(`    stalls: ${Object.entries(stalls).map(([name, s]) => `${name} loop max ${s.eventLoopDelayMaxMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${s.majorGcs} major, ${s.majorGcMs.toFixed(0)} ms)`).join('; ')}`);
+    log(
+      `    stalls: ${Object.entries(stalls)
+        .map(([name, s]) => `${name} loop max ${s.eventLoopDelayMaxMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${s.majorGcs} major, ${s.majorGcMs.toFixed(0)} ms)`)
+        .join('; ')}`,
+    );
     return result;
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -345,4 +351,3 @@ async function waitDrained(backlog: () => Promise<number>): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-

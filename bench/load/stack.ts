@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { connectRedis, unlinkMatching } from '@feed/cache';
-import { renderConfig, haproxyEnv } from '../../haproxy/render.ts';
+import { haproxyEnv, randomStatsCredentials, renderConfig } from '../../haproxy/render.ts';
 import { freePort, waitFor } from '../../test/support/ports.ts';
 import type { Watched } from './procstat.ts';
 
@@ -135,8 +135,7 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   for (let i = 0; i < o.gateways; i++) {
     const port = await freePort();
     const id = `g${i + 1}`;
-    const script =
-      o.system === 'ours' ? 'gateway/src/main.ts' : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
+    const script = o.system === 'ours' ? 'gateway/src/main.ts' : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
     const p = launch(id, 'gateway', script, { PORT: String(port), GATEWAY_ID: id, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
     edges.push({ id, port, httpUrl: `http://127.0.0.1:${port}`, child: p.child });
     metricsUrls.set(id, `http://127.0.0.1:${port}/metrics`);
@@ -146,11 +145,16 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   let dir: string | undefined;
   const exitedEarly = () => procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
   const ready = async (url: string, what: string) =>
-    waitFor(what, async () => {
-      const dead = exitedEarly();
-      if (dead) throw Object.assign(new Error(`${dead.name} exited:\n${dead.output().slice(-3000)}`), { fatal: true });
-      return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
-    }, 60_000, 200).catch((err) => {
+    waitFor(
+      what,
+      async () => {
+        const dead = exitedEarly();
+        if (dead) throw Object.assign(new Error(`${dead.name} exited:\n${dead.output().slice(-3000)}`), { fatal: true });
+        return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+      },
+      60_000,
+      200,
+    ).catch((err) => {
       throw err;
     });
 
@@ -162,9 +166,12 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       const port = await freePort();
       const statsPort = await freePort();
       const cfg = path.join(dir, 'haproxy.cfg');
+      // The stats page asks for credentials; the readiness check below reads it with these.
+      const stats = randomStatsCredentials();
+      const authorization = `Basic ${Buffer.from(`${stats.user}:${stats.password}`).toString('base64')}`;
       writeFileSync(cfg, renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${corePort}` }], gateways: edges.map((e) => ({ name: e.id, address: `127.0.0.1:${e.port}` })) }));
       const child = spawn('haproxy', ['-db', '-f', cfg], {
-        env: { ...process.env, ...haproxyEnv({ bind: `127.0.0.1:${port}`, statsBind: `127.0.0.1:${statsPort}`, socket: path.join(dir, 'haproxy.sock') }) },
+        env: { ...process.env, ...haproxyEnv({ bind: `127.0.0.1:${port}`, statsBind: `127.0.0.1:${statsPort}`, socket: path.join(dir, 'haproxy.sock'), stats }) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -174,11 +181,16 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       haproxyUrl = `http://127.0.0.1:${port}`;
       await ready(`${haproxyUrl}/health`, 'HAProxy');
       // Every gateway UP in HAProxy's eyes (health checks every second), as its stats page says.
-      await waitFor('HAProxy to see every gateway up', async () => {
-        const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(1000) })).text();
-        const up = csv.split('\n').filter((row) => row.startsWith('gateways,') && !row.startsWith('gateways,BACKEND') && !row.startsWith('gateways,FRONTEND') && row.split(',')[17]?.startsWith('UP'));
-        return up.length === edges.length || undefined;
-      }, 30_000, 200);
+      await waitFor(
+        'HAProxy to see every gateway up',
+        async () => {
+          const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { headers: { authorization }, signal: AbortSignal.timeout(1000) })).text();
+          const up = csv.split('\n').filter((row) => row.startsWith('gateways,') && !row.startsWith('gateways,BACKEND') && !row.startsWith('gateways,FRONTEND') && row.split(',')[17]?.startsWith('UP'));
+          return up.length === edges.length || undefined;
+        },
+        30_000,
+        200,
+      );
     }
     // Workers consume once the fan-out queue has a consumer.
     await waitFor('the workers to consume', async () => (await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`))?.consumerCount === o.workers || undefined, 60_000, 200);
@@ -201,7 +213,13 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       }),
     );
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await cleanupPrefixes(o.redisUrl, o.env?.REDIS_CLUSTER_NODES ?? '', o.amqpUrl, prefix, edges.map((e) => e.id));
+    await cleanupPrefixes(
+      o.redisUrl,
+      o.env?.REDIS_CLUSTER_NODES ?? '',
+      o.amqpUrl,
+      prefix,
+      edges.map((e) => e.id),
+    );
   }
 
   return {

@@ -89,23 +89,25 @@ describe('stream timings', () => {
 
   it('slowloris through HAProxy', async () => {
     const cut = Promise.all(
-      Array.from({ length: 20 }, () =>
-        new Promise<{ ms: number; status: string }>((resolve) => {
-          const started = Date.now();
-          const socket = net.connect(port, '127.0.0.1');
-          let answer = '';
-          socket.on('error', () => {});
-          socket.on('data', (d) => (answer += d.toString('latin1')));
-          const header = 'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Slow: ' + 'a'.repeat(100);
-          let i = 0;
-          const drip = setInterval(() => {
-            if (i < header.length && !socket.destroyed) socket.write(header[i++]!);
-          }, 1_000);
-          socket.on('close', () => {
-            clearInterval(drip);
-            resolve({ ms: Date.now() - started, status: /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 'none' });
-          });
-        }),
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<{ ms: number; status: string }>((resolve) => {
+            const started = Date.now();
+            const socket = net.connect(port, '127.0.0.1');
+            let answer = '';
+            socket.on('error', () => {});
+            socket.on('data', (d) => (answer += d.toString('latin1')));
+            const header = 'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Slow: ' + 'a'.repeat(100);
+            let i = 0;
+            const drip = setInterval(() => {
+              if (i < header.length && !socket.destroyed) socket.write(header[i++]!);
+            }, 1_000);
+            socket.on('close', () => {
+              clearInterval(drip);
+              resolve({ ms: Date.now() - started, status: /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 'none' });
+            });
+          }),
       ),
     );
     await sleep(150);
@@ -116,14 +118,21 @@ describe('stream timings', () => {
   });
 
   it('an SSE client that never reads', async () => {
-    const [sink, ...bigAuthors] = await Promise.all(Array.from({ length: 5 }, () => api.signUp())) as [Client & { userId: string }, ...(Client & { userId: string })[]];
+    const [sink, ...bigAuthors] = (await Promise.all(Array.from({ length: 5 }, () => api.signUp()))) as [Client & { userId: string }, ...(Client & { userId: string })[]];
     for (const a of bigAuthors) await sink.put(`/friend/set/${a.userId}`);
     const closes = () => gw.metric('gateway_closes_total', { reason: 'slow' });
     const rss = () => gw.metric('process_resident_memory_bytes');
     const slowBefore = await closes();
     const rssBefore = await rss();
     let rssPeak = rssBefore;
-    const sampler = setInterval(() => void rss().then((v) => (rssPeak = Math.max(rssPeak, v)), () => {}), 250);
+    const sampler = setInterval(
+      () =>
+        void rss().then(
+          (v) => (rssPeak = Math.max(rssPeak, v)),
+          () => {},
+        ),
+      250,
+    );
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => {});
     socket.pause();

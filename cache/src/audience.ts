@@ -18,7 +18,10 @@ export class Audience {
       ids.map((id) => this.keys.audience(id)),
       (pipeline, i) => {
         const key = this.keys.audience(ids[i]!);
-        pipeline.zremrangebyscore(key, '-inf', now).zadd(key, now + ttlMs, gatewayId).pexpire(key, ttlMs);
+        pipeline
+          .zremrangebyscore(key, '-inf', now)
+          .zadd(key, now + ttlMs, gatewayId)
+          .pexpire(key, ttlMs);
       },
     );
   }

@@ -8,11 +8,7 @@ import { LuaScript, results } from './script.ts';
 
 const BUILT = '0';
 
-const addIfBuilt = new LuaScript<number>(
-  'celebrityFollowsAdd',
-  1,
-  `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[1]) end return 0`,
-);
+const addIfBuilt = new LuaScript<number>('celebrityFollowsAdd', 1, `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[1]) end return 0`);
 
 export class CelebrityFollows {
   constructor(
@@ -36,7 +32,12 @@ export class CelebrityFollows {
 
   async replace(userId: string, celebrityIds: readonly string[]): Promise<void> {
     const key = this.keys.celebrityFollows(userId);
-    await this.redis.multi().del(key).sadd(key, BUILT, ...celebrityIds).exec().then(results);
+    await this.redis
+      .multi()
+      .del(key)
+      .sadd(key, BUILT, ...celebrityIds)
+      .exec()
+      .then(results);
   }
 
   /** Per user: the celebrities they follow, or null when the set is not built. */

@@ -124,12 +124,7 @@ const REDIRECTION_BUDGET_MS = 3_000;
  * of writes spanning a slot being moved never is. So everything queued here must be safe to
  * run twice (the fan-out is idempotent per event key; the rest are SET, ZADD, ZREM, reads).
  */
-export async function pipelined(
-  client: RedisClient,
-  keys: readonly string[],
-  queue: (pipeline: ChainableCommander, index: number) => void,
-  options: PipelineOptions = {},
-): Promise<unknown[][]> {
+export async function pipelined(client: RedisClient, keys: readonly string[], queue: (pipeline: ChainableCommander, index: number) => void, options: PipelineOptions = {}): Promise<unknown[][]> {
   const out: unknown[][] = new Array(keys.length);
   if (keys.length === 0) return out;
   const deadline = Date.now() + REDIRECTION_BUDGET_MS;
@@ -156,14 +151,7 @@ export async function pipelined(
   }
 }
 
-async function runGroup(
-  client: RedisClient,
-  { indexes, replicas, node }: SlotGroup,
-  queue: (pipeline: ChainableCommander, index: number) => void,
-  options: PipelineOptions,
-  out: unknown[][],
-  redirected: number[],
-): Promise<void> {
+async function runGroup(client: RedisClient, { indexes, replicas, node }: SlotGroup, queue: (pipeline: ChainableCommander, index: number) => void, options: PipelineOptions, out: unknown[][], redirected: number[]): Promise<void> {
   const pipeline = client.pipeline();
   const counts: number[] = [];
   for (const i of indexes) {

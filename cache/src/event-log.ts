@@ -158,19 +158,13 @@ export class EventLog {
   /** Makes sure the user has a log (a gateway calls this when a session opens); returns its epoch. */
   async open(userId: string): Promise<string> {
     const k = this.keys;
-    return openScript.run(this.redis, [k.log(userId), k.logEpoch(userId), k.logIndex(userId)], [
-      randomBytes(6).toString('base64url'),
-      this.settings.ttlSeconds,
-    ]);
+    return openScript.run(this.redis, [k.log(userId), k.logEpoch(userId), k.logIndex(userId)], [randomBytes(6).toString('base64url'), this.settings.ttlSeconds]);
   }
 
   /** Everything after `afterId` in the log of `epoch`, or a reset when that is not possible. */
   async readAfter(userId: string, epoch: string, afterId: string): Promise<LogRead> {
     if (!STREAM_ID.test(afterId)) return { status: 'reset', epoch: null, reason: 'lost' };
-    const reply = await readScript.run(this.redis, [this.keys.log(userId), this.keys.logEpoch(userId)], [
-      compareStreamIds(afterId, '0-0') === 0 ? '0-0' : afterId,
-      this.settings.maxLength + 200,
-    ]);
+    const reply = await readScript.run(this.redis, [this.keys.log(userId), this.keys.logEpoch(userId)], [compareStreamIds(afterId, '0-0') === 0 ? '0-0' : afterId, this.settings.maxLength + 200]);
     if (!reply) return { status: 'reset', epoch: null, reason: 'lost' };
     const [currentEpoch, horizon, raw, known] = reply;
     if (currentEpoch !== epoch) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };

@@ -135,10 +135,7 @@ export class FeedStore {
   async add(userId: string, postIds: readonly string[]): Promise<boolean> {
     if (postIds.length === 0) return true;
     const k = this.keys;
-    const added = await addScript.run(this.redis, [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.feedRemoved(userId)], [
-      this.settings.size,
-      ...postIds,
-    ]);
+    const added = await addScript.run(this.redis, [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.feedRemoved(userId)], [this.settings.size, ...postIds]);
     return added === 1;
   }
 
@@ -169,11 +166,7 @@ export class FeedStore {
    */
   async replace(userId: string, postIds: readonly string[], token: string): Promise<void> {
     const k = this.keys;
-    await replaceScript.run(
-      this.redis,
-      [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.feedRemoved(userId)],
-      [this.settings.size, this.settings.ttlSeconds, token, ...postIds],
-    );
+    await replaceScript.run(this.redis, [k.feed(userId), k.feedPending(userId), k.feedLock(userId), k.feedRemoved(userId)], [this.settings.size, this.settings.ttlSeconds, token, ...postIds]);
   }
 
   async drop(userId: string): Promise<void> {

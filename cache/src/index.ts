@@ -13,20 +13,7 @@ import { RateLimits } from './rate-limit.ts';
 import { Revocations } from './revocation.ts';
 
 export { createKeys, type Keys } from './keys.ts';
-export {
-  connectRedis,
-  isCluster,
-  masters,
-  pipelined,
-  ReplicationLag,
-  scanKeys,
-  within,
-  slotOf,
-  unlinkMatching,
-  type PipelineOptions,
-  type RedisClient,
-  type RedisSettings,
-} from './connection.ts';
+export { connectRedis, isCluster, masters, pipelined, ReplicationLag, scanKeys, within, slotOf, unlinkMatching, type PipelineOptions, type RedisClient, type RedisSettings } from './connection.ts';
 export { FeedStore } from './feed.ts';
 export { EventLog, compareStreamIds, STREAM_ID, type LogEntry, type LogRead } from './event-log.ts';
 export { Presence, type GatewayInfo } from './presence.ts';

@@ -56,7 +56,11 @@ export class PostCache {
     if (postIds.length === 0) return found;
     // One GET per key, a pipeline per master: post keys are tagged per post (spread over the
     // masters), so MGET would cross slots.
-    const replies = await pipelined(this.redis, postIds.map((id) => this.keys.post(id)), (pipeline, i) => pipeline.get(this.keys.post(postIds[i]!)));
+    const replies = await pipelined(
+      this.redis,
+      postIds.map((id) => this.keys.post(id)),
+      (pipeline, i) => pipeline.get(this.keys.post(postIds[i]!)),
+    );
     replies.forEach(([reply], i) => {
       const body = reply as string | null;
       if (body === null) return;

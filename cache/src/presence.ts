@@ -50,7 +50,10 @@ export class Presence {
       users.map((u) => this.keys.presence(u)),
       (pipeline, i) => {
         const key = this.keys.presence(users[i]!);
-        pipeline.zremrangebyscore(key, '-inf', now).zadd(key, now + ttlMs, gatewayId).pexpire(key, ttlMs);
+        pipeline
+          .zremrangebyscore(key, '-inf', now)
+          .zadd(key, now + ttlMs, gatewayId)
+          .pexpire(key, ttlMs);
       },
     );
     return users.filter((_, i) => replies[i]![1] === 1);

@@ -107,11 +107,7 @@ export class RateLimits {
   private async run(limit: string, subject: string, policy: BucketPolicy, cost: number, mode: 'take' | 'peek' | 'charge'): Promise<BucketState> {
     if (!(policy.capacity > 0) || !(policy.windowSeconds > 0)) throw new Error(`rate limit ${limit}: capacity and window must be positive`);
     // Given up after a second (a failover holds commands for seconds): the caller lets it through.
-    const [allowed, remaining, retryAfterMs, fullInMs] = await within(
-      ANSWER_WITHIN_MS,
-      `rate limit ${limit}`,
-      bucket.run(this.redis, [this.keys.rateBucket(limit, subject)], [policy.capacity, policy.windowSeconds * 1000, cost, mode]),
-    );
+    const [allowed, remaining, retryAfterMs, fullInMs] = await within(ANSWER_WITHIN_MS, `rate limit ${limit}`, bucket.run(this.redis, [this.keys.rateBucket(limit, subject)], [policy.capacity, policy.windowSeconds * 1000, cost, mode]));
     return { allowed: allowed === 1, remaining, retryAfterMs, fullInMs };
   }
 }

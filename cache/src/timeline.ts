@@ -36,7 +36,12 @@ export class Timelines {
     if (postIds.length === 0) return;
     const key = this.keys.timeline(authorId);
     const members = postIds.flatMap((id) => [id, id]);
-    await this.redis.pipeline().zadd(key, ...members).zremrangebyrank(key, 0, -(this.size + 1)).exec().then(results);
+    await this.redis
+      .pipeline()
+      .zadd(key, ...members)
+      .zremrangebyrank(key, 0, -(this.size + 1))
+      .exec()
+      .then(results);
   }
 
   /**

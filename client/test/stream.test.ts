@@ -153,4 +153,3 @@ describe('the stream SDK against a real gateway', () => {
     ]);
   });
 });
-

@@ -42,10 +42,7 @@ export const flag = (fallback: boolean) =>
     .transform((v) => v === 'true');
 
 export const sharedSettings = {
-  NODE_ENV: z
-    .enum(['development', 'test', 'production'])
-    .default('development')
-    .describe('`production` refuses published, placeholder and low-variety token secrets (JWT_SECRET, JWT_PREVIOUS_SECRETS).'),
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('`production` refuses published, placeholder and low-variety token secrets (JWT_SECRET, JWT_PREVIOUS_SECRETS).'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0').describe('The single Redis node, when REDIS_CLUSTER_NODES is empty. Must name the same Redis as core’s and every gateway’s.'),
   REDIS_CLUSTER_NODES: z
     .string()
@@ -53,11 +50,7 @@ export const sharedSettings = {
     .refine(validClusterNodes, 'host:port, comma-separated')
     .describe('A Redis Cluster instead of REDIS_URL: seed nodes as host:port, comma-separated (what `npm run redis:cluster` prints). Empty: the single node at REDIS_URL.'),
   REDIS_PREFIX: z.string().default('feed:').describe('Prefix for every Redis key this deployment writes, so several stacks (and tests) share one Redis. Must match across core, the worker and the gateways.'),
-  AMQP_URL: z
-    .string()
-    .refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated')
-    .default('amqp://guest:guest@127.0.0.1:5672')
-    .describe('One broker, or several nodes of one cluster comma-separated: reconnects try them in turn.'),
+  AMQP_URL: z.string().refine(validAmqpUrls, 'an amqp:// URL, or several comma-separated').default('amqp://guest:guest@127.0.0.1:5672').describe('One broker, or several nodes of one cluster comma-separated: reconnects try them in turn.'),
   AMQP_PREFIX: z.string().default('').describe('Prefix for every exchange and queue name, so several stacks (and tests) share one broker. Must match across core, the worker and the gateways.'),
   EVENT_LOG_LENGTH: positiveInt(1000).describe('Entries kept in each user’s live event log (Redis stream MAXLEN): how far back a resume can replay. The worker writes the log and the gateways replay it, so both must use the same value.'),
   EVENT_LOG_TTL_SECONDS: positiveInt(24 * 3600).describe('Seconds a user’s event log is kept after its last event. Must match between the worker and the gateways.'),

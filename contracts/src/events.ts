@@ -48,14 +48,7 @@ export const celebrityFollowsRequested = z.object({
   gatewayId: z.string().min(1).max(100),
 });
 
-export const domainEvent = z.discriminatedUnion('type', [
-  postCreated,
-  postUpdated,
-  postDeleted,
-  friendFollowed,
-  friendUnfollowed,
-  celebrityFollowsRequested,
-]);
+export const domainEvent = z.discriminatedUnion('type', [postCreated, postUpdated, postDeleted, friendFollowed, friendUnfollowed, celebrityFollowsRequested]);
 
 export type DomainEvent = z.infer<typeof domainEvent>;
 export type DomainEventType = DomainEvent['type'];

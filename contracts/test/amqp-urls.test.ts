@@ -22,8 +22,16 @@ describe('AMQP_URL lists', () => {
     const nodes = failover('amqp://u%40x:p%3Aw@h1:5681/v%2Fh?heartbeat=10,amqps://h2,amqp://h3:5683');
     const target = nodes.target;
     expect(target).toEqual({
-      protocol: 'amqp', hostname: 'h1', port: 5681, username: 'u@x', password: 'p:w', vhost: 'v%2Fh',
-      locale: undefined, frameMax: undefined, heartbeat: 10, channelMax: undefined,
+      protocol: 'amqp',
+      hostname: 'h1',
+      port: 5681,
+      username: 'u@x',
+      password: 'p:w',
+      vhost: 'v%2Fh',
+      locale: undefined,
+      frameMax: undefined,
+      heartbeat: 10,
+      channelMax: undefined,
     });
     nodes.next();
     expect(nodes.target).toBe(target); // the same object, moved

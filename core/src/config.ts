@@ -25,7 +25,12 @@ export const coreSettings = z
     TRUST_PROXY: z
       .string()
       .default('loopback')
-      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
       .superRefine((list, ctx) => {
         try {
           express().set('trust proxy', list); // compiles the list the way the app will (proxy-addr)
@@ -36,11 +41,7 @@ export const coreSettings = z
       .describe(
         'The proxies whose X-Forwarded-For and X-Forwarded-Proto core believes: addresses, CIDRs or express’s names (loopback, linklocal, uniquelocal), comma-separated. The client address they give keys the rate limits; the scheme decides whether the session cookie is Secure. Only what HAProxy runs on: anyone else could claim any address.',
       ),
-    DATABASE_URL: z
-      .string()
-      .url()
-      .default('postgres://postgres@127.0.0.1:5432/feed')
-      .meta({ description: 'Postgres connection string. `npm run migrate`, `npm run seed` and `npm start` read it too.', readBy: both }),
+    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/feed').meta({ description: 'Postgres connection string. `npm run migrate`, `npm run seed` and `npm start` read it too.', readBy: both }),
     DATABASE_POOL_SIZE: int(10).meta({ description: 'Postgres connections per process at most (pg pool size).', readBy: both }),
     REDIS_REPLICA_WAIT_MS: int(1_000).meta({ description: 'On a Redis Cluster: how long (ms) a fan-out waits for the replicas to confirm its writes (WAIT).', readBy: both }),
     CELEBRITY_THRESHOLD: int(10_000).meta({ description: 'Authors with more followers than this are not fanned out on write; their posts are merged into feeds on read.', readBy: both }),
@@ -57,8 +58,7 @@ export const coreSettings = z
       .min(0)
       .default(defaultRetryPolicy.inPlaceMs)
       .meta({
-        description:
-          'And for at least this long (ms) after its first failure: longer than a Redis Cluster failover (cluster-node-timeout + election + 5 s slot refresh), so an author’s later posts wait behind it instead of overtaking it.',
+        description: 'And for at least this long (ms) after its first failure: longer than a Redis Cluster failover (cluster-node-timeout + election + 5 s slot refresh), so an author’s later posts wait behind it instead of overtaking it.',
         readBy: ['worker'],
       }),
     FANOUT_DELIVERY_LIMIT: int(defaultRetryPolicy.deliveryLimit).meta({
@@ -69,7 +69,13 @@ export const coreSettings = z
     // Generous: one author's posts are handled in order (a lane), and the messages waiting in a
     // lane hold prefetch slots; a deep prefetch keeps one busy author from stalling the others.
     WORKER_PREFETCH: int(128).meta({ description: 'Fan-out messages RabbitMQ may have in flight to one worker before it acks (AMQP prefetch).', readBy: ['worker'] }),
-    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0).meta({ description: 'The worker’s own /health and /metrics port (0: none).', readBy: ['worker'] }),
+    WORKER_METRICS_PORT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(0)
+      .meta({ description: 'The worker’s own /health and /metrics port (0: none).', readBy: ['worker'] }),
     OUTBOX_POLL_MS: int(5_000).describe('The outbox relay wakes on NOTIFY; this poll (ms) only catches what a lost notification left behind.'),
     OUTBOX_BATCH: int(500).describe('Outbox rows the relay publishes per round.'),
     OUTBOX_RETENTION_SECONDS: int(24 * 3600).describe('Seconds a published outbox row is kept before the relay deletes it.'),

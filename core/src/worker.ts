@@ -14,11 +14,7 @@ const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, 'worker');
 const { db, redis, cache, names } = createServices(config, log);
 const live = new GatewayPublisher(names);
-const consumer = new FanoutConsumer(
-  { db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
-  names,
-  { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) },
-);
+const consumer = new FanoutConsumer({ db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH }, names, { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) });
 
 const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
   await live.attach(model);

@@ -176,7 +176,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const [op, statuses] of seen) {
-    console.log(`[conformance] ${op.padEnd(30)} ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`);
+    console.log(
+      `[conformance] ${op.padEnd(30)} ${[...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+    );
   }
   await core?.close();
 });
@@ -185,7 +190,10 @@ afterAll(async () => {
 const oneOf = (values: () => string[]) => fc.nat().map((i) => values()[i % values().length]!);
 const known = (): Record<string, fc.Arbitrary<unknown>> => ({
   '#/components/schemas/UserId': oneOf(() => users),
-  '#/components/schemas/PostId': fc.oneof(oneOf(() => ownPosts), oneOf(() => othersPosts)),
+  '#/components/schemas/PostId': fc.oneof(
+    oneOf(() => ownPosts),
+    oneOf(() => othersPosts),
+  ),
 });
 
 // ---- requests -------------------------------------------------------------------------------
@@ -205,9 +213,7 @@ function requestArbitrary(op: Operation): fc.Arbitrary<Drawn> {
     const values = schema.$ref === undefined ? undefined : options.known[schema.$ref];
     return values ? fc.oneof(values, drawn) : drawn;
   };
-  const params = Object.fromEntries(
-    op.parameters.map((p) => [p.name, derive(p.schema, p.in === 'path' ? { ...PATH_SEGMENT, ...rules.parameters?.[p.name] } : rules.parameters?.[p.name])]),
-  );
+  const params = Object.fromEntries(op.parameters.map((p) => [p.name, derive(p.schema, p.in === 'path' ? { ...PATH_SEGMENT, ...rules.parameters?.[p.name] } : rules.parameters?.[p.name])]));
   const requiredParams = op.parameters.filter((p) => p.required).map((p) => p.name);
   // The login password: the account's one half of the time, so logins also succeed.
   const body = op.body ? derive(op.body, rules.body) : fc.constant(undefined);
@@ -299,18 +305,22 @@ describe('the vendored contract', () => {
 
 describe('requests generated from the contract are accepted, and answered as the contract says', () => {
   for (const op of operations) {
-    it(op.key, async () => {
-      await holds(
-        fc.asyncProperty(requestArbitrary(op), async (drawn) => {
-          expectContractValid(op, drawn);
-          expectAccepted(op, await send(op, drawn));
-        }),
-        RUNS,
-      );
-      // The draws reach success, not only the answers for ids that are not there.
-      const successes = [...(seen.get(op.key) ?? new Map<number, number>())].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
-      expect(successes, `${op.key}: ${JSON.stringify([...(seen.get(op.key) ?? [])])}`).toBeGreaterThan(0);
-    }, 120_000);
+    it(
+      op.key,
+      async () => {
+        await holds(
+          fc.asyncProperty(requestArbitrary(op), async (drawn) => {
+            expectContractValid(op, drawn);
+            expectAccepted(op, await send(op, drawn));
+          }),
+          RUNS,
+        );
+        // The draws reach success, not only the answers for ids that are not there.
+        const successes = [...(seen.get(op.key) ?? new Map<number, number>())].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
+        expect(successes, `${op.key}: ${JSON.stringify([...(seen.get(op.key) ?? [])])}`).toBeGreaterThan(0);
+      },
+      120_000,
+    );
   }
 });
 
@@ -322,7 +332,12 @@ describe('exactly what a generated client sends', () => {
     await reader.put(`/friend/set/${author.userId}`);
     for (let i = 0; i < 12; i++) await author.post('/post/create', { text: `post ${i}` });
     const valid = validator('strict', 'paths', '/post/feed', 'get', 'responses', '200', 'content', 'application/json', 'schema');
-    for (const [query, length] of [['offset=0.0&limit=100.0', 12], ['offset=0.0&limit=1000.0', 12], ['limit=1.0E4', 12], ['offset=1e1&limit=1e1', 2]] as const) {
+    for (const [query, length] of [
+      ['offset=0.0&limit=100.0', 12],
+      ['offset=0.0&limit=1000.0', 12],
+      ['limit=1.0E4', 12],
+      ['offset=1e1&limit=1e1', 2],
+    ] as const) {
       const reply = await reader.get(`/post/feed?${query}`);
       expect(reply.status, `${query}: ${JSON.stringify(reply.body)}`).toBe(200);
       expect(valid(reply.body), ajv.errorsText(valid.errors)).toBe(true);

@@ -155,12 +155,7 @@ describe('successful responses match the contract', () => {
     const alice = await anon.signUp();
     const bob = await anon.signUp();
     const id = (await alice.post('/post/create', { text: 'x' })).body;
-    for (const reply of [
-      await alice.put(`/friend/set/${bob.userId}`),
-      await alice.put(`/friend/delete/${bob.userId}`),
-      await alice.put('/post/update', { id, text: 'y' }),
-      await alice.put(`/post/delete/${id}`),
-    ]) {
+    for (const reply of [await alice.put(`/friend/set/${bob.userId}`), await alice.put(`/friend/delete/${bob.userId}`), await alice.put('/post/update', { id, text: 'y' }), await alice.put(`/post/delete/${id}`)]) {
       expect(reply.status).toBe(200);
       expect(reply.body).toBe('');
     }
@@ -188,11 +183,7 @@ describe('error bodies match the contract 5xx schema, with request_id and code',
       413,
       Codes.payloadTooLarge,
     );
-    expectContractError(
-      await raw(core.url, 'POST', '/user/register', { body: '{}', headers: { 'content-type': 'application/json; charset=koi8-r' } }),
-      415,
-      Codes.unsupportedMediaType,
-    );
+    expectContractError(await raw(core.url, 'POST', '/user/register', { body: '{}', headers: { 'content-type': 'application/json; charset=koi8-r' } }), 415, Codes.unsupportedMediaType);
   });
 
   it('429', async () => {

@@ -28,10 +28,7 @@ afterAll(async () => {
 }, 120_000);
 
 async function outboxRow(postId: string): Promise<{ published_at: Date | null } | undefined> {
-  const { rows } = await p!.db.query<{ published_at: Date | null }>(
-    `SELECT published_at FROM outbox WHERE event_type = 'post.created' AND payload->>'postId' = $1`,
-    [postId],
-  );
+  const { rows } = await p!.db.query<{ published_at: Date | null }>(`SELECT published_at FROM outbox WHERE event_type = 'post.created' AND payload->>'postId' = $1`, [postId]);
   return rows[0];
 }
 

@@ -42,7 +42,7 @@ describe('celebrity posts', () => {
     }
   }, 60_000);
 
-  it('a celebrity post stays out of followers\' cached feeds but is merged into GET /post/feed in order', async () => {
+  it("a celebrity post stays out of followers' cached feeds but is merged into GET /post/feed in order", async () => {
     o.push(await createPost(ordinary, 'o1'));
     c.push(await createPost(celebrity, 'c1'));
     o.push(await createPost(ordinary, 'o2'));
@@ -84,8 +84,7 @@ describe('celebrity posts', () => {
 
   it('an edit of a celebrity post shows in the merged feed', async () => {
     expect((await celebrity.put('/post/update', { id: c[0], text: 'c1 edited' })).status).toBe(200);
-    await waitFor('the edit in the merged feed', async () =>
-      (await feed(reader)).some((post) => post.id === c[0] && post.text === 'c1 edited'), 30_000);
+    await waitFor('the edit in the merged feed', async () => (await feed(reader)).some((post) => post.id === c[0] && post.text === 'c1 edited'), 30_000);
   });
 
   it('a reader with a built feed who starts following a celebrity sees all their recent posts', async () => {
@@ -95,13 +94,12 @@ describe('celebrity posts', () => {
     expect((await newcomer.put(`/friend/set/${celebrity.userId}`)).status).toBe(200);
     const expected = await truthIds(p, newcomer.userId);
     expect(expected).toEqual([c[0], before]);
-    await waitFor('the celebrity\'s posts in the newcomer\'s feed', async () =>
-      JSON.stringify(await feedIds(newcomer)) === JSON.stringify(expected), 15_000);
+    await waitFor("the celebrity's posts in the newcomer's feed", async () => JSON.stringify(await feedIds(newcomer)) === JSON.stringify(expected), 15_000);
     // Merged at read time, not written into the cached feed.
     expect(await cachedIds(p, newcomer.userId)).toEqual([]);
   });
 
-  it('after a Redis loss, a celebrity\'s next post does not hide their older ones', async () => {
+  it("after a Redis loss, a celebrity's next post does not hide their older ones", async () => {
     await p.redis.del(p.cache.keys.timeline(celebrity.userId));
     const fresh = await createPost(celebrity, 'after the loss');
     const expected = [fresh, c[0], before];

@@ -35,14 +35,18 @@ async function followersOf(author: User, n: number): Promise<User[]> {
 const postEventsOf = (events: LogEvent[], postId: string) => events.filter((e) => e.postId === postId);
 
 async function waitInCachedFeed(user: User, postId: string, present = true): Promise<void> {
-  await waitFor(`post ${postId} ${present ? 'in' : 'out of'} the cached feed of ${user.userId}`, async () => {
-    const ids = await cachedIds(p, user.userId);
-    return ids !== null && ids.includes(postId) === present;
-  }, 30_000);
+  await waitFor(
+    `post ${postId} ${present ? 'in' : 'out of'} the cached feed of ${user.userId}`,
+    async () => {
+      const ids = await cachedIds(p, user.userId);
+      return ids !== null && ids.includes(postId) === present;
+    },
+    30_000,
+  );
 }
 
 describe('post edits and deletions', () => {
-  it('an edit shows the new text in every follower\'s feed and appends post.updated to their logs', async () => {
+  it("an edit shows the new text in every follower's feed and appends post.updated to their logs", async () => {
     const author = await anon.signUp();
     const followers = await followersOf(author, 2);
     const postId = await createPost(author, 'first draft');
@@ -107,10 +111,14 @@ describe('post edits and deletions', () => {
     // A later post reaching the feed proves the earlier events were handled (one author's
     // events are published in order; the marker's fan-out starts after the deletes are queued).
     const last = await marker();
-    await waitFor('every short-lived post handled', async () => {
-      const events = await logEvents(p, f!.userId);
-      return ids.every((id) => postEventsOf(events, id).some((e) => e.type === 'post.deleted'));
-    }, 30_000);
+    await waitFor(
+      'every short-lived post handled',
+      async () => {
+        const events = await logEvents(p, f!.userId);
+        return ids.every((id) => postEventsOf(events, id).some((e) => e.type === 'post.deleted'));
+      },
+      30_000,
+    );
     const events = await logEvents(p, f!.userId);
     for (const id of ids) {
       const types = postEventsOf(events, id).map((e) => e.type);
@@ -135,14 +143,18 @@ describe('follows and unfollows', () => {
     expect((await reader.put(`/friend/set/${other.userId}`)).status).toBe(200);
     await p.cache.logs.open(reader.userId);
     const otherPost = await createPost(other, 'from the other author');
-    await waitFor('the reader\'s feed to show the other author', async () => (await feedIds(reader)).includes(otherPost), 30_000);
+    await waitFor("the reader's feed to show the other author", async () => (await feedIds(reader)).includes(otherPost), 30_000);
     expect(await cachedIds(p, reader.userId)).toEqual([otherPost]);
 
     expect((await reader.put(`/friend/set/${author.userId}`)).status).toBe(200);
-    await waitFor('the author\'s posts in the cached feed', async () => {
-      const ids = await cachedIds(p, reader.userId);
-      return ids !== null && authorPosts.every((id) => ids.includes(id));
-    }, 30_000);
+    await waitFor(
+      "the author's posts in the cached feed",
+      async () => {
+        const ids = await cachedIds(p, reader.userId);
+        return ids !== null && authorPosts.every((id) => ids.includes(id));
+      },
+      30_000,
+    );
     // Newest first across both authors (ids are a sequence).
     const expected = [...authorPosts, otherPost].sort((a, b) => Number(b) - Number(a));
     expect(await cachedIds(p, reader.userId)).toEqual(expected);
@@ -152,7 +164,7 @@ describe('follows and unfollows', () => {
     expect(followed.filter((e) => e.authorId === author.userId)).toHaveLength(1);
   });
 
-  it('unfollowing removes the author\'s posts, keeps the others and appends friend.unfollowed', async () => {
+  it("unfollowing removes the author's posts, keeps the others and appends friend.unfollowed", async () => {
     const author = await anon.signUp();
     const other = await anon.signUp();
     const reader = await anon.signUp();
@@ -164,15 +176,17 @@ describe('follows and unfollows', () => {
     await waitFor('all three posts in the feed', async () => (await feedIds(reader)).length === 3, 30_000);
 
     expect((await reader.put(`/friend/delete/${author.userId}`)).status).toBe(200);
-    await waitFor('the author\'s posts out of the cached feed', async () => {
-      const ids = await cachedIds(p, reader.userId);
-      return ids !== null && fromAuthor.every((id) => !ids.includes(id));
-    }, 30_000);
+    await waitFor(
+      "the author's posts out of the cached feed",
+      async () => {
+        const ids = await cachedIds(p, reader.userId);
+        return ids !== null && fromAuthor.every((id) => !ids.includes(id));
+      },
+      30_000,
+    );
     expect(await cachedIds(p, reader.userId)).toEqual([fromOther]);
     expect(await feedIds(reader)).toEqual([fromOther]);
-    await waitFor('friend.unfollowed in the log', async () =>
-      (await logEvents(p, reader.userId)).some((e) => e.type === 'friend.unfollowed'),
-    );
+    await waitFor('friend.unfollowed in the log', async () => (await logEvents(p, reader.userId)).some((e) => e.type === 'friend.unfollowed'));
     const unfollowed = (await logEvents(p, reader.userId)).filter((e) => e.type === 'friend.unfollowed');
     expect(unfollowed).toEqual([{ type: 'friend.unfollowed', authorId: author.userId }]);
 
@@ -192,9 +206,7 @@ describe('follows and unfollows', () => {
     expect(await feedIds(reader)).toEqual([]);
     expect((await reader.put(`/friend/set/${author.userId}`)).status).toBe(200);
     expect((await reader.put(`/friend/delete/${author.userId}`)).status).toBe(200);
-    await waitFor('friend.unfollowed in the log', async () =>
-      (await logEvents(p, reader.userId)).some((e) => e.type === 'friend.unfollowed'),
-    30_000);
+    await waitFor('friend.unfollowed in the log', async () => (await logEvents(p, reader.userId)).some((e) => e.type === 'friend.unfollowed'), 30_000);
     // Whatever order the two events were handled in, Postgres (not following) wins.
     await waitFor('the feed to settle empty', async () => (await cachedIds(p, reader.userId))?.length === 0, 10_000);
     expect(await feedIds(reader)).toEqual([]);

@@ -26,11 +26,15 @@ beforeAll(async () => {
   // Wait until the follow events are handled, so they cannot land after the bulk insert.
   await p.cache.logs.open(reader.userId);
   await feed(reader);
-  await waitFor('both follows handled', async () => {
-    const epoch = await p.cache.logs.open(reader.userId);
-    const log = await p.cache.logs.readAfter(reader.userId, epoch, '0-0');
-    return log.status === 'ok' && log.entries.length === 2;
-  }, 30_000);
+  await waitFor(
+    'both follows handled',
+    async () => {
+      const epoch = await p.cache.logs.open(reader.userId);
+      const log = await p.cache.logs.readAfter(reader.userId, epoch, '0-0');
+      return log.status === 'ok' && log.entries.length === 2;
+    },
+    30_000,
+  );
   // Bulk history straight into Postgres (interleaved authors), plus a stranger's noise.
   await p.db.query(
     `INSERT INTO posts (author_id, text)
@@ -126,7 +130,14 @@ describe('feed pages across the cache boundary', () => {
     const truth = await truthIds(p, reader.userId);
     expect(truth[0]).toBe(live);
     expect(await cachedIds(p, reader.userId)).toEqual(truth.slice(0, 1000));
-    for (const [offset, limit] of [[0, 100], [990, 20], [995, 5], [999, 1], [1000, 10]] as const) await expectPage(offset, limit, truth);
+    for (const [offset, limit] of [
+      [0, 100],
+      [990, 20],
+      [995, 5],
+      [999, 1],
+      [1000, 10],
+    ] as const)
+      await expectPage(offset, limit, truth);
     // A stranger's post does not show.
     const noise = await createPost(stranger, 'not followed');
     const marker = await createPost(authors[0]!, 'marker');
@@ -141,13 +152,25 @@ describe('feed pages across the cache boundary', () => {
       const client = authors.find((a) => a.userId === owner)!;
       expect((await client.put(`/post/delete/${id}`)).status).toBe(200);
     }
-    await waitFor('the deletions in the cached feed', async () => {
-      const ids = await cachedIds(p, reader.userId);
-      return ids !== null && top.every((id) => !ids.includes(id));
-    }, 30_000);
+    await waitFor(
+      'the deletions in the cached feed',
+      async () => {
+        const ids = await cachedIds(p, reader.userId);
+        return ids !== null && top.every((id) => !ids.includes(id));
+      },
+      30_000,
+    );
     const truth = await truthIds(p, reader.userId);
     // The cached feed is now 3 short of 1000; the posts below it are only in Postgres.
     expect(await cachedIds(p, reader.userId)).toEqual(truth.slice(0, 997));
-    for (const [offset, limit] of [[0, 10], [990, 10], [995, 5], [997, 3], [990, 20], [1000, 10]] as const) await expectPage(offset, limit, truth);
+    for (const [offset, limit] of [
+      [0, 10],
+      [990, 10],
+      [995, 5],
+      [997, 3],
+      [990, 20],
+      [1000, 10],
+    ] as const)
+      await expectPage(offset, limit, truth);
   });
 });

@@ -17,7 +17,7 @@ async function feedIds(user: Client): Promise<string[]> {
 }
 
 describe('the feed pipeline', () => {
-  it('puts a post into every follower\'s cached feed and event log', async () => {
+  it("puts a post into every follower's cached feed and event log", async () => {
     const anon = new Client(p.url);
     const author = await anon.signUp();
     const followers = await Promise.all([1, 2].map(() => anon.signUp()));
@@ -39,9 +39,7 @@ describe('the feed pipeline', () => {
       if (log.status === 'ok') {
         // Follow notices land in the log too, in whatever order the worker finished them.
         const postEvents = log.entries.map((e) => JSON.parse(e.payload)).filter((e) => e.type.startsWith('post.'));
-        expect(postEvents).toEqual([
-          { type: 'post.created', postId, authorId: author.userId, text: 'hello followers' },
-        ]);
+        expect(postEvents).toEqual([{ type: 'post.created', postId, authorId: author.userId, text: 'hello followers' }]);
       }
     }
     const strangerLog = await p.cache.logs.readAfter(stranger.userId, await p.cache.logs.open(stranger.userId), '0-0');

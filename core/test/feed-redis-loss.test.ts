@@ -38,11 +38,14 @@ beforeAll(async () => {
   expect((await authors[1]!.put(`/post/delete/${made[1]![1]}`)).status).toBe(200);
   // Let the pipeline settle: every reader's feed equals the truth and shows the edit.
   for (const r of readers) {
-    await waitFor(`reader ${r.userId}'s feed to settle`, async () => {
-      const got = await feed(r);
-      return JSON.stringify(got.map((x) => x.id)) === JSON.stringify(await truthIds(p, r.userId)) &&
-        !got.some((x) => x.text === 'author post 0');
-    }, 30_000);
+    await waitFor(
+      `reader ${r.userId}'s feed to settle`,
+      async () => {
+        const got = await feed(r);
+        return JSON.stringify(got.map((x) => x.id)) === JSON.stringify(await truthIds(p, r.userId)) && !got.some((x) => x.text === 'author post 0');
+      },
+      30_000,
+    );
   }
 }, 120_000);
 
@@ -50,7 +53,13 @@ afterAll(async () => {
   await p?.close();
 }, 60_000);
 
-const PAGES = [[0, 100], [0, 3], [2, 4], [5, 100], [1000, 10]] as const;
+const PAGES = [
+  [0, 100],
+  [0, 3],
+  [2, 4],
+  [5, 100],
+  [1000, 10],
+] as const;
 
 async function answers(r: User): Promise<FeedPost[][]> {
   return Promise.all(PAGES.map(([offset, limit]) => feed(r, offset, limit)));
@@ -95,9 +104,7 @@ describe('Redis lost', () => {
     expect(await cachedIds(p, r.userId)).not.toBeNull();
     expect(await p.redis.exists(p.cache.keys.feedLock(r.userId), p.cache.keys.feedPending(r.userId))).toBe(0);
     // Concurrent first readers of other users' lost feeds, mixed pages.
-    const mixed = await Promise.all(
-      readers.flatMap((u) => Array.from({ length: 10 }, (_, i) => feed(u, i % 3, 5).then((got) => ({ u, i, got })))),
-    );
+    const mixed = await Promise.all(readers.flatMap((u) => Array.from({ length: 10 }, (_, i) => feed(u, i % 3, 5).then((got) => ({ u, i, got })))));
     for (const { u, i, got } of mixed) expect(got.map((x) => x.id)).toEqual((await truthIds(p, u.userId)).slice(i % 3, (i % 3) + 5));
   });
 
@@ -107,10 +114,14 @@ describe('Redis lost', () => {
     expect(await feedIds(r)).toEqual(await truthIds(p, r.userId)); // rebuilds
     const ordinary = await createPost(authors[0]!, 'after the loss');
     const famous = await createPost(celebrity, 'celebrity after the loss');
-    await waitFor('both new posts in the feed', async () => {
-      const ids = await feedIds(r, 0, 2);
-      return ids.includes(ordinary) && ids.includes(famous);
-    }, 30_000);
+    await waitFor(
+      'both new posts in the feed',
+      async () => {
+        const ids = await feedIds(r, 0, 2);
+        return ids.includes(ordinary) && ids.includes(famous);
+      },
+      30_000,
+    );
     expect(await feedIds(r)).toEqual(await truthIds(p, r.userId));
     expect(await cachedIds(p, r.userId)).toContain(ordinary);
     expect(await cachedIds(p, r.userId)).not.toContain(famous);

@@ -73,10 +73,7 @@ export async function bulkUsers(p: Pipeline, count: number): Promise<string[]> {
 
 /** Makes every one of `followerIds` follow `authorId`, keeping users.follower_count in step. */
 export async function bulkFollow(p: Pipeline, followerIds: readonly string[], authorId: string): Promise<void> {
-  await p.db.query(
-    `INSERT INTO follows (follower_id, followee_id) SELECT f, $2 FROM unnest($1::bigint[]) f ON CONFLICT DO NOTHING`,
-    [followerIds, authorId],
-  );
+  await p.db.query(`INSERT INTO follows (follower_id, followee_id) SELECT f, $2 FROM unnest($1::bigint[]) f ON CONFLICT DO NOTHING`, [followerIds, authorId]);
   await p.db.query('UPDATE users SET follower_count = (SELECT count(*) FROM follows WHERE followee_id = $1) WHERE id = $1', [authorId]);
 }
 

@@ -85,15 +85,20 @@ describe('a worker killed mid-fan-out', () => {
     expect(problems.slice(0, 10)).toEqual([]);
 
     // The message was acked in the end: nothing left in the queue.
-    await waitFor('the fan-out queue to drain', async () => {
-      const conn = await import('amqplib').then((m) => m.default.connect(p.config.AMQP_URL));
-      try {
-        const ch = await conn.createChannel();
-        const q = await ch.checkQueue(p.names.fanoutQueue);
-        return q.messageCount === 0;
-      } finally {
-        await conn.close().catch(() => {});
-      }
-    }, 30_000, 200);
+    await waitFor(
+      'the fan-out queue to drain',
+      async () => {
+        const conn = await import('amqplib').then((m) => m.default.connect(p.config.AMQP_URL));
+        try {
+          const ch = await conn.createChannel();
+          const q = await ch.checkQueue(p.names.fanoutQueue);
+          return q.messageCount === 0;
+        } finally {
+          await conn.close().catch(() => {});
+        }
+      },
+      30_000,
+      200,
+    );
   }, 300_000);
 });

@@ -76,7 +76,7 @@ describe('GET /post/feed', () => {
     expect(await feed(me)).toEqual([{ id: keep, text: 'kept and edited', author_user_id: alice.userId }]);
   });
 
-  it('drops a followee\'s posts after unfollowing, and brings them back on a new follow', async () => {
+  it("drops a followee's posts after unfollowing, and brings them back on a new follow", async () => {
     const me = await anon.signUp();
     const alice = await anon.signUp();
     const bob = await anon.signUp();
@@ -125,29 +125,15 @@ describe('GET /post/feed', () => {
   });
 
   // What the contract forbids: a fraction, an offset below 0, a limit below 1, or not a number.
-  it.each([
-    'limit=0',
-    'limit=-1',
-    'offset=-1',
-    'limit=1.5',
-    'offset=2.5',
-    'offset=0.5e0',
-    'limit=abc',
-    'offset=abc',
-    'limit=',
-    'offset=',
-    'limit=%2010',
-    'limit=0x10',
-    'limit=Infinity',
-    'limit=NaN',
-    'limit=1e400',
-    'limit=5&limit=6',
-  ])('answers 400 for %s', async (query) => {
-    const me = await anon.signUp();
-    const reply = await me.get(`/post/feed?${query}`);
-    expectError(reply, 400, Codes.invalidInput);
-    expect(reply.body.message).toMatch(/^invalid query: (offset|limit): must be a whole number/);
-  });
+  it.each(['limit=0', 'limit=-1', 'offset=-1', 'limit=1.5', 'offset=2.5', 'offset=0.5e0', 'limit=abc', 'offset=abc', 'limit=', 'offset=', 'limit=%2010', 'limit=0x10', 'limit=Infinity', 'limit=NaN', 'limit=1e400', 'limit=5&limit=6'])(
+    'answers 400 for %s',
+    async (query) => {
+      const me = await anon.signUp();
+      const reply = await me.get(`/post/feed?${query}`);
+      expectError(reply, 400, Codes.invalidInput);
+      expect(reply.body.message).toMatch(/^invalid query: (offset|limit): must be a whole number/);
+    },
+  );
 
   // The contract types offset and limit as `number`: generated clients write doubles.
   it.each([

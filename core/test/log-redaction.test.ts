@@ -30,7 +30,10 @@ describe('core log at info', () => {
     await fetch(`${core.url}/user/search?first_name=a&last_name=b&token=${token}`, { headers: { cookie: `feed_token=${token}` } });
     expect((await user.post('/logout')).status).toBe(204);
 
-    const lines = captured.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = captured
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const login = lines.find((l) => l.req?.url === '/login');
     // The login answer was logged, with its headers, the cookie among them redacted.
     expect(login?.res?.headers?.['set-cookie']).toBe('[Redacted]');

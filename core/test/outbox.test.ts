@@ -108,7 +108,9 @@ describe('outbox events', () => {
     const alice = await anon.signUp();
     const mallory = await anon.signUp();
     const id = (await alice.post('/post/create', { text: 'mine' })).body as string;
-    const { rows: [mark] } = await core.db.query<{ max: string }>('SELECT coalesce(max(id), 0)::text AS max FROM outbox');
+    const {
+      rows: [mark],
+    } = await core.db.query<{ max: string }>('SELECT coalesce(max(id), 0)::text AS max FROM outbox');
 
     expect((await mallory.put('/post/update', { id, text: 'stolen' })).status).toBe(403);
     expect((await mallory.put(`/post/delete/${id}`)).status).toBe(403);
@@ -122,10 +124,7 @@ describe('outbox events', () => {
     expect((await anon.post('/post/create', { text: 'anonymous' })).status).toBe(401);
 
     expect((await eventsAbout(alice.userId, mallory.userId)).map((e) => e.event_type)).toEqual(['post.created']);
-    const { rows } = await core.db.query(
-      `SELECT event_type FROM outbox WHERE id > $1 AND (payload->>'postId' = $2 OR payload->>'followerId' = $3 OR payload->>'authorId' = $3)`,
-      [mark!.max, id, mallory.userId],
-    );
+    const { rows } = await core.db.query(`SELECT event_type FROM outbox WHERE id > $1 AND (payload->>'postId' = $2 OR payload->>'followerId' = $3 OR payload->>'authorId' = $3)`, [mark!.max, id, mallory.userId]);
     expect(rows).toEqual([]);
   });
 

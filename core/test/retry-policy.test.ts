@@ -7,13 +7,15 @@ import { defaultRetryPolicy, requeueNow, retryPolicy, worstCase } from '../src/f
 describe('the fan-out retry policy', () => {
   it('comes from the configuration, whose defaults are the default policy', () => {
     expect(retryPolicy(loadConfig({}))).toEqual(defaultRetryPolicy);
-    expect(
-      retryPolicy(loadConfig({ FANOUT_RETRY_DELAY_MS: '250', FANOUT_RETRY_ATTEMPTS: '5', FANOUT_RETRY_IN_PLACE_MS: '0', FANOUT_DELIVERY_LIMIT: '2' })),
-    ).toEqual({ delayMs: 250, inPlaceAttempts: 5, inPlaceMs: 0, deliveryLimit: 2 });
+    expect(retryPolicy(loadConfig({ FANOUT_RETRY_DELAY_MS: '250', FANOUT_RETRY_ATTEMPTS: '5', FANOUT_RETRY_IN_PLACE_MS: '0', FANOUT_DELIVERY_LIMIT: '2' }))).toEqual({ delayMs: 250, inPlaceAttempts: 5, inPlaceMs: 0, deliveryLimit: 2 });
   });
 
   it('refuses a delivery limit, attempt count or delay that is not a positive integer', () => {
-    for (const [name, value] of [['FANOUT_DELIVERY_LIMIT', '0'], ['FANOUT_RETRY_ATTEMPTS', '-1'], ['FANOUT_RETRY_DELAY_MS', 'soon']]) {
+    for (const [name, value] of [
+      ['FANOUT_DELIVERY_LIMIT', '0'],
+      ['FANOUT_RETRY_ATTEMPTS', '-1'],
+      ['FANOUT_RETRY_DELAY_MS', 'soon'],
+    ]) {
       expect(() => loadConfig({ [name!]: value }), `${name}=${value}`).toThrow(name);
     }
   });

@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(() => core.close());
 
 describe('a person using the API', () => {
-  it('signs up, follows a friend, and reads the friend\'s post in the feed', async () => {
+  it("signs up, follows a friend, and reads the friend's post in the feed", async () => {
     const anon = new Client(core.url);
     const alice = await anon.signUp({ first_name: 'Alice', second_name: 'Smith' });
     const bob = await anon.signUp({ first_name: 'Bob', second_name: 'Jones' });

@@ -6,11 +6,7 @@ import type { Queryable } from './pool.ts';
  * The source of truth behind the Redis cache, and the path for pages beyond it.
  * `beforeId` (exclusive) lets a caller continue below a cursor instead of a large OFFSET.
  */
-export async function feedFromDatabase(
-  db: Queryable,
-  userId: string,
-  page: { offset: number; limit: number; beforeId?: string | undefined },
-): Promise<Post[]> {
+export async function feedFromDatabase(db: Queryable, userId: string, page: { offset: number; limit: number; beforeId?: string | undefined }): Promise<Post[]> {
   const { rows } = await db.query<Post>(
     `SELECT p.id::text AS id, p.text, p.author_id::text AS author_user_id
        FROM follows f

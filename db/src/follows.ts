@@ -2,10 +2,7 @@ import type { Queryable } from './pool.ts';
 
 /** Returns true when the follow is new (false if it already existed: follow is idempotent). */
 export async function follow(tx: Queryable, followerId: string, followeeId: string): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    'INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-    [followerId, followeeId],
-  );
+  const { rowCount } = await tx.query('INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [followerId, followeeId]);
   if (rowCount !== 1) return false;
   await tx.query('UPDATE users SET follower_count = follower_count + 1 WHERE id = $1', [followeeId]);
   return true;
@@ -13,20 +10,14 @@ export async function follow(tx: Queryable, followerId: string, followeeId: stri
 
 /** Returns true when a follow was removed. */
 export async function unfollow(tx: Queryable, followerId: string, followeeId: string): Promise<boolean> {
-  const { rowCount } = await tx.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [
-    followerId,
-    followeeId,
-  ]);
+  const { rowCount } = await tx.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [followerId, followeeId]);
   if (rowCount !== 1) return false;
   await tx.query('UPDATE users SET follower_count = follower_count - 1 WHERE id = $1', [followeeId]);
   return true;
 }
 
 export async function isFollowing(db: Queryable, followerId: string, followeeId: string): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2', [
-    followerId,
-    followeeId,
-  ]);
+  const { rowCount } = await db.query('SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2', [followerId, followeeId]);
   return rowCount === 1;
 }
 
@@ -35,13 +26,7 @@ export async function isFollowing(db: Queryable, followerId: string, followeeId:
  * `followedBy` keeps only follows made no later than that time: a post goes to those who
  * followed the author when it was written, even when it is fanned out later.
  */
-export async function followersAfter(
-  db: Queryable,
-  authorId: string,
-  afterId: string,
-  limit: number,
-  followedBy?: string,
-): Promise<string[]> {
+export async function followersAfter(db: Queryable, authorId: string, afterId: string, limit: number, followedBy?: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT follower_id::text AS id FROM follows
       WHERE followee_id = $1 AND follower_id > $2 AND ($4::timestamptz IS NULL OR created_at <= $4::timestamptz)

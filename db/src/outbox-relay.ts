@@ -36,9 +36,6 @@ export async function markPublished(tx: Queryable, ids: readonly string[]): Prom
 
 /** Published rows are kept a while for inspection, then removed. */
 export async function prunePublished(db: Queryable, olderThanSeconds: number): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)`,
-    [olderThanSeconds],
-  );
+  const { rowCount } = await db.query(`DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)`, [olderThanSeconds]);
   return rowCount ?? 0;
 }

@@ -10,10 +10,7 @@ export interface Post {
 const POST_COLUMNS = 'id::text AS id, text, author_id::text AS author_user_id';
 
 export async function createPost(tx: Queryable, authorId: string, text: string): Promise<{ id: string; createdAt: string }> {
-  const { rows } = await tx.query<{ id: string; created_at: Date }>(
-    'INSERT INTO posts (author_id, text) VALUES ($1, $2) RETURNING id::text AS id, created_at',
-    [authorId, text],
-  );
+  const { rows } = await tx.query<{ id: string; created_at: Date }>('INSERT INTO posts (author_id, text) VALUES ($1, $2) RETURNING id::text AS id, created_at', [authorId, text]);
   const row = rows[0]!;
   return { id: row.id, createdAt: row.created_at.toISOString() };
 }
@@ -51,10 +48,7 @@ export async function findPost(db: Queryable, id: string): Promise<Post | undefi
 
 /** Locks the live post for an edit by its author; undefined when it does not exist or is deleted. */
 export async function lockPost(tx: Queryable, id: string): Promise<Post | undefined> {
-  const { rows } = await tx.query<Post>(
-    `SELECT ${POST_COLUMNS} FROM posts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
-    [id],
-  );
+  const { rows } = await tx.query<Post>(`SELECT ${POST_COLUMNS} FROM posts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, [id]);
   return rows[0];
 }
 
@@ -69,18 +63,12 @@ export async function markPostDeleted(tx: Queryable, id: string): Promise<void> 
 /** Bodies for many ids at once, in no particular order; deleted posts are left out. */
 export async function findPosts(db: Queryable, ids: readonly string[]): Promise<Post[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<Post>(
-    `SELECT ${POST_COLUMNS} FROM posts WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL`,
-    [ids],
-  );
+  const { rows } = await db.query<Post>(`SELECT ${POST_COLUMNS} FROM posts WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL`, [ids]);
   return rows;
 }
 
 /** An author's most recent live posts, newest first. */
 export async function recentPostsBy(db: Queryable, authorId: string, limit: number): Promise<Post[]> {
-  const { rows } = await db.query<Post>(
-    `SELECT ${POST_COLUMNS} FROM posts WHERE author_id = $1 AND deleted_at IS NULL ORDER BY posts.id DESC LIMIT $2`,
-    [authorId, limit],
-  );
+  const { rows } = await db.query<Post>(`SELECT ${POST_COLUMNS} FROM posts WHERE author_id = $1 AND deleted_at IS NULL ORDER BY posts.id DESC LIMIT $2`, [authorId, limit]);
   return rows;
 }

@@ -46,9 +46,7 @@ async function one<T>(sql: string, params: unknown[] = []): Promise<T> {
 describe('seed', () => {
   it('loads the requested users after the existing ones', async () => {
     expect(summary.users).toBe(USERS);
-    const r = await one<{ n: number; min: string; max: string }>(
-      `SELECT count(*)::int AS n, min(id)::text AS min, max(id)::text AS max FROM users WHERE password_hash <> 'x'`,
-    );
+    const r = await one<{ n: number; min: string; max: string }>(`SELECT count(*)::int AS n, min(id)::text AS min, max(id)::text AS max FROM users WHERE password_hash <> 'x'`);
     expect(r.n).toBe(USERS);
     expect(Number(r.min)).toBe(summary.ids.first);
     expect(Number(r.max)).toBe(summary.ids.last);
@@ -110,16 +108,13 @@ describe('seed', () => {
   });
 
   it('stores one scrypt hash of the shared password that verifies', async () => {
-    const r = await one<{ hashes: number; hash: string }>(
-      `SELECT count(DISTINCT password_hash)::int AS hashes, min(password_hash) AS hash FROM users WHERE password_hash LIKE 'scrypt$%'`,
-    );
+    const r = await one<{ hashes: number; hash: string }>(`SELECT count(DISTINCT password_hash)::int AS hashes, min(password_hash) AS hash FROM users WHERE password_hash LIKE 'scrypt$%'`);
     expect(r.hashes).toBe(1);
     const [scheme, logN, blockSize, parallelism, salt, key] = r.hash.split('$');
     expect([scheme, logN, blockSize, parallelism]).toEqual(['scrypt', '17', '8', '1']);
     const expected = Buffer.from(key!, 'base64');
     // Recomputed here with node:crypto, independently of the seeder's own helper.
-    const derive = (password: string) =>
-      scryptSync(password, Buffer.from(salt!, 'base64'), expected.length, { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 });
+    const derive = (password: string) => scryptSync(password, Buffer.from(salt!, 'base64'), expected.length, { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 });
     expect(SEED_PASSWORD).toBe('password123');
     expect(timingSafeEqual(derive('password123'), expected)).toBe(true);
     expect(timingSafeEqual(derive('password124'), expected)).toBe(false);

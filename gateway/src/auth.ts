@@ -3,9 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidTokenError, TOKEN_PARAM, cookieToken, verifyToken, type TokenClaims } from '@feed/contracts';
 
-export type AuthResult =
-  | { ok: true; claims: TokenClaims; via: 'header' | 'query' | 'cookie' }
-  | { ok: false; status: 401 | 403; message: string };
+export type AuthResult = { ok: true; claims: TokenClaims; via: 'header' | 'query' | 'cookie' } | { ok: false; status: 401 | 403; message: string };
 
 function findToken(req: IncomingMessage, url: URL): { token: string; via: 'header' | 'query' | 'cookie' } | undefined {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');

@@ -33,7 +33,9 @@ export const gatewaySettings = z
       .default(32)
       .describe('Messages the broker may have in flight to this gateway before it acks (1–65535): a gateway that falls behind leaves its backlog in the queue (bounded by QUEUE_MAX_LENGTH) instead of in its own memory.'),
     QUEUE_EXPIRES_MS: int(60_000).describe('The queue outlives a broker reconnect, and is deleted this long (ms) after the gateway is gone.'),
-    PRESENCE_TTL_MS: int(30_000).describe('How long (ms) the gateway’s presence entries in Redis (the users it holds, and that it is alive) last without a refresh. The worker sends a user’s events to the gateways present for that user, so a dead gateway stops getting traffic within one TTL. Must exceed PRESENCE_REFRESH_MS.'),
+    PRESENCE_TTL_MS: int(30_000).describe(
+      'How long (ms) the gateway’s presence entries in Redis (the users it holds, and that it is alive) last without a refresh. The worker sends a user’s events to the gateways present for that user, so a dead gateway stops getting traffic within one TTL. Must exceed PRESENCE_REFRESH_MS.',
+    ),
     PRESENCE_REFRESH_MS: int(10_000).describe('How often (ms) the gateway refreshes its presence; a refresh that finds its heartbeat gone resyncs every session (clients get feed.reset).'),
     WS_PING_MS: int(HEARTBEAT_MS.webSocketPing).describe('Each WebSocket is pinged once per this period (ms), spread over it.'),
     SSE_HEARTBEAT_MS: int(HEARTBEAT_MS.sseComment).describe('Each SSE stream gets a comment once per this period (ms), spread over it.'),

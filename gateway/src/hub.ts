@@ -74,11 +74,7 @@ export class Hub {
       if (celebrities) this.follow(session.userId, user, celebrities);
       else this.settings.requestCelebrityFollows(session.userId);
       const { gatewayId, presenceTtlMs } = this.settings;
-      await Promise.all([
-        this.cache.presence.register(gatewayId, [session.userId], presenceTtlMs),
-        this.cache.audience.join(gatewayId, celebrities ?? [], presenceTtlMs),
-        this.settings.routing?.userArrived?.(session.userId),
-      ]);
+      await Promise.all([this.cache.presence.register(gatewayId, [session.userId], presenceTtlMs), this.cache.audience.join(gatewayId, celebrities ?? [], presenceTtlMs), this.settings.routing?.userArrived?.(session.userId)]);
     }
     user.sessions.add(session);
   }

@@ -31,7 +31,5 @@ export const DENO_PERMISSIONS = ['--no-prompt', '--allow-net', '--allow-env', '-
  * the first would orphan).
  */
 export function gatewayCommand(runtime: Runtime): { command: string; args: string[] } {
-  return runtime === 'deno'
-    ? { command: denoBinary(), args: ['run', ...DENO_PERMISSIONS, 'gateway/src/main.ts'] }
-    : { command: process.execPath, args: ['--import', 'tsx', 'gateway/src/main.ts'] };
+  return runtime === 'deno' ? { command: denoBinary(), args: ['run', ...DENO_PERMISSIONS, 'gateway/src/main.ts'] } : { command: process.execPath, args: ['--import', 'tsx', 'gateway/src/main.ts'] };
 }

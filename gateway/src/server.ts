@@ -49,11 +49,7 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
   }
 
   /** Everything a stream request must pass before a session opens; holds a slot on `connection`. */
-  async function admit(
-    req: IncomingMessage,
-    url: URL,
-    connection: { once(event: 'close', listener: () => void): unknown; destroyed: boolean },
-  ): Promise<AuthResult | { ok: false; status: 429 | 503; message: string }> {
+  async function admit(req: IncomingMessage, url: URL, connection: { once(event: 'close', listener: () => void): unknown; destroyed: boolean }): Promise<AuthResult | { ok: false; status: 429 | 503; message: string }> {
     if (node.isDraining) return { ok: false, status: 503, message: 'gateway draining: connect again' };
     const auth = await authenticate(req, url, keys, node.config.ALLOWED_ORIGINS);
     if (!auth.ok) return auth;

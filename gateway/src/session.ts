@@ -29,8 +29,7 @@ export type Incoming =
    * `prev`: the log entry before this one ('' unknown; absent: not checked). `checked`: a
    * catch-up already ran for this event (set by the session).
    */
-  | { kind: 'direct'; event: LiveEvent; epoch: string; logId: string; prev?: string; createdAt: number; checked?: boolean }
-  | { kind: 'celebrity'; event: LiveEvent; createdAt: number };
+  { kind: 'direct'; event: LiveEvent; epoch: string; logId: string; prev?: string; createdAt: number; checked?: boolean } | { kind: 'celebrity'; event: LiveEvent; createdAt: number };
 
 export interface SessionHooks {
   sendBufferLimit: number;

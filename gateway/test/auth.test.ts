@@ -136,11 +136,7 @@ describe(`stream authentication on ${runtime}`, () => {
   it('never writes a token to its log at LOG_LEVEL=info, whichever way it came', async () => {
     const user = await new Client(p.url).signUp();
     const token = user.token!;
-    const streams = [
-      await openFeed(gw.httpUrl, { token, tokenIn: 'query' }),
-      await openFeed(gw.httpUrl, { token, tokenIn: 'query', transport: 'sse' }),
-      await openFeed(gw.httpUrl, { headers: { cookie: `feed_token=${token}` } }),
-    ];
+    const streams = [await openFeed(gw.httpUrl, { token, tokenIn: 'query' }), await openFeed(gw.httpUrl, { token, tokenIn: 'query', transport: 'sse' }), await openFeed(gw.httpUrl, { headers: { cookie: `feed_token=${token}` } })];
     await online(p, user.userId, gw);
     const forged = `${token.slice(0, token.lastIndexOf('.'))}.forged-signature`;
     expect(await handshakeStatus(`${gw.wsUrl}?token=${forged}`)).toBe(401);

@@ -81,7 +81,12 @@ describe(`broker restart on ${runtime}`, () => {
       { postId: after, postText: 'after the outage', author_user_id: author.userId },
       { postId: marker, postText: 'marker', author_user_id: author.userId },
     ]);
-    expect(v1.json().filter((x) => x.type === 'post.created').map((x) => x.data.id)).toEqual([before, during, after, marker]);
+    expect(
+      v1
+        .json()
+        .filter((x) => x.type === 'post.created')
+        .map((x) => x.data.id),
+    ).toEqual([before, during, after, marker]);
     expect(v1.json().filter((x) => x.type === 'feed.reset')).toEqual([]);
     expect(sse.events.filter((e) => e.type === 'post.created').map((e) => e.data.id)).toEqual([before, during, after, marker]);
     v1.close();

@@ -21,7 +21,11 @@ afterAll(async () => {
   await p?.close();
 });
 
-const createdPosts = (c: FeedStream) => c.json().filter((f) => f.type === 'post.created').map((f) => f.data.id as string);
+const createdPosts = (c: FeedStream) =>
+  c
+    .json()
+    .filter((f) => f.type === 'post.created')
+    .map((f) => f.data.id as string);
 
 describe(`celebrity posts on ${runtime}`, () => {
   it('reach every local follower once and in order, beside direct posts', async () => {

@@ -54,10 +54,14 @@ export function openWs(url: string, opts: { token?: string; protocol?: string; h
           return messages.map((m) => JSON.parse(m));
         },
         async waitUntil(what, test, timeoutMs = 15_000) {
-          return waitFor(what, async () => {
-            const frames = messages.map((m) => JSON.parse(m));
-            return test(frames) ? frames : undefined;
-          }, timeoutMs);
+          return waitFor(
+            what,
+            async () => {
+              const frames = messages.map((m) => JSON.parse(m));
+              return test(frames) ? frames : undefined;
+            },
+            timeoutMs,
+          );
         },
         closed,
         roundTrip: (timeoutMs = 15_000) =>
@@ -217,5 +221,8 @@ export async function beforeMarker(stream: FeedStream, postMarker: () => Promise
   const marker = await postMarker();
   await stream.waitUntil(`the marker ${marker}`, (events) => events.some((e) => e.data?.id === marker));
   const events = [...stream.events];
-  return events.slice(0, events.findIndex((e) => e.data?.id === marker));
+  return events.slice(
+    0,
+    events.findIndex((e) => e.data?.id === marker),
+  );
 }

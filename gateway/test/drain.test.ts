@@ -53,10 +53,15 @@ describe(`gateway drain on ${runtime}`, () => {
     const openAtClose = [v1.closed, plain.closed, sse.closed].map((done) => (done as Promise<unknown>).then(() => ended().filter((e) => !e).length));
     const exited = draining.stop('SIGTERM');
     // The health check fails first, while every session is still open.
-    const health = await waitFor('the health check to fail', async () => {
-      const res = await fetch(`${draining.httpUrl}/health`);
-      return res.status === 503 ? res : undefined;
-    }, 5_000, 20);
+    const health = await waitFor(
+      'the health check to fail',
+      async () => {
+        const res = await fetch(`${draining.httpUrl}/health`);
+        return res.status === 503 ? res : undefined;
+      },
+      5_000,
+      20,
+    );
     expect(await health.json()).toMatchObject({ status: 'draining', gateway: draining.id });
     expect(v1.hasEnded()).toBe(false);
     expect(plain.ws.readyState).toBe(plain.ws.OPEN);

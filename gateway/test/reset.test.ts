@@ -82,7 +82,7 @@ describe(`feed.reset on ${runtime}`, () => {
     sse.close();
   });
 
-  it('a resume after the user\'s log was lost (keys deleted, new epoch) gets feed.reset over WebSocket and SSE', async () => {
+  it("a resume after the user's log was lost (keys deleted, new epoch) gets feed.reset over WebSocket and SSE", async () => {
     const { author, reader, last } = await readerWithLastId();
     const keys = p.cache.keys;
     expect(await p.redis.del(keys.log(reader.userId), keys.logEpoch(reader.userId), keys.logIndex(reader.userId))).toBeGreaterThan(0);

@@ -171,7 +171,11 @@ describe(`resume on ${runtime}`, () => {
     // The query parameters a fresh EventSource uses (no header can be set): read off the wire.
     const third = await rawSse(`${streamUrl(gw2)}?lastEventId=${encodeURIComponent(last2)}&token=${encodeURIComponent(reader.token!)}`);
     expect(third.status).toBe(200);
-    const dataLines = () => third.raw().split('\n').filter((line) => line.startsWith('data: '));
+    const dataLines = () =>
+      third
+        .raw()
+        .split('\n')
+        .filter((line) => line.startsWith('data: '));
     await waitFor('the replayed post', async () => dataLines().length >= 1);
     await online(p, reader.userId, gw2);
     const p6 = await create(author, 'sse six');

@@ -4,7 +4,11 @@ import { RevocationWatch } from '../src/revocation.ts';
 describe('revocation watch', () => {
   it('closes every stream of a revoked token once, and no stream of another token or user', () => {
     const closed: string[] = [];
-    const watch = new RevocationWatch<string>(async () => [], (s) => closed.push(s), () => {});
+    const watch = new RevocationWatch<string>(
+      async () => [],
+      (s) => closed.push(s),
+      () => {},
+    );
     watch.add('tab 1', { userId: '1', tokenId: 't1' });
     watch.add('tab 2', { userId: '1', tokenId: 't1' });
     watch.add('phone', { userId: '1', tokenId: 't2' });

@@ -20,8 +20,7 @@ afterAll(async () => {
   await p?.close();
 });
 
-const online = (userId: string, gateway: Gateway) =>
-  waitFor(`user ${userId} registered on ${gateway.id}`, async () => (await p.cache.presence.lookup([userId])).get(userId)?.includes(gateway.id));
+const online = (userId: string, gateway: Gateway) => waitFor(`user ${userId} registered on ${gateway.id}`, async () => (await p.cache.presence.lookup([userId])).get(userId)?.includes(gateway.id));
 
 describe(`gateway routing on ${runtime}`, () => {
   it('delivers a post to a follower on one gateway and sends nothing to a gateway holding only non-followers', async () => {
@@ -50,8 +49,7 @@ describe(`gateway routing on ${runtime}`, () => {
     await online(witness.userId, gw2);
     await witness.put(`/friend/set/${author.userId}`);
     const marker = (await author.post('/post/create', { text: 'marker' })).body;
-    await witnessOnGw2.waitUntil('the follow notice and the marker at gw2', (f) =>
-      f.some((x) => x.type === 'friend.followed') && f.some((x) => x.type === 'post.created' && x.data.id === marker));
+    await witnessOnGw2.waitUntil('the follow notice and the marker at gw2', (f) => f.some((x) => x.type === 'friend.followed') && f.some((x) => x.type === 'post.created' && x.data.id === marker));
     await onGw2.roundTrip(); // any frame gw2 wrote to the stranger is in ahead of the pong
     expect(onGw2.messages).toEqual([]);
     // gw2's messages since: the witness's follow notice and the marker, nothing for the post.

@@ -45,7 +45,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  console.log(`[handshake-fuzz] answers ${[...seen].sort().map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  console.log(
+    `[handshake-fuzz] answers ${[...seen]
+      .sort()
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ')}`,
+  );
   watcherWs?.close();
   watcherSse?.close();
   await stack?.close();
@@ -53,15 +58,21 @@ afterAll(async () => {
 
 /** Printable ASCII (what a well-formed header carries), sometimes with obs-text bytes or a control character. */
 const ascii = (max: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: max });
-const bytes = (max: number) => fc.string({ unit: fc.integer({ min: 0x01, max: 0xff }).filter((c) => c !== 0x0a && c !== 0x0d).map((c) => String.fromCharCode(c)), maxLength: max });
+const bytes = (max: number) =>
+  fc.string({
+    unit: fc
+      .integer({ min: 0x01, max: 0xff })
+      .filter((c) => c !== 0x0a && c !== 0x0d)
+      .map((c) => String.fromCharCode(c)),
+    maxLength: max,
+  });
 const headerValue = fc.oneof({ weight: 8, arbitrary: ascii(60) }, { weight: 1, arbitrary: bytes(30) });
 /** Characters a request target may hold without HAProxy refusing the request line outright. */
-const uriChar = fc.constantFrom(...'abcxyzABC0123456789-._~!$&\'()*+,;=:@/?%'.split(''));
+const uriChar = fc.constantFrom(..."abcxyzABC0123456789-._~!$&'()*+,;=:@/?%".split(''));
 const uriJunk = fc.string({ unit: uriChar, maxLength: 30 });
 
 /** Mostly a well-formed value, sometimes junk, sometimes absent: most requests get past the first check. */
-const mostly = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) =>
-  fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: bad }, { weight: 1, arbitrary: fc.constant(undefined) });
+const mostly = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: bad }, { weight: 1, arbitrary: fc.constant(undefined) });
 
 const token = fc.oneof(
   { weight: 12, arbitrary: fc.constant('valid').map(() => tokens.valid) },
@@ -70,7 +81,12 @@ const token = fc.oneof(
   { weight: 1, arbitrary: uriJunk },
 );
 const junkId = fc.constantFrom('%E0%A4%A', '%00', '%', '0.0.0', '1-0.5-0.0', 'NaN', '99999999999999999999.1-0.0', '');
-const queryValue = fc.oneof(token.map((t) => encodeURIComponent(t)), token, uriJunk, junkId);
+const queryValue = fc.oneof(
+  token.map((t) => encodeURIComponent(t)),
+  token,
+  uriJunk,
+  junkId,
+);
 const query = fc
   .array(fc.tuple(fc.oneof(fc.constantFrom('since', 'lastEventId', 'token', 'token[]', ''), uriJunk), queryValue), { maxLength: 3 })
   .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`));
@@ -128,30 +144,26 @@ function bytesOf(r: Fuzzed): string {
 }
 
 describe('stream handshake fuzzing through HAProxy', () => {
-  it(
-    'never answers 5xx, never takes the gateway down, and other streams keep flowing',
-    async () => {
-      const gateway = stack.gateways[0]!;
-      await fc.assert(
-        fc.asyncProperty(request, async (r) => {
-          const { text } = await exchange(port, Buffer.from(bytesOf(r), 'latin1'), 10_000);
-          const status = /^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 'none';
-          seen.set(status, (seen.get(status) ?? 0) + 1);
-          // No answer at all would be a connection the gateway or HAProxy dropped mid-request.
-          expect(status, text.slice(0, 300)).not.toBe('none');
-          expect(Number(status), text.slice(0, 300)).toBeLessThan(500);
-        }),
-        { numRuns: RUNS, verbose: 1 },
-      );
-      expect(gateway.process.exitCode).toBeNull();
-      expect((await fetch(`${gateway.httpUrl}/health`)).status).toBe(200);
-      expect(gateway.output()).not.toMatch(/"level":(50|60)/); // no error or fatal log line
+  it('never answers 5xx, never takes the gateway down, and other streams keep flowing', async () => {
+    const gateway = stack.gateways[0]!;
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const { text } = await exchange(port, Buffer.from(bytesOf(r), 'latin1'), 10_000);
+        const status = /^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 'none';
+        seen.set(status, (seen.get(status) ?? 0) + 1);
+        // No answer at all would be a connection the gateway or HAProxy dropped mid-request.
+        expect(status, text.slice(0, 300)).not.toBe('none');
+        expect(Number(status), text.slice(0, 300)).toBeLessThan(500);
+      }),
+      { numRuns: RUNS, verbose: 1 },
+    );
+    expect(gateway.process.exitCode).toBeNull();
+    expect((await fetch(`${gateway.httpUrl}/health`)).status).toBe(200);
+    expect(gateway.output()).not.toMatch(/"level":(50|60)/); // no error or fatal log line
 
-      const marker = (await author.post('/post/create', { text: 'after the fuzzing' })).body as string;
-      await watcherWs.waitUntil('the marker over WebSocket', (frames) => frames.some((f) => f.postId === marker));
-      await watcherSse.waitUntil('the marker over SSE', (events) => events.some((e) => e.type === 'post.created' && e.data.id === marker));
-      expect(watcherSse.hasEnded()).toBe(false);
-    },
-    240_000,
-  );
+    const marker = (await author.post('/post/create', { text: 'after the fuzzing' })).body as string;
+    await watcherWs.waitUntil('the marker over WebSocket', (frames) => frames.some((f) => f.postId === marker));
+    await watcherSse.waitUntil('the marker over SSE', (events) => events.some((e) => e.type === 'post.created' && e.data.id === marker));
+    expect(watcherSse.hasEnded()).toBe(false);
+  }, 240_000);
 });

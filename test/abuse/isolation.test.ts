@@ -42,7 +42,7 @@ function prng(seed: number) {
 }
 const seed = Number(process.env.ISOLATION_SEED ?? Date.now() % 100_000);
 const random = prng(seed);
-const pick = <T,>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
 
 /** A feed.v1 stream (WebSocket or SSE, read by the SDK) as the checks below see it. */
 function feedStream(owner: string, kind: string, c: FeedStream): Stream {
@@ -58,10 +58,7 @@ function feedStream(owner: string, kind: string, c: FeedStream): Stream {
 /** Who follows whom, as Postgres has it now: follower → followees. */
 async function followGraph(): Promise<Map<string, Set<string>>> {
   const ids = users.map((u) => u.userId);
-  const { rows } = await stack.pipeline.db.query<{ follower_id: string; followee_id: string }>(
-    'SELECT follower_id::text, followee_id::text FROM follows WHERE follower_id = ANY($1::bigint[])',
-    [ids],
-  );
+  const { rows } = await stack.pipeline.db.query<{ follower_id: string; followee_id: string }>('SELECT follower_id::text, followee_id::text FROM follows WHERE follower_id = ANY($1::bigint[])', [ids]);
   const graph = new Map<string, Set<string>>(ids.map((id) => [id, new Set()]));
   for (const r of rows) graph.get(r.follower_id)!.add(r.followee_id);
   return graph;
@@ -95,17 +92,16 @@ describe('stream isolation', () => {
     }
     const borrowed = users[0]!;
     streams.push(feedStream(borrowed.userId, 'borrowed feed.v1', await openFeed(stack.url, { token: borrowed.token, tokenIn: 'query', headers: { 'user-agent': 'curl/8.0 other-client' } })));
-    streams.push(
-      feedStream(
-        borrowed.userId,
-        'borrowed sse',
-        await openFeed(stack.url, { token: borrowed.token, tokenIn: 'query', transport: 'sse', headers: { 'user-agent': 'Mozilla/5.0 elsewhere', 'x-forwarded-for': '203.0.113.9' } }),
-      ),
+    streams.push(feedStream(borrowed.userId, 'borrowed sse', await openFeed(stack.url, { token: borrowed.token, tokenIn: 'query', transport: 'sse', headers: { 'user-agent': 'Mozilla/5.0 elsewhere', 'x-forwarded-for': '203.0.113.9' } })));
+    await waitFor(
+      'every user online',
+      async () => {
+        const where = await stack.pipeline.cache.presence.lookup(users.map((u) => u.userId));
+        return users.every((u) => (where.get(u.userId) ?? []).length > 0);
+      },
+      30_000,
+      100,
     );
-    await waitFor('every user online', async () => {
-      const where = await stack.pipeline.cache.presence.lookup(users.map((u) => u.userId));
-      return users.every((u) => (where.get(u.userId) ?? []).length > 0);
-    }, 30_000, 100);
     const spread = await stack.pipeline.cache.presence.lookup(users.map((u) => u.userId));
     const perGateway = new Map<string, number>();
     for (const gws of spread.values()) for (const g of gws ?? []) perGateway.set(g, (perGateway.get(g) ?? 0) + 1);
@@ -142,12 +138,16 @@ describe('stream isolation', () => {
       }
       // Let the round land everywhere before the graph changes again.
       const expected = (owner: string) => [...audience].filter(([, a]) => a.followers.has(owner)).map(([id]) => id);
-      await waitFor(`round ${round} delivered to every stream`, async () =>
-        streams.every((s) => {
-          const got = new Set(s.posts().map(([id]) => id));
-          return expected(s.owner).every((id) => got.has(id));
-        }),
-      30_000, 100);
+      await waitFor(
+        `round ${round} delivered to every stream`,
+        async () =>
+          streams.every((s) => {
+            const got = new Set(s.posts().map(([id]) => id));
+            return expected(s.owner).every((id) => got.has(id));
+          }),
+        30_000,
+        100,
+      );
     }
     // No fixed wait for strays: every user writes a marker, and each stream waits for the markers
     // of everyone its owner follows now. Those come behind the authors' earlier posts, on the
@@ -162,12 +162,16 @@ describe('stream isolation', () => {
       }),
     );
     const markers = new Set(markerOf.values());
-    await waitFor('every stream to get the markers of those its owner follows', async () =>
-      streams.every((s) => {
-        const got = new Set(s.posts().map(([id]) => id));
-        return [...now.get(s.owner)!].every((followee) => got.has(markerOf.get(followee)!));
-      }),
-    60_000, 100);
+    await waitFor(
+      'every stream to get the markers of those its owner follows',
+      async () =>
+        streams.every((s) => {
+          const got = new Set(s.posts().map(([id]) => id));
+          return [...now.get(s.owner)!].every((followee) => got.has(markerOf.get(followee)!));
+        }),
+      60_000,
+      100,
+    );
     const postsOf = (s: Stream) => s.posts().filter(([id]) => !markers.has(id));
 
     let checked = 0;
@@ -184,14 +188,23 @@ describe('stream isolation', () => {
         checked++;
       }
       // Exactly: nothing missing either.
-      const expected = [...audience].filter(([, a]) => a.followers.has(s.owner)).map(([id]) => id).sort();
+      const expected = [...audience]
+        .filter(([, a]) => a.followers.has(s.owner))
+        .map(([id]) => id)
+        .sort();
       expect([...ids].sort(), `${s.kind} of ${s.owner}`).toEqual(expected);
       // Other events are the owner's own follow changes, or nothing.
       for (const e of s.others()) {
         expect(['friend.followed', 'friend.unfollowed'], `${s.kind} of ${s.owner}: ${e.type}`).toContain(e.type);
       }
     }
-    const borrowedIds = streams.filter((s) => s.owner === borrowed.userId).map((s) => postsOf(s).map(([id]) => id).sort());
+    const borrowedIds = streams
+      .filter((s) => s.owner === borrowed.userId)
+      .map((s) =>
+        postsOf(s)
+          .map(([id]) => id)
+          .sort(),
+      );
     for (const ids of borrowedIds) expect(ids).toEqual(borrowedIds[0]);
     console.log(`[isolation] ${audience.size} posts, ${checked} deliveries checked over ${streams.length} streams, no stray event`);
     expect(checked).toBeGreaterThan(0);

@@ -116,7 +116,10 @@ export function rawUpgrade(port: number, opts: { token: string; protocol?: strin
         openedAt,
         closed,
         received: () => body,
-        closeCodes: () => parseFrames(body).filter((f) => f.opcode === 8).map((f) => (f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005)),
+        closeCodes: () =>
+          parseFrames(body)
+            .filter((f) => f.opcode === 8)
+            .map((f) => (f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005)),
       });
     });
     socket.once('close', () => {

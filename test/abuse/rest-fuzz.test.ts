@@ -22,11 +22,7 @@ const seen = new Map<string, Map<number, number>>();
 beforeAll(async () => {
   core = await startCore();
   const anon = new Client(core.url);
-  [alice, bob, carol] = await Promise.all([
-    anon.signUp({ first_name: 'Fuzz', second_name: 'Alice' }),
-    anon.signUp({ first_name: 'Fuzz', second_name: 'Bob' }),
-    anon.signUp({ first_name: 'Fuzz', second_name: 'Carol' }),
-  ]);
+  [alice, bob, carol] = await Promise.all([anon.signUp({ first_name: 'Fuzz', second_name: 'Alice' }), anon.signUp({ first_name: 'Fuzz', second_name: 'Bob' }), anon.signUp({ first_name: 'Fuzz', second_name: 'Carol' })]);
   await bob.put(`/friend/set/${alice.userId}`);
   for (let i = 0; i < 30; i++) alicePosts.push((await alice.post('/post/create', { text: `seed ${i}` })).body);
 }, 60_000);
@@ -84,7 +80,9 @@ function check(endpoint: string, method: string, reply: Reply, what: () => strin
   } catch {
     throw new Error(`unparseable error body ${context()}`);
   }
-  const keys = Object.keys(body ?? {}).sort().join(',');
+  const keys = Object.keys(body ?? {})
+    .sort()
+    .join(',');
   if (keys !== 'code,message,request_id') throw new Error(`error shape ${keys} ${context()}`);
   if (typeof body.message !== 'string' || !body.message) throw new Error(`empty message ${context()}`);
   if (typeof body.request_id !== 'string' || body.request_id !== reply.headers['x-request-id']) throw new Error(`request id ${context()}`);
@@ -119,51 +117,43 @@ const { value: jsonValue } = fc.letrec((tie) => ({
 }));
 
 /** One of values known only once the suite runs (ids created in beforeAll). */
-const pick = (values: () => string[]) => fc.nat().map((i) => { const all = values(); return all[i % all.length]!; });
+const pick = (values: () => string[]) =>
+  fc.nat().map((i) => {
+    const all = values();
+    return all[i % all.length]!;
+  });
 
-const digits = fc.oneof(
-  fc.bigInt({ min: 1n, max: 2n ** 70n }).map(String),
-  fc.constantFrom('0', '00', '007', '-1', '+1', '1.0', '1e3', '0x10', '9223372036854775807', '9223372036854775808', '18446744073709551616', '9'.repeat(60)),
-);
+const digits = fc.oneof(fc.bigInt({ min: 1n, max: 2n ** 70n }).map(String), fc.constantFrom('0', '00', '007', '-1', '+1', '1.0', '1e3', '0x10', '9223372036854775807', '9223372036854775808', '18446744073709551616', '9'.repeat(60)));
 /** An id in a body: the right kinds (existing, digits, numbers) and the wrong ones. */
-const idLike = (existing: () => string[]) =>
-  fc.oneof(
-    { weight: 3, arbitrary: pick(existing) },
-    { weight: 2, arbitrary: digits },
-    { weight: 2, arbitrary: number },
-    { weight: 2, arbitrary: jsonValue },
-  );
+const idLike = (existing: () => string[]) => fc.oneof({ weight: 3, arbitrary: pick(existing) }, { weight: 2, arbitrary: digits }, { weight: 2, arbitrary: number }, { weight: 2, arbitrary: jsonValue });
 
 /** A body for an endpoint: near the schema (known keys, arbitrary values) or anything at all. */
 function bodyFor(fields: Record<string, fc.Arbitrary<unknown>>) {
   const shaped = fc.record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, fc.oneof(a, jsonValue)])), { requiredKeys: [] });
   const extra = fc.tuple(shaped, fc.dictionary(key, jsonValue, { maxKeys: 3 })).map(([a, b]) => ({ ...b, ...a }));
-  return fc.oneof(
-    { weight: 4, arbitrary: shaped.map((v) => ({ json: v })) },
-    { weight: 2, arbitrary: extra.map((v) => ({ json: v })) },
-    { weight: 2, arbitrary: jsonValue.map((v) => ({ json: v })) },
-    { weight: 2, arbitrary: rawBody },
-  );
+  return fc.oneof({ weight: 4, arbitrary: shaped.map((v) => ({ json: v })) }, { weight: 2, arbitrary: extra.map((v) => ({ json: v })) }, { weight: 2, arbitrary: jsonValue.map((v) => ({ json: v })) }, { weight: 2, arbitrary: rawBody });
 }
 
 /** Bodies that are not JSON.stringify output: broken JSON, deep nesting, huge numbers, bytes. */
 const rawBody = fc.oneof(
   fc.string({ unit, maxLength: 60 }).map((s) => ({ raw: s })),
-  fc.constantFrom(
-    '{"text": ',
-    '{"text": "a",}',
-    "{'text': 'a'}",
-    '{"text": "\\ud800"}',
-    '{"text": "\\uZZZZ"}',
-    '{"id": 123456789012345678901234567890, "text": "a"}',
-    '{"id": 1e400, "text": "a"}',
-    '{"text": "a", "text": 1}',
-    `{"text": ${'['.repeat(3000)}${']'.repeat(3000)}}`,
-    `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`,
-    '\ufeff{"text": "bom"}',
-    '',
-    'null',
-  ).map((s) => ({ raw: s })),
+  fc
+    .constantFrom(
+      '{"text": ',
+      '{"text": "a",}',
+      "{'text': 'a'}",
+      '{"text": "\\ud800"}',
+      '{"text": "\\uZZZZ"}',
+      '{"id": 123456789012345678901234567890, "text": "a"}',
+      '{"id": 1e400, "text": "a"}',
+      '{"text": "a", "text": 1}',
+      `{"text": ${'['.repeat(3000)}${']'.repeat(3000)}}`,
+      `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`,
+      '\ufeff{"text": "bom"}',
+      '',
+      'null',
+    )
+    .map((s) => ({ raw: s })),
   fc.uint8Array({ maxLength: 80 }).map((b) => ({ raw: Buffer.from(b) })),
   fc.integer({ min: 60_000, max: 70_000 }).map((n) => ({ raw: JSON.stringify({ text: 'y'.repeat(n), password: 'p'.repeat(n) }) })),
 );
@@ -240,7 +230,11 @@ const segment = fc.oneof(
   { weight: 3, arbitrary: text.map(encodeSegment) },
   { weight: 2, arbitrary: fc.array(fc.oneof(badPercent, digits, text.map(encodeSegment)), { minLength: 1, maxLength: 3 }).map((p) => p.join('')) },
 );
-const querySegment = fc.oneof(text.map((s) => encodeSegment(s).replace(/&/g, '%26').replace(/=/g, '%3D').replace(/\+/g, '%2B')), badPercent, digits);
+const querySegment = fc.oneof(
+  text.map((s) => encodeSegment(s).replace(/&/g, '%26').replace(/=/g, '%3D').replace(/\+/g, '%2B')),
+  badPercent,
+  digits,
+);
 
 /** A query string with the endpoint's parameters (repeated, empty, broken) and strangers. */
 function queryFor(names: string[]) {
@@ -250,10 +244,12 @@ function queryFor(names: string[]) {
     { weight: 1, arbitrary: name },
     { weight: 1, arbitrary: fc.tuple(name, querySegment, querySegment).map(([k, a, b]) => `${k}=${a}=${b}`) },
   );
-  return fc.option(
-    fc.tuple(fc.array(pair, { maxLength: 6 }), fc.constantFrom('&', '&', '&&', ';')).map(([p, sep]) => `?${p.join(sep)}`),
-    { freq: 10 },
-  ).map((q) => q ?? '');
+  return fc
+    .option(
+      fc.tuple(fc.array(pair, { maxLength: 6 }), fc.constantFrom('&', '&', '&&', ';')).map(([p, sep]) => `?${p.join(sep)}`),
+      { freq: 10 },
+    )
+    .map((q) => q ?? '');
 }
 
 // ---- the endpoints -------------------------------------------------------------------------
@@ -344,9 +340,7 @@ describe('REST fuzzing: never a 5xx, always the error shape', () => {
         fc.asyncProperty(requestFor(e), async (r) => {
           const { path, headers, body } = build(e, r);
           const reply = await send(e.method, path, headers, body);
-          check(`${e.method} ${e.route}`, e.method, reply, () =>
-            JSON.stringify({ path, headers, body: typeof body === 'string' ? body.slice(0, 500) : body?.toString('hex').slice(0, 200) }),
-          );
+          check(`${e.method} ${e.route}`, e.method, reply, () => JSON.stringify({ path, headers, body: typeof body === 'string' ? body.slice(0, 500) : body?.toString('hex').slice(0, 200) }));
         }),
         RUNS,
       );
@@ -358,10 +352,15 @@ describe('REST fuzzing: never a 5xx, always the error shape', () => {
     const root = fc.constantFrom('/user', '/post', '/friend', '/login', '/logout', '/cluster', '/health', '/metrics', '/dialog', '', '/assets', '/index.html');
     const path = fc.tuple(root, fc.array(segment, { maxLength: 3 }), queryFor(['x'])).map(([r, s, q]) => `${r}/${s.join('/')}${q}`);
     await holds(
-      fc.asyncProperty(method, path, authorization(() => alice.token!), async (m, p, a) => {
-        const reply = await send(m, p, a ? { authorization: a } : {});
-        check('* (any method, any path)', m, reply, () => `${m} ${p}`);
-      }),
+      fc.asyncProperty(
+        method,
+        path,
+        authorization(() => alice.token!),
+        async (m, p, a) => {
+          const reply = await send(m, p, a ? { authorization: a } : {});
+          check('* (any method, any path)', m, reply, () => `${m} ${p}`);
+        },
+      ),
       RUNS * 2,
     );
   }, 60_000);
@@ -371,7 +370,12 @@ describe('REST fuzzing: never a 5xx, always the error shape', () => {
     const key = tokenKey(core.config.JWT_SECRET);
     for (const sub of ['9223372036854775808', '9999999999999999999']) {
       const token = await signToken(sub, key, 60);
-      for (const [method, path] of [['GET', '/post/feed'], ['GET', '/friend/status/1'], ['PUT', '/friend/set/1'], ['POST', '/post/create']] as const) {
+      for (const [method, path] of [
+        ['GET', '/post/feed'],
+        ['GET', '/friend/status/1'],
+        ['PUT', '/friend/set/1'],
+        ['POST', '/post/create'],
+      ] as const) {
         const reply = await send(method, path, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, method === 'POST' ? '{"text":"x"}' : undefined);
         check('signed token, sub beyond int64', method, reply, () => `${method} ${path} sub=${sub}`);
         expect(reply.status, `${method} ${path}`).toBe(401);

@@ -231,7 +231,12 @@ describe('stream abuse through HAProxy', () => {
     expect(new Set(outcome.statuses)).toEqual(new Set([429]));
     expect((await gw.metric('gateway_rejected_total', { status: '429' })) - rejectedBefore).toBe(60 - SESSIONS_CAP);
     // And more, one by one, are still refused; the sessions it has all work.
-    expect(await openWs(stack.wsUrl, { token: greedy.token }).then(() => 101, (e) => e.status)).toBe(429);
+    expect(
+      await openWs(stack.wsUrl, { token: greedy.token }).then(
+        () => 101,
+        (e) => e.status,
+      ),
+    ).toBe(429);
     for (const c of outcome.open) c.close();
     await backToWatcherOnly();
   }, 240_000);
@@ -241,24 +246,26 @@ describe('stream abuse through HAProxy', () => {
       'slowloris',
       async () =>
         Promise.all(
-          Array.from({ length: 20 }, () =>
-            new Promise<{ status: string }>((resolve) => {
-              const socket = net.connect(port, '127.0.0.1');
-              let answer = '';
-              socket.on('error', () => {});
-              socket.on('data', (d) => (answer += d.toString('latin1')));
-              const header = 'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Slow: ' + 'a'.repeat(100);
-              let i = 0;
-              const drip = setInterval(() => {
-                if (i < header.length && !socket.destroyed) socket.write(header[i++]!);
-              }, 1_000); // the whole header would take over two minutes: only the cut ends it sooner
-              const guard = setTimeout(() => socket.destroy(), PATIENCE_MS);
-              socket.on('close', () => {
-                clearInterval(drip);
-                clearTimeout(guard);
-                resolve({ status: /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 'none' });
-              });
-            }),
+          Array.from(
+            { length: 20 },
+            () =>
+              new Promise<{ status: string }>((resolve) => {
+                const socket = net.connect(port, '127.0.0.1');
+                let answer = '';
+                socket.on('error', () => {});
+                socket.on('data', (d) => (answer += d.toString('latin1')));
+                const header = 'GET /post/feed/posted HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Slow: ' + 'a'.repeat(100);
+                let i = 0;
+                const drip = setInterval(() => {
+                  if (i < header.length && !socket.destroyed) socket.write(header[i++]!);
+                }, 1_000); // the whole header would take over two minutes: only the cut ends it sooner
+                const guard = setTimeout(() => socket.destroy(), PATIENCE_MS);
+                socket.on('close', () => {
+                  clearInterval(drip);
+                  clearTimeout(guard);
+                  resolve({ status: /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1] ?? 'none' });
+                });
+              }),
           ),
         ),
       20,

@@ -26,10 +26,33 @@ export interface DeriveOptions {
 }
 
 const SUPPORTED = new Set([
-  'type', 'properties', 'required', 'items', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern', 'enum', 'format',
-  'formatMinimum', 'formatMaximum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', '$ref',
+  'type',
+  'properties',
+  'required',
+  'items',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'enum',
+  'format',
+  'formatMinimum',
+  'formatMaximum',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  '$ref',
   // Annotations: no effect on which values are valid.
-  'description', 'example', 'examples', 'default', 'title', 'nullable', 'additionalProperties',
+  'description',
+  'example',
+  'examples',
+  'default',
+  'title',
+  'nullable',
+  'additionalProperties',
 ]);
 
 const codePoint = fc
@@ -166,7 +189,9 @@ export function writeJson(value: unknown, style: NumberStyle): string {
   if (typeof value === 'number') return writeNumber(value, style);
   if (Array.isArray(value)) return `[${value.map((v) => writeJson(v, style)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${writeJson(v, style)}`).join(',')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${writeJson(v, style)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }

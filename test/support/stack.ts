@@ -43,10 +43,7 @@ export async function startStack(opts: { gateways?: number; env?: Record<string,
     name: `gw${i + 1}`,
     address: gateways[i] ? `127.0.0.1:${gateways[i]!.port}` : '127.0.0.1:1',
   }));
-  const config = renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${corePort}` }], gateways: servers }).replace(
-    /^( {4}server gw(\d+) 127\.0\.0\.1:1 check)$/gm,
-    '$1 disabled',
-  );
+  const config = renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${corePort}` }], gateways: servers }).replace(/^( {4}server gw(\d+) 127\.0\.0\.1:1 check)$/gm, '$1 disabled');
   const cfgPath = path.join(dir, 'haproxy.cfg');
   writeFileSync(cfgPath, config);
   const haproxy = spawn('haproxy', ['-db', '-f', cfgPath], {
@@ -78,10 +75,15 @@ export async function startStack(opts: { gateways?: number; env?: Record<string,
   };
 
   await waitFor('HAProxy to route to core', async () => (await fetch(`${url}/health`)).ok, 30_000, 100);
-  await waitFor('HAProxy to see the gateways up', async () => {
-    for (let i = 0; i < gateways.length; i++) if ((await serverStatus('gateways', `gw${i + 1}`)) !== 'UP') return false;
-    return true;
-  }, 30_000, 100);
+  await waitFor(
+    'HAProxy to see the gateways up',
+    async () => {
+      for (let i = 0; i < gateways.length; i++) if ((await serverStatus('gateways', `gw${i + 1}`)) !== 'UP') return false;
+      return true;
+    },
+    30_000,
+    100,
+  );
 
   const stack: Stack = {
     pipeline,

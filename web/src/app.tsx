@@ -87,11 +87,7 @@ export function App() {
   }
 
   return (
-    <LiveProvider
-      userId={session.userId}
-      tokenExpired={() => isExpired(session)}
-      onExpired={() => setSession(null)}
-    >
+    <LiveProvider userId={session.userId} tokenExpired={() => isExpired(session)} onExpired={() => setSession(null)}>
       <Layout route={route} me={session.userId} onLogout={signOut}>
         <Page route={route} me={session.userId} />
       </Layout>

@@ -1,15 +1,7 @@
 // A small history router: the SPA's routes, navigation, and the current path as a hook.
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route =
-  | { name: 'feed' }
-  | { name: 'login' }
-  | { name: 'signup' }
-  | { name: 'people' }
-  | { name: 'profile'; id: string }
-  | { name: 'settings' }
-  | { name: 'cluster' }
-  | { name: 'not-found' };
+export type Route = { name: 'feed' } | { name: 'login' } | { name: 'signup' } | { name: 'people' } | { name: 'profile'; id: string } | { name: 'settings' } | { name: 'cluster' } | { name: 'not-found' };
 
 export function matchRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';

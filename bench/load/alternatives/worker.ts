@@ -95,11 +95,7 @@ class AltPublisher implements LivePublisher {
 }
 
 const live = new AltPublisher();
-const consumer = new FanoutConsumer(
-  { db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH },
-  names,
-  { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) },
-);
+const consumer = new FanoutConsumer({ db, cache, live, log, celebrityThreshold: config.CELEBRITY_THRESHOLD, batchSize: config.FANOUT_BATCH }, names, { prefetch: config.WORKER_PREFETCH, retry: retryPolicy(config) });
 const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
   await live.attach(model);
   await consumer.attach(model);

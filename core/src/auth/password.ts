@@ -18,9 +18,7 @@ export type Derive = (password: string, salt: Buffer, cost: ScryptCost) => Promi
 
 export const scryptDerive: Derive = (password, salt, { logN, r, p }) => {
   const N = 2 ** logN;
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))));
 };
 
 /** `scrypt$<logN>$<r>$<p>$<salt b64>$<key b64>` */

@@ -18,10 +18,7 @@ const reader = new FeedReader(db, cache, { celebrityThreshold: config.CELEBRITY_
 
 const { rows } = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM users');
 const total = Number(rows[0]?.n ?? 0);
-const bar = new cliProgress.SingleBar(
-  { format: 'rebuilding feeds [{bar}] {percentage}% | {value}/{total} users | {rate}/s | ETA {eta_formatted}', hideCursor: true },
-  cliProgress.Presets.shades_classic,
-);
+const bar = new cliProgress.SingleBar({ format: 'rebuilding feeds [{bar}] {percentage}% | {value}/{total} users | {rate}/s | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
 bar.start(total, 0, { rate: 0 });
 const started = Date.now();
 let done = 0;

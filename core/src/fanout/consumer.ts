@@ -77,13 +77,17 @@ export class FanoutConsumer {
     await channel.prefetch(this.settings.prefetch);
     this.channel = channel;
     if (!this.stopping) {
-      const { consumerTag } = await channel.consume(this.names.fanoutQueue, (msg) => {
-        if (!msg) return;
-        const arrivedAt = Date.now();
-        this.track(this.inOrder(laneOf(msg), () => this.process(channel, msg, arrivedAt)));
-      }, {
-        noAck: false,
-      });
+      const { consumerTag } = await channel.consume(
+        this.names.fanoutQueue,
+        (msg) => {
+          if (!msg) return;
+          const arrivedAt = Date.now();
+          this.track(this.inOrder(laneOf(msg), () => this.process(channel, msg, arrivedAt)));
+        },
+        {
+          noAck: false,
+        },
+      );
       this.consumerTag = consumerTag;
     }
   }
@@ -107,10 +111,7 @@ export class FanoutConsumer {
   private async process(channel: Channel, msg: ConsumeMessage, arrivedAt: number): Promise<void> {
     const parsed = parse(msg);
     if ('error' in parsed) {
-      this.ctx.log.error(
-        { reason: parsed.error, routingKey: msg.fields.routingKey, body: msg.content.toString('utf8').slice(0, 200) },
-        'dead-lettering malformed message',
-      );
+      this.ctx.log.error({ reason: parsed.error, routingKey: msg.fields.routingKey, body: msg.content.toString('utf8').slice(0, 200) }, 'dead-lettering malformed message');
       return settle(() => channel.nack(msg, false, false));
     }
     if (parsed.event.type === 'post.created') pipelineAge.observe({ hop: 'worker consumed' }, Math.max(0, arrivedAt - Date.parse(parsed.event.createdAt)) / 1000);

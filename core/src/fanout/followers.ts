@@ -7,12 +7,7 @@ export async function isCelebrity(ctx: FanoutContext, authorId: string): Promise
 }
 
 /** Walks an author's followers in id order, one batch at a time (keyset pagination). */
-export async function forEachFollowerBatch(
-  ctx: FanoutContext,
-  authorId: string,
-  work: (batch: string[]) => Promise<void>,
-  followedBy?: string,
-): Promise<void> {
+export async function forEachFollowerBatch(ctx: FanoutContext, authorId: string, work: (batch: string[]) => Promise<void>, followedBy?: string): Promise<void> {
   let after = '0';
   for (;;) {
     const batch = await follows.followersAfter(ctx.db, authorId, after, ctx.batchSize, followedBy);

@@ -27,13 +27,18 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     observeAge('gateway published', createdAt);
     return;
   }
-  const online = await fanOutToFollowers(ctx, event.authorId, {
-    feed: 'add',
-    postId: post.id,
-    eventKey: `created:${post.id}`,
-    payload: JSON.stringify(live),
-    cancelledBy: `deleted:${post.id}`,
-  }, event.createdAt);
+  const online = await fanOutToFollowers(
+    ctx,
+    event.authorId,
+    {
+      feed: 'add',
+      postId: post.id,
+      eventKey: `created:${post.id}`,
+      payload: JSON.stringify(live),
+      cancelledBy: `deleted:${post.id}`,
+    },
+    event.createdAt,
+  );
   observeAge('redis written', createdAt);
   await ctx.live.direct(live, createdAt, online);
   observeAge('gateway published', createdAt);

@@ -66,7 +66,11 @@ export class FeedReader {
       await this.cache.posts.fill(newest);
       const celebrities = await follows.celebritiesFollowedBy(this.db, userId, this.settings.celebrityThreshold);
       await this.cache.celebrityFollows.replace(userId, celebrities);
-      await this.cache.feeds.replace(userId, newest.map((p) => p.id), token);
+      await this.cache.feeds.replace(
+        userId,
+        newest.map((p) => p.id),
+        token,
+      );
       this.log.debug({ userId, posts: newest.length }, 'feed rebuilt');
     } catch (err) {
       await this.cache.feeds.unlock(userId, token).catch(() => {});
@@ -88,7 +92,10 @@ export class FeedReader {
         const authorId = celebrities[i]!;
         const recent = await posts.recentPostsBy(this.db, authorId, this.cache.settings.feedSize);
         await this.cache.posts.fill(recent);
-        await this.cache.timelines.push(authorId, recent.map((p) => p.id));
+        await this.cache.timelines.push(
+          authorId,
+          recent.map((p) => p.id),
+        );
         return recent.slice(0, count).map((p) => p.id);
       }),
     );

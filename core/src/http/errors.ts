@@ -48,9 +48,7 @@ export class ApiError extends Error {
  */
 export function unknownAccount(err: unknown, constraint: string): unknown {
   const e = err as { code?: unknown; constraint?: unknown } | undefined;
-  return e?.code === '23503' && e.constraint === constraint
-    ? ApiError.unauthorized('your account does not exist: log in again')
-    : err;
+  return e?.code === '23503' && e.constraint === constraint ? ApiError.unauthorized('your account does not exist: log in again') : err;
 }
 
 /** Postgres is unreachable or shutting down: the client should retry, not give up. */

@@ -99,17 +99,20 @@ export function createRateLimits(buckets: RateLimits, settings: RateLimitSetting
       const account = isIssuedId(id) ? id : null;
       const peeked = await Promise.all([account ? check('peek', limits.loginAccount, account) : null, check('peek', limits.loginAddress, address)]);
       const [onAccount, onAddress] = peeked;
-      setHeaders(res, peeked.filter((c): c is Checked => c !== null));
+      setHeaders(
+        res,
+        peeked.filter((c): c is Checked => c !== null),
+      );
       if (onAccount && !onAccount.state.allowed) throw refuse(onAccount, 'too many failed logins for this account');
       if (onAddress && !onAddress.state.allowed) throw refuse(onAddress, 'too many failed logins from your address');
       return {
         /** Wrong password: counts against the account and the address; unknown account: the address only. */
         async failed(accountExists: boolean): Promise<void> {
-          const charged = await Promise.all([
-            account && accountExists ? check('charge', limits.loginAccount, account) : onAccount,
-            check('charge', limits.loginAddress, address),
-          ]);
-          setHeaders(res, charged.filter((c): c is Checked => c !== null));
+          const charged = await Promise.all([account && accountExists ? check('charge', limits.loginAccount, account) : onAccount, check('charge', limits.loginAddress, address)]);
+          setHeaders(
+            res,
+            charged.filter((c): c is Checked => c !== null),
+          );
         },
         async succeeded(): Promise<void> {
           if (!account) return;

@@ -12,17 +12,7 @@ import express, { type RequestHandler, type Router } from 'express';
 const API_ROOTS = new Set(['user', 'friend', 'post', 'dialog', 'cluster', 'health', 'metrics']);
 
 /** Locks the page down to its own origin: post text can never become script. */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+const CSP = ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'"].join('; ');
 
 export function isApiPath(pathname: string): boolean {
   return API_ROOTS.has(pathname.split('/')[1] ?? '');

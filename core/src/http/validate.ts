@@ -40,15 +40,11 @@ const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
  */
 export function wholeNumber(min: number) {
   const message = `must be a whole number, at least ${min} (written as 10, 10.0 or 1e1)`;
-  return z
-    .union([z.number(), z.string().regex(DECIMAL).transform(Number)], { error: message })
-    .refine((n) => Number.isInteger(n) && n >= min, message);
+  return z.union([z.number(), z.string().regex(DECIMAL).transform(Number)], { error: message }).refine((n) => Number.isInteger(n) && n >= min, message);
 }
 
 function describe(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
+  return error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
 }
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {

@@ -112,7 +112,10 @@ export class OutboxRelay {
       }
       await channel.waitForConfirms();
       for (const row of rows) if (row.event_type === 'post.created') observeAge('relay published', Date.parse((row.payload as { createdAt: string }).createdAt));
-      await outboxRelay.markPublished(tx, rows.map((r) => r.id));
+      await outboxRelay.markPublished(
+        tx,
+        rows.map((r) => r.id),
+      );
       this.log.debug({ count: rows.length, last: rows.at(-1)?.id }, 'outbox published');
       return rows.length;
     });

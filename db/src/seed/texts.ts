@@ -8,9 +8,7 @@ const POOL = 2000;
 export function createPostTexts(random: Random): (locale: Locale) => string {
   const sentences: Record<Locale, string[]> = {
     ru: Array.from({ length: POOL }, () => fakerRU.lorem.sentence({ min: 4, max: 14 })),
-    en: Array.from({ length: POOL }, () =>
-      random.next() < 0.5 ? `${fakerEN.hacker.phrase()}` : `${fakerEN.company.catchPhrase()}. ${fakerEN.word.words(5)}.`,
-    ),
+    en: Array.from({ length: POOL }, () => (random.next() < 0.5 ? `${fakerEN.hacker.phrase()}` : `${fakerEN.company.catchPhrase()}. ${fakerEN.word.words(5)}.`)),
   };
   return (locale) => {
     const list = sentences[locale];

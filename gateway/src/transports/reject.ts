@@ -12,11 +12,5 @@ const REASONS: Record<number, string> = {
 /** Refuses a WebSocket handshake with a real HTTP status (not an upgrade followed by a close). */
 export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ message });
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
+  socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` + 'Content-Type: application/json\r\n' + `Content-Length: ${Buffer.byteLength(body)}\r\n` + 'Connection: close\r\n\r\n' + body);
 }

@@ -39,8 +39,7 @@ export class SseTransport {
     res.write(`retry: ${this.node.config.SSE_RETRY_MS}\n: connected\n\n`);
     this.streams.add(res);
 
-    const lastId =
-      (req.headers[RESUME.sseHeader.toLowerCase()] as string | undefined) ?? url.searchParams.get(RESUME.sseParam) ?? url.searchParams.get(RESUME.webSocketParam);
+    const lastId = (req.headers[RESUME.sseHeader.toLowerCase()] as string | undefined) ?? url.searchParams.get(RESUME.sseParam) ?? url.searchParams.get(RESUME.webSocketParam);
     const transport: Transport = {
       kind: 'sse',
       write: (frame) => {

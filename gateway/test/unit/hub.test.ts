@@ -124,10 +124,12 @@ describe('Hub', () => {
     await t.cache.presence.unregister(gatewayId, [forgotten]);
     await t.redis.del(t.cache.keys.logEpoch(newEpoch));
     await h.refresh();
-    expect(lost.sort()).toEqual([
-      [forgotten, 1],
-      [newEpoch, 1],
-    ].sort());
+    expect(lost.sort()).toEqual(
+      [
+        [forgotten, 1],
+        [newEpoch, 1],
+      ].sort(),
+    );
     // The refresh registered the forgotten user again.
     expect((await t.cache.presence.lookup([forgotten])).get(forgotten)).toEqual([gatewayId]);
   });

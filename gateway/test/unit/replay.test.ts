@@ -126,9 +126,7 @@ describe('Replayer', () => {
     for (let i = 22; i < 22 + WINDOW; i++) await append(user, post(String(i)), `created:${i}`);
     const { s, transport } = resumed(user, { epoch, logId: first, celebrityPostId: '0' });
     expect(await replayer.catchUp(s, s.position, [])).toBe(false);
-    expect(transport.envelopes()).toEqual([
-      { id: `${epoch}.${await t.cache.logs.lastId(user)}.0`, type: 'feed.reset', data: { reason: 'resume point out of window' } },
-    ]);
+    expect(transport.envelopes()).toEqual([{ id: `${epoch}.${await t.cache.logs.lastId(user)}.0`, type: 'feed.reset', data: { reason: 'resume point out of window' } }]);
   });
 
   it('resets a position in a log that was lost, and drops the cached feed so the refetch rebuilds it', async () => {

@@ -29,7 +29,12 @@ function load(): AuthSession | null {
 export function decodeToken(token: string): { userId?: string; expiresAt: number } {
   try {
     const payload = token.split('.')[1] ?? '';
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const json = atob(
+      payload
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(payload.length / 4) * 4, '='),
+    );
     const claims = JSON.parse(json) as { sub?: unknown; exp?: unknown };
     return {
       ...(typeof claims.sub === 'string' ? { userId: claims.sub } : {}),

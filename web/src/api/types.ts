@@ -22,4 +22,3 @@ export interface Registration {
   biography?: string;
   password: string;
 }
-

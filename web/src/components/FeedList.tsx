@@ -22,9 +22,12 @@ export function FeedList({ state, me, onLoadMore, onRetry }: FeedListProps) {
   useEffect(() => {
     const target = sentinel.current;
     if (!target || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) more.current();
-    }, { rootMargin: '600px 0px' });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) more.current();
+      },
+      { rootMargin: '600px 0px' },
+    );
     observer.observe(target);
     return () => observer.disconnect();
   }, [state.exhausted, state.posts.length === 0]);

@@ -36,14 +36,7 @@ export function FollowButton({ userId, name }: { userId: string; name: string })
 
   return (
     <div class="follow">
-      <button
-        type="button"
-        class={following ? 'button button--quiet' : 'button'}
-        aria-pressed={following ?? false}
-        aria-label={following ? `Unfollow ${name}` : `Follow ${name}`}
-        disabled={busy || following === null}
-        onClick={toggle}
-      >
+      <button type="button" class={following ? 'button button--quiet' : 'button'} aria-pressed={following ?? false} aria-label={following ? `Unfollow ${name}` : `Follow ${name}`} disabled={busy || following === null} onClick={toggle}>
         {following === null ? 'Follow' : following ? 'Following ✓ · Unfollow' : 'Follow'}
       </button>
       <ErrorMessage message={error} />

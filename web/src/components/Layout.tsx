@@ -13,8 +13,7 @@ export interface LayoutProps {
 }
 
 export function Layout({ route, me, onLogout, children }: LayoutProps) {
-  const current = (name: Route['name'], id?: string) =>
-    route.name === name && (id === undefined || (route.name === 'profile' && route.id === id)) ? { 'aria-current': 'page' as const } : {};
+  const current = (name: Route['name'], id?: string) => (route.name === name && (id === undefined || (route.name === 'profile' && route.id === id)) ? { 'aria-current': 'page' as const } : {});
   return (
     <>
       <a class="skip" href="#main">

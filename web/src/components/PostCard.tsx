@@ -38,14 +38,7 @@ export function PostCard({ post, me, onEdited, onDeleted, posinset }: PostCardPr
   }
 
   return (
-    <article
-      class={`post${post.fresh ? ' post--fresh' : ''}`}
-      aria-labelledby={headingId}
-      aria-posinset={posinset}
-      aria-setsize={-1}
-      data-post-id={post.id}
-      tabIndex={0}
-    >
+    <article class={`post${post.fresh ? ' post--fresh' : ''}`} aria-labelledby={headingId} aria-posinset={posinset} aria-setsize={-1} data-post-id={post.id} tabIndex={0}>
       <header class="post__head">
         <h3 class="post__author" id={headingId}>
           <AuthorName userId={post.author_user_id} />

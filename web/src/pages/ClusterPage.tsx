@@ -63,8 +63,7 @@ export function ClusterPage() {
     };
   }, []);
 
-  const total = (key: 'sessions' | 'users' | 'messagesIn' | 'eventsIn' | 'eventsOut') =>
-    rows?.reduce<number | null>((sum, r) => (r[key] === null ? sum : (sum ?? 0) + r[key]!), null) ?? null;
+  const total = (key: 'sessions' | 'users' | 'messagesIn' | 'eventsIn' | 'eventsOut') => rows?.reduce<number | null>((sum, r) => (r[key] === null ? sum : (sum ?? 0) + r[key]!), null) ?? null;
 
   return (
     <div class="page page--wide">
@@ -91,11 +90,21 @@ export function ClusterPage() {
             <thead>
               <tr>
                 <th scope="col">Gateway</th>
-                <th scope="col" class="num">Sessions</th>
-                <th scope="col" class="num">Users</th>
-                <th scope="col" class="num">Messages in/s</th>
-                <th scope="col" class="num">Events in/s</th>
-                <th scope="col" class="num">Events out/s</th>
+                <th scope="col" class="num">
+                  Sessions
+                </th>
+                <th scope="col" class="num">
+                  Users
+                </th>
+                <th scope="col" class="num">
+                  Messages in/s
+                </th>
+                <th scope="col" class="num">
+                  Events in/s
+                </th>
+                <th scope="col" class="num">
+                  Events out/s
+                </th>
                 <th scope="col">Out/s, last 30 s</th>
               </tr>
             </thead>

@@ -36,7 +36,10 @@ function setup(pages: Post[][]) {
 
 const post = (id: number, text = `post ${id}`): Post => ({ id: String(id), text, author_user_id: '2' });
 const created = (id: number, text?: string): FeedEvent => ({ id: `e${id}`, type: 'post.created', data: post(id, text) });
-const feedTexts = () => within(screen.getByRole('feed')).getAllByRole('article').map((a) => a.querySelector('.post__text')?.textContent);
+const feedTexts = () =>
+  within(screen.getByRole('feed'))
+    .getAllByRole('article')
+    .map((a) => a.querySelector('.post__text')?.textContent);
 
 describe('FeedPage', () => {
   it('shows the feed newest first and puts a live post on top, highlighted', async () => {

@@ -36,16 +36,7 @@ export function LoginPage({ notice }: { notice?: string | null }) {
         </p>
       )}
       <form onSubmit={submit} class="form" aria-busy={busy}>
-        <Field
-          label="User id"
-          name="id"
-          inputMode="numeric"
-          autoComplete="username"
-          required
-          hint="The number you got when you signed up."
-          value={id}
-          onValue={setId}
-        />
+        <Field label="User id" name="id" inputMode="numeric" autoComplete="username" required hint="The number you got when you signed up." value={id} onValue={setId} />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required value={password} onValue={setPassword} />
         <ErrorMessage message={error} />
         <button type="submit" class="button button--wide" disabled={busy}>

@@ -91,13 +91,7 @@ export function ProfilePage({ id, me }: { id: string; me: string }) {
       ) : (
         <div class="feed">
           {posts.map((post) => (
-            <PostCard
-              key={post.id}
-              post={post}
-              me={me}
-              onEdited={(pid, text) => setPosts(posts.map((p) => (p.id === pid ? { ...p, text } : p)))}
-              onDeleted={(pid) => setPosts(posts.filter((p) => p.id !== pid))}
-            />
+            <PostCard key={post.id} post={post} me={me} onEdited={(pid, text) => setPosts(posts.map((p) => (p.id === pid ? { ...p, text } : p)))} onDeleted={(pid) => setPosts(posts.filter((p) => p.id !== pid))} />
           ))}
         </div>
       )}

@@ -7,11 +7,13 @@ import { SettingsPage } from './SettingsPage.tsx';
 describe('SettingsPage', () => {
   it('forces a transport, persists the choice and reconnects with it', () => {
     const opened: TransportKind[] = [];
-    const fake = (kind: TransportKind): OpenTransport => (_from, handlers) => {
-      opened.push(kind);
-      queueMicrotask(() => handlers.onOpen());
-      return { kind, close: () => {} };
-    };
+    const fake =
+      (kind: TransportKind): OpenTransport =>
+      (_from, handlers) => {
+        opened.push(kind);
+        queueMicrotask(() => handlers.onOpen());
+        return { kind, close: () => {} };
+      };
     const transports = { websocket: fake('websocket'), sse: fake('sse') };
     render(
       <LiveProvider userId="1" tokenExpired={() => false} onExpired={() => {}} transports={transports}>

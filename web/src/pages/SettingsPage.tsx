@@ -19,14 +19,7 @@ export function SettingsPage() {
           <legend>Live connection</legend>
           {OPTIONS.map((option) => (
             <label key={option.value} class="choice">
-              <input
-                type="radio"
-                name="transport"
-                value={option.value}
-                checked={live.preference === option.value}
-                onChange={() => live.setPreference(option.value)}
-                aria-describedby={`transport-${option.value}-hint`}
-              />
+              <input type="radio" name="transport" value={option.value} checked={live.preference === option.value} onChange={() => live.setPreference(option.value)} aria-describedby={`transport-${option.value}-hint`} />
               <span>
                 <span class="choice__label">{option.label}</span>
                 <span class="choice__hint" id={`transport-${option.value}-hint`}>

@@ -42,17 +42,7 @@ export function SignupPage() {
           <Field label="City" name="city" autoComplete="address-level2" maxLength={100} value={form.city} onValue={set('city')} />
         </div>
         <Field label="About you" name="biography" multiline rows={3} maxLength={2000} value={form.biography} onValue={set('biography')} />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          hint="At least 8 characters."
-          value={form.password}
-          onValue={set('password')}
-        />
+        <Field label="Password" name="password" type="password" autoComplete="new-password" required minLength={8} hint="At least 8 characters." value={form.password} onValue={set('password')} />
         <ErrorMessage message={error} />
         <button type="submit" class="button button--wide" disabled={busy}>
           {busy ? 'Creating…' : 'Sign up'}
