@@ -1,8 +1,9 @@
-// A client process (forked by the load tool): holds many stream connections and reports, in
-// batches over IPC, every post.created it receives: [postId, userId, receivedAt, ...].
-import http from 'node:http';
-import WebSocket from 'ws';
+// A client process (forked by the load tool): holds many stream connections (ours through the
+// client SDK, Socket.IO through its own client) and reports, in batches over IPC, every
+// post.created it receives: [postId, userId, receivedAt, ...].
 import { io, type Socket } from 'socket.io-client';
+import { FeedClient } from '@feed/client';
+import { nodeWebSocket } from '@feed/client/node';
 import { now } from './ledger.ts';
 
 export type ConnKind = 'ws' | 'sse' | 'sio';
@@ -21,7 +22,6 @@ let batch: number[] = [];
 let unexpectedCloses = 0;
 let closing = false;
 const closers: (() => void)[] = [];
-const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
 setInterval(() => {
   if (batch.length === 0) return;
@@ -34,55 +34,38 @@ function got(postId: string | number, userId: number): void {
   batch.push(Number(postId), userId, now());
 }
 
-function openWs(c: ConnSpec): Promise<void> {
+/**
+ * A stream connection of ours through the client SDK, as an app would hold it: WebSocket or SSE
+ * forced, no fallback. The benchmark counts a connection that ends as an unexpected close and
+ * does not reconnect it (a reconnect would resume and blur what the run delivered live).
+ */
+function openFeed(c: ConnSpec): Promise<void> {
+  const site = new URL(c.url);
+  site.protocol = site.protocol === 'wss:' ? 'https:' : site.protocol === 'ws:' ? 'http:' : site.protocol;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(c.url, ['feed.v1'], { headers: { authorization: `Bearer ${c.token}` }, perMessageDeflate: false });
-    ws.on('message', (data) => {
-      const text = data.toString();
-      // {"id":"…","type":"post.created","data":{"id":"123",…}}
-      if (!text.includes('"type":"post.created"')) return;
-      got(JSON.parse(text).data.id, c.userId);
-    });
-    ws.once('open', () => {
-      closers.push(() => ws.terminate());
-      ws.on('close', () => {
-        if (!closing) unexpectedCloses++;
-      });
-      resolve();
-    });
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_q, res) => reject(new Error(`ws handshake ${res.statusCode}`)));
-  });
-}
-
-function openSse(c: ConnSpec): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(c.url, { agent, headers: { accept: 'text/event-stream', authorization: `Bearer ${c.token}` } }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`sse status ${res.statusCode}`));
-        return;
-      }
-      res.setEncoding('utf8');
-      let buf = '';
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let end;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          if (!block.includes('event: post.created')) continue;
-          const line = block.split('\n').find((l) => l.startsWith('data: '));
-          if (line) got(JSON.parse(line.slice(6)).id, c.userId);
+    let opened = false;
+    const client = new FeedClient({
+      url: site.origin,
+      token: c.token,
+      transport: c.kind === 'ws' ? 'websocket' : 'sse',
+      webSocket: nodeWebSocket,
+      openTimeoutMs: 30_000,
+      onEvent: (event) => {
+        if (event.type === 'post.created') got(event.data.id, c.userId);
+      },
+      onStatus: (status) => {
+        if (status.state === 'open' && !opened) {
+          opened = true;
+          closers.push(() => client.stop());
+          resolve();
+        } else if (status.state === 'reconnecting' || (status.state === 'closed' && status.error)) {
+          client.stop();
+          if (!opened) reject(new Error(`${c.kind}: ${status.error?.message ?? status.detail ?? 'could not connect'}`));
+          else if (!closing) unexpectedCloses++;
         }
-      });
-      res.on('close', () => {
-        if (!closing) unexpectedCloses++;
-      });
-      closers.push(() => req.destroy());
-      resolve();
+      },
     });
-    req.on('error', reject);
+    client.start();
   });
 }
 
@@ -101,7 +84,7 @@ function openSio(c: ConnSpec): Promise<void> {
   });
 }
 
-const openers = { ws: openWs, sse: openSse, sio: openSio } as const;
+const openers = { ws: openFeed, sse: openFeed, sio: openSio } as const;
 
 process.on('message', async (m: ToClient) => {
   if (m.type === 'open') {

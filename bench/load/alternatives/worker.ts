@@ -68,8 +68,14 @@ class AltPublisher implements LivePublisher {
     }
     const all = await followersOf(authorId);
     if (mode === 'per-user') {
-      for (const u of all) this.publish(usersExchange, `u.${u}`, { kind: 'direct', event, createdAt, recipients: [[u, '', '']] });
-      await this.channel!.waitForConfirms();
+      // One message per recipient, each with an entry of its own in the recipient's log, as this
+      // design does for every post: a stream event needs a position of its own (clients skip an
+      // id they have seen), and a reconnecting client resumes it from the log.
+      const postId = 'postId' in event ? event.postId : '0';
+      // A creation once per post (a redelivered one appends nothing twice); edits and deletions by their time.
+      const eventKey = event.type === 'post.created' ? `created:${postId}` : `${event.type}:${postId}:${createdAt}`;
+      const deliveries = await cache.fanout.deliver(all, { feed: 'none', postId, eventKey, payload: JSON.stringify(event) });
+      await this.direct(event, createdAt, deliveries);
     } else {
       this.emit(event, all);
     }
