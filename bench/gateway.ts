@@ -596,11 +596,7 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
 
   // As a feed read would: every reader's celebrity-follows set exists (none here), so no gateway
   // asks the worker for one and the messages counted below are the posts' alone.
-  for (let i = 0; i < readers.length; i += 500) {
-    const pipeline = redis.pipeline();
-    for (const u of readers.slice(i, i + 500)) pipeline.sadd(cache.keys.celebrityFollows(u), '0');
-    await pipeline.exec();
-  }
+  for (let i = 0; i < readers.length; i += 500) await Promise.all(readers.slice(i, i + 500).map((u) => cache.celebrityFollows.replace(u, [])));
   const runs: RoutingRun[] = [];
   try {
     for (const count of GATEWAY_COUNTS) {
