@@ -10,10 +10,28 @@ export interface Stats {
   perSecond: number;
 }
 
+/**
+ * The p-quantile (0–1) of values sorted ascending, by the nearest-rank method (the smallest value
+ * with at least p of all values at or below it); NaN when there are none. Every benchmark's
+ * percentiles come from here.
+ */
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+/** The p-quantile of values in any order (see nearestRank). */
+export function quantile(values: readonly number[], p: number): number {
+  return nearestRank(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
+}
+
 /** Percentiles by the nearest-rank method, and the rate over `wallMs`. */
 export function stats(latencies: readonly number[], wallMs: number): Stats {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  const at = (q: number) => nearestRank(sorted, q);
   return {
     count: sorted.length,
     p50: at(0.5),

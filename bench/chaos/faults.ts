@@ -4,7 +4,7 @@
 import { pipelined } from '@feed/cache';
 import { now } from '../load/ledger.ts';
 import type { Harness } from './harness.ts';
-import { quantile } from './report.ts';
+import { quantile } from '../stats.ts';
 import type { LedgerCounts } from './ledger.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

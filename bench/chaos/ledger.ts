@@ -8,6 +8,7 @@
 //   out of order — a user got author A's post p live after A's post q > p (ids grow with time);
 //   unexpected   — a post for someone not owed it.
 // Lost is what is still owed at the end.
+import { nearestRank } from '../stats.ts';
 
 export interface Delivery {
   postId: number;
@@ -146,7 +147,7 @@ export class ChaosLedger {
     }
     const mine = this.deliveries.filter((d) => d.sentAt >= from && d.sentAt < to);
     const live = Float64Array.from(mine.filter((d) => !d.viaFeed).map((d) => d.at - d.sentAt)).sort();
-    const q = (p: number) => (live.length ? live[Math.min(live.length - 1, Math.floor(p * live.length))]! : NaN);
+    const q = (p: number) => nearestRank(live, p);
     return {
       posts,
       expected,

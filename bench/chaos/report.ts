@@ -14,12 +14,6 @@ export function replaceSection(file: string, heading: string, body: string): voi
   writeFileSync(file, `${text.slice(0, from)}\n${body.trim()}\n${next < 0 ? '' : '\n'}${text.slice(end)}`);
 }
 
-export function quantile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
 /** Least-squares slope of y over x. */
 export function slope(points: readonly [number, number][]): number {
   const n = points.length;

@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { lineChart } from '../load/charts.ts';
 import { now } from '../load/ledger.ts';
 import { startHarness } from './harness.ts';
-import { ms, promValue, quantile, RELIABILITY, replaceSection, slope } from './report.ts';
+import { quantile } from '../stats.ts';
+import { ms, promValue, RELIABILITY, replaceSection, slope } from './report.ts';
 import { randomTag } from './stack.ts';
 
 const { values } = parseArgs({

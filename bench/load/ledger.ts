@@ -1,6 +1,7 @@
 // The ledger: for every post, which followers must receive it (from the follow graph at the
 // moment it was posted) and when each did. Receipts that arrive before the poster has the
 // post's id (delivery can beat the HTTP answer) wait in a side buffer until it does.
+import { nearestRank } from '../stats.ts';
 
 export interface LedgerSummary {
   posts: number;
@@ -139,12 +140,11 @@ export class Ledger {
   }
 
   summary(): LedgerSummary {
-    const quantile = (list: Float64Array, p: number) => (list.length ? list[Math.min(list.length - 1, Math.floor(p * list.length))]! : NaN);
     const sorted = Float64Array.from(this.latencies).sort();
-    const q = (p: number) => quantile(sorted, p);
+    const q = (p: number) => nearestRank(sorted, p);
     const split = (latencies: number[]): LatencySplit => {
       const list = Float64Array.from(latencies).sort();
-      return { deliveries: list.length, p50: quantile(list, 0.5), p99: quantile(list, 0.99) };
+      return { deliveries: list.length, p50: nearestRank(list, 0.5), p99: nearestRank(list, 0.99) };
     };
     const mean = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN;
     const windowSeconds = Math.max(0.001, (this.lastReceipt - this.firstSend) / 1000);
