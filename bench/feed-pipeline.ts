@@ -40,6 +40,7 @@ import { createLogger } from '../core/src/log.ts';
 import { OutboxRelay } from '../core/src/relay/outbox-relay.ts';
 import { createServices } from '../core/src/services.ts';
 import { writeSection } from './report.ts';
+import { seededIndex } from './random.ts';
 import { stats, type Stats } from './stats.ts';
 
 const DB_NAME = 'feed_bench_pipeline';
@@ -118,18 +119,6 @@ async function runConcurrent<T>(items: readonly T[], concurrency: number, work: 
     }),
   );
   return { latencies, wallMs: performance.now() - t0 };
-}
-
-/** A seeded generator (mulberry32), so every run reads the same pages. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return (max: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,7 +408,7 @@ async function step1(): Promise<Step1> {
   const setupSeconds = (performance.now() - t) / 1000;
   const first = followers[0]!;
   const last = followers.at(-1)!;
-  const pick = random(1);
+  const pick = seededIndex(1);
   const sample = [first, last, ...Array.from({ length: 20 }, () => followers[pick(followers.length)]!)];
 
   const worker = await startWorker();
@@ -683,7 +672,7 @@ async function step4(): Promise<Step4> {
   await forEachConcurrent(readers, 16, (id) => reader.read(id, 0, 10));
   const postsPerFeed = (await feedSizes(readers)) / READERS - 1;
 
-  const pick = random(4);
+  const pick = seededIndex(4);
   const pages = Array.from({ length: READS }, () => ({ user: readers[pick(readers.length)]!, offset: pick(51), limit: 10 }));
   const viaCache = (p: (typeof pages)[number]) => reader.read(p.user, p.offset, p.limit);
   const viaPostgres = (p: (typeof pages)[number]) => feedFromDatabase(db, p.user, { offset: p.offset, limit: p.limit });

@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { seededIndex } from './random.ts';
 import { createCache } from '@feed/cache';
 import { topology, type GatewayMessage } from '@feed/contracts';
 import { createPool, inTransaction, migrate, outbox, posts } from '@feed/db';
@@ -551,14 +552,7 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
   const sizes = [2, 5, 10, 25, 50, 100, 250, 500].map((s) => Math.min(s, Math.ceil(USERS / 4)));
   const followerCounts = authors.map((_, i) => sizes[i % sizes.length]!);
   const followersOf = new Map<string, string[]>();
-  let seed = 42; // mulberry32: the same follow graph on every run
-  const rand = (max: number) => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
+  const rand = seededIndex(42); // the same follow graph on every run
   for (const [i, author] of authors.entries()) {
     const chosen = new Set<string>();
     while (chosen.size < followerCounts[i]!) chosen.add(readers[rand(readers.length)]!);

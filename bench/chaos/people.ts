@@ -3,7 +3,7 @@
 // `bigFollowers` more users who never connect, so the big author's post is a large fan-out
 // (thousands of followers, in batches) while staying below the celebrity threshold.
 import pg from 'pg';
-import { random } from '../load/graph.ts';
+import { seededRandom } from '../random.ts';
 
 export interface People {
   /** Users holding a stream, ascending. */
@@ -29,7 +29,7 @@ export async function createPeople(databaseUrl: string, o: { clients: number; fo
     const clients = ids.slice(0, o.clients);
     const bigAuthor = ids[o.clients]!;
     const rest = ids.slice(o.clients + 1);
-    const rand = random(o.seed ?? 1);
+    const rand = seededRandom(o.seed ?? 1);
     const followersOf = new Map<number, number[]>(clients.map((id) => [id, []]));
     followersOf.set(bigAuthor, []);
     const pairs: [number, number][] = [];

@@ -1,6 +1,7 @@
 // The load tool's people: N users, each following `follows` random others, and a few
 // celebrities followed by a share of everyone. Bulk-inserted with SQL; the graph is kept in
 // memory too, so the ledger knows each post's recipients at the moment it is posted.
+import { seededRandom } from '../random.ts';
 import pg from 'pg';
 import { signToken, tokenKey } from '@feed/contracts';
 import { migrate } from '@feed/db';
@@ -53,18 +54,6 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
   }
 }
 
-/** Mulberry32: a small seeded generator, so every run has the same graph. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function createGraph(databaseUrl: string, o: GraphOptions): Promise<Graph> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -75,7 +64,7 @@ export async function createGraph(databaseUrl: string, o: GraphOptions): Promise
       [o.users],
     );
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-    const rand = random(o.seed);
+    const rand = seededRandom(o.seed);
     const n = ids.length;
     const celebrities = ids.slice(0, o.celebrities);
     const celebritySet = new Set(celebrities);
