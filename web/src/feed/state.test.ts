@@ -96,3 +96,26 @@ describe('feed state', () => {
     expect(s.posts[0]!.fresh).toBe(false);
   });
 });
+
+describe('a refetch racing live events', () => {
+  it('keeps what arrived live while the replacing page was in flight, and drops what was deleted meanwhile', () => {
+    // A follow asks for the feed again; before the answer, a new post and a deletion arrive live.
+    let state = feedReducer(loaded(3, 2, 1), { type: 'load', mode: 'initial' });
+    state = feedReducer(state, { type: 'live', event: created(4), reading: false });
+    state = feedReducer(state, { type: 'live', event: { id: 'e5', type: 'post.deleted', data: { id: '2', author_user_id: '1' } }, reading: false });
+    // The page was read before both.
+    state = feedReducer(state, { type: 'page', offset: 0, limit: 20, posts: [post(3), post(2), post(1)], replace: true });
+    expect(state.posts.map((p) => p.id)).toEqual(['4', '3', '1']);
+    expect(state.nextOffset).toBe(3);
+    // Later pages start from a clean slate.
+    expect(state.sinceLoad).toEqual([]);
+  });
+
+  it('applies nothing twice when the page already has what arrived live', () => {
+    let state = feedReducer(loaded(1), { type: 'load', mode: 'initial' });
+    state = feedReducer(state, { type: 'live', event: created(2), reading: false });
+    state = feedReducer(state, { type: 'page', offset: 0, limit: 20, posts: [post(2), post(1)], replace: true });
+    expect(state.posts.map((p) => p.id)).toEqual(['2', '1']);
+    expect(state.nextOffset).toBe(2);
+  });
+});

@@ -21,6 +21,11 @@ export interface FeedState {
   exhausted: boolean;
   loading: 'initial' | 'more' | null;
   error: string | null;
+  /**
+   * Live events since a replacing fetch began. The page it answers may have been read before they
+   * happened: they are applied again on top of it, so a post that arrived meanwhile stays.
+   */
+  sinceLoad: { event: FeedEvent; reading: boolean }[];
 }
 
 export type FeedAction =
@@ -31,7 +36,7 @@ export type FeedAction =
   | { type: 'reveal' }
   | { type: 'settle'; id: string };
 
-export const initialFeed: FeedState = { posts: [], incoming: [], nextOffset: 0, exhausted: false, loading: 'initial', error: null };
+export const initialFeed: FeedState = { posts: [], incoming: [], nextOffset: 0, exhausted: false, loading: 'initial', error: null, sinceLoad: [] };
 
 /** Post ids are increasing integers: a larger id is a newer post. */
 export function newer(a: Pick<Post, 'id'>, b: Pick<Post, 'id'>): number {
@@ -44,7 +49,7 @@ const has = (list: readonly Post[], id: string) => list.some((p) => p.id === id)
 export function feedReducer(state: FeedState, action: FeedAction): FeedState {
   switch (action.type) {
     case 'load':
-      return { ...state, loading: action.mode, error: null };
+      return { ...state, loading: action.mode, error: null, sinceLoad: action.mode === 'initial' ? [] : state.sinceLoad };
     case 'failed':
       return { ...state, loading: null, error: action.message };
     case 'page': {
@@ -52,7 +57,7 @@ export function feedReducer(state: FeedState, action: FeedAction): FeedState {
       const incoming = action.replace ? [] : state.incoming;
       // Pages overlap when posts arrived or went away since the last one: keep each post once.
       const added = action.posts.filter((p) => !has(base, p.id) && !has(incoming, p.id));
-      return {
+      const paged: FeedState = {
         ...state,
         posts: [...base, ...added],
         incoming,
@@ -60,14 +65,19 @@ export function feedReducer(state: FeedState, action: FeedAction): FeedState {
         exhausted: action.posts.length < action.limit,
         loading: null,
         error: null,
+        sinceLoad: [],
       };
+      // Events applied already are applied once more to the new page; each is idempotent.
+      return action.replace ? state.sinceLoad.reduce((next, { event, reading }) => applyEvent(next, event, reading), paged) : paged;
     }
     case 'reveal':
       return state.incoming.length === 0 ? state : { ...state, posts: [...state.incoming, ...state.posts], incoming: [] };
     case 'settle':
       return { ...state, posts: state.posts.map((p) => (p.id === action.id && p.fresh ? { ...p, fresh: false } : p)) };
-    case 'live':
-      return applyEvent(state, action.event, action.reading);
+    case 'live': {
+      const next = applyEvent(state, action.event, action.reading);
+      return state.loading === 'initial' ? { ...next, sinceLoad: [...state.sinceLoad, { event: action.event, reading: action.reading }] } : next;
+    }
   }
 }
 
