@@ -16,10 +16,14 @@ export class Replayer {
    * later resume replays the celebrity posts written after this start and none from before it.
    */
   async currentPosition(userId: string, celebrities: readonly string[]): Promise<Position> {
-    const epoch = await this.cache.logs.open(userId);
-    const logId = await this.cache.logs.lastId(userId);
-    const heads = (await this.cache.timelines.latest(celebrities, 1)).map((ids) => ids?.[0] ?? '0');
-    heads.push(await this.cache.timelines.newest());
+    // The log's two reads go in order (open may drop orphaned entries); the celebrity floor's
+    // two reads are independent of them, so a new session waits for two round trips, not four.
+    const [[epoch, logId], latest, newest] = await Promise.all([
+      this.cache.logs.open(userId).then(async (epoch) => [epoch, await this.cache.logs.lastId(userId)] as const),
+      this.cache.timelines.latest(celebrities, 1),
+      this.cache.timelines.newest(),
+    ]);
+    const heads = [...latest.map((ids) => ids?.[0] ?? '0'), newest];
     const celebrityPostId = heads.reduce((max, id) => (BigInt(id) > BigInt(max) ? id : max), '0');
     return { epoch, logId, celebrityPostId };
   }
