@@ -9,7 +9,7 @@
 import http from 'node:http';
 import { FeedClient, NO_POSITION, type FeedStatus } from '@feed/client';
 import { nodeWebSocket } from '@feed/client/node';
-import { now } from '../load/ledger.ts';
+import { now } from '../clock.ts';
 
 export type Kind = 'ws' | 'sse';
 export interface ChaosConn {

@@ -2,7 +2,7 @@
 // broker or Redis back), and the measurement of each: the ledger's posts sent during the phase,
 // how long clients were away, when every process was healthy again.
 import { pipelined } from '@feed/cache';
-import { now } from '../load/ledger.ts';
+import { now } from '../clock.ts';
 import type { Harness } from './harness.ts';
 import { quantile } from '../stats.ts';
 import type { LedgerCounts } from './ledger.ts';

@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { signTokens } from '../load/graph.ts';
-import { now } from '../load/ledger.ts';
+import { now } from '../clock.ts';
 import { createPost } from '../load/poster.ts';
 import type { ChaosConn, ClientSettings, FromChaosClient, StreamEvent, ToChaosClient } from './client.ts';
 import { ChaosLedger } from './ledger.ts';

@@ -1,7 +1,7 @@
 // A chaos run as a function: one stack under steady load, the chosen faults one after the
 // other with recovery in between, then the ledger per fault. main.ts (npm run chaos) and
 // test/chaos/chaos.test.ts (the short form) both call it.
-import { now } from '../load/ledger.ts';
+import { now } from '../clock.ts';
 import { FAULTS, finish, runFault, type FaultResult } from './faults.ts';
 import { startHarness, type LoadSettings } from './harness.ts';
 import type { LedgerCounts } from './ledger.ts';

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { lineChart } from '../load/charts.ts';
-import { now } from '../load/ledger.ts';
+import { now } from '../clock.ts';
 import { startHarness } from './harness.ts';
 import { quantile } from '../stats.ts';
 import { ms, promValue, RELIABILITY, replaceSection, slope } from './report.ts';

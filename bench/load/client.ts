@@ -4,7 +4,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { FeedClient } from '@feed/client';
 import { nodeWebSocket } from '@feed/client/node';
-import { now } from './ledger.ts';
+import { now } from '../clock.ts';
 
 export type ConnKind = 'ws' | 'sse' | 'sio';
 export interface ConnSpec {

@@ -193,6 +193,3 @@ export class Ledger {
     return Array.from({ length: max }, (_, i) => this.latencies[Math.floor(i * step)]!);
   }
 }
-
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
-export const now = (): number => performance.timeOrigin + performance.now();

@@ -2,7 +2,8 @@
 // the request goes out; the answer (the post id) enters the post into the ledger with its
 // recipients as the graph has them at that moment.
 import http from 'node:http';
-import { now, type Ledger } from './ledger.ts';
+import { now } from '../clock.ts';
+import type { Ledger } from './ledger.ts';
 import type { Graph } from './graph.ts';
 
 export interface PosterOptions {
