@@ -3,7 +3,7 @@
 // recipients as the graph has them at that moment.
 import http from 'node:http';
 import { now } from '../clock.ts';
-import type { Ledger } from './ledger.ts';
+import type { Ledger } from '../ledger.ts';
 import type { Graph } from './graph.ts';
 
 export interface PosterOptions {
