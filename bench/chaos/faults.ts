@@ -5,7 +5,7 @@ import { pipelined } from '@feed/cache';
 import { now } from '../clock.ts';
 import type { Harness } from './harness.ts';
 import { quantile } from '../stats.ts';
-import type { LedgerCounts } from './ledger.ts';
+import type { LedgerCounts } from '../ledger.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

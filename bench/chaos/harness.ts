@@ -8,7 +8,7 @@ import { signTokens } from '../load/graph.ts';
 import { now } from '../clock.ts';
 import { createPost } from '../load/poster.ts';
 import type { ChaosConn, ClientSettings, FromChaosClient, StreamEvent, ToChaosClient } from './client.ts';
-import { ChaosLedger } from './ledger.ts';
+import { Ledger } from '../ledger.ts';
 import { createPeople, type People } from './people.ts';
 import { ChaosStack } from './stack.ts';
 
@@ -36,7 +36,7 @@ export interface LoadSettings {
 export interface Harness {
   stack: ChaosStack;
   people: People;
-  ledger: ChaosLedger;
+  ledger: Ledger;
   tokens: Map<number, string>;
   /** Every stream event (down, up, reset, refetch) in arrival order. */
   streamEvents: StreamEvent[];
@@ -63,7 +63,7 @@ export async function startHarness(s: LoadSettings): Promise<Harness> {
     const people = await createPeople(stack.databaseUrl, { clients: s.clients, follows: s.follows, bigFollowers: s.bigFollowers });
     const tokens = await signTokens([...people.clients, people.bigAuthor], jwtSecret);
     s.log(`  stack up: core, worker, ${s.gateways} gateways, HAProxy ${stack.haproxyUrl}, redis :${stack.redisPort}, rabbit ${stack.rabbit.name}; ${people.clients.length} clients, big author with ${people.bigFollowerCount} followers`);
-    const ledger = new ChaosLedger();
+    const ledger = new Ledger();
     const streamEvents: StreamEvent[] = [];
     const down = new Set<number>();
     const conns: ChaosConn[] = people.clients.map((userId, i) => ({ userId, token: tokens.get(userId)!, kind: (i * 7919) % 1000 < s.sseShare * 1000 ? 'sse' : 'ws' }));

@@ -144,7 +144,7 @@ an id, and the client refetches then (the "re-fetched" deliveries of the gateway
 gateway could send each new stream its starting position (an SSE \`id:\` line without data, a
 feed.v1 hello) — not done yet.
 
-The ledger (\`bench/chaos/ledger.ts\`): every post answered 200 is owed to every follower among the
+The ledger (\`bench/ledger.ts\`): every post answered 200 is owed to every follower among the
 clients (all of them reconnect and resume). **Lost**: still owed 30 s after the last post.
 **Duplicated**: the same post twice on a user's live stream. **Out of order**: a user got author
 A's post p after A's post q > p (per author, per follower). A post re-fetched through
@@ -195,8 +195,9 @@ function merge(all: ChaosResult[]): ChaosResult {
   const totals = { ...first.totals };
   for (const r of rest) {
     for (const k of ['posts', 'expected', 'delivered', 'deliveredViaFeed', 'lost', 'duplicated', 'outOfOrder', 'unexpected'] as const) totals[k] += r.totals[k];
-    // The worse of the stacks' quantiles: an upper bound, not the quantile of the pooled deliveries.
-    totals.latencyMs = { p50: Math.max(totals.latencyMs.p50, r.totals.latencyMs.p50), p99: Math.max(totals.latencyMs.p99, r.totals.latencyMs.p99), max: Math.max(totals.latencyMs.max, r.totals.latencyMs.max) };
+    // The worse of the stacks' figures: an upper bound, not the quantile (or mean) of the pooled deliveries.
+    const [a, b] = [totals.latencyMs, r.totals.latencyMs];
+    totals.latencyMs = { p50: Math.max(a.p50, b.p50), p95: Math.max(a.p95, b.p95), p99: Math.max(a.p99, b.p99), max: Math.max(a.max, b.max), mean: Math.max(a.mean, b.mean) };
   }
   return {
     ...first,

@@ -4,7 +4,7 @@
 import { now } from '../clock.ts';
 import { FAULTS, finish, runFault, type FaultResult } from './faults.ts';
 import { startHarness, type LoadSettings } from './harness.ts';
-import type { LedgerCounts } from './ledger.ts';
+import type { LedgerCounts } from '../ledger.ts';
 
 export interface ChaosOptions extends Omit<LoadSettings, 'log'> {
   faults: string[];

@@ -1,6 +1,6 @@
 // A client process (forked by the load tool): holds many stream connections (ours through the
 // client SDK, Socket.IO through its own client) and reports, in batches over IPC, every
-// post.created it receives: [postId, userId, receivedAt, ...].
+// post.created it receives: [postId, userId, receivedAt, 0 (live)] (bench/ledger.ts's receipts).
 import { io, type Socket } from 'socket.io-client';
 import { FeedClient } from '@feed/client';
 import { nodeWebSocket } from '@feed/client/node';
@@ -31,7 +31,7 @@ setInterval(() => {
 }, 50);
 
 function got(postId: string | number, userId: number): void {
-  batch.push(Number(postId), userId, now());
+  batch.push(Number(postId), userId, now(), 0);
 }
 
 /**

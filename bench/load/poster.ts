@@ -3,7 +3,8 @@
 // recipients as the graph has them at that moment.
 import http from 'node:http';
 import { now } from '../clock.ts';
-import type { Ledger } from './ledger.ts';
+import type { Ledger } from '../ledger.ts';
+import { quantile } from '../stats.ts';
 import type { Graph } from './graph.ts';
 
 export interface PosterOptions {
@@ -89,7 +90,6 @@ export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, s
     }
   }
   await Promise.all(inFlight);
-  apiMs.sort((x, y) => x - y);
-  stats.apiP99 = apiMs[Math.floor(apiMs.length * 0.99)] ?? NaN;
+  stats.apiP99 = quantile(apiMs, 0.99);
   return stats;
 }

@@ -32,7 +32,7 @@ Our system (core, ${o.workers} fan-out worker(s), ${o.gateways} gateways, ${o.cl
 ${o.rate.toLocaleString('en-US')} deliveries/s, once on a redis-server of its own and once on a six-node Redis Cluster of its own
 (three masters, one replica each; \`REDIS_CLUSTER_NODES\` set for every process), one after the
 other in one run on the same people and posts. Latency is from the POST to the client's
-receipt, per delivery (the ledger, \`bench/load/ledger.ts\`). Redis CPU per delivery: each
+receipt, per delivery (the ledger, \`bench/ledger.ts\`). Redis CPU per delivery: each
 redis-server's CPU time (\`/proc/<pid>/stat\`) over the measured window, divided by the deliveries
 (M: master, R: replica). System CPU: core, worker(s), gateways and HAProxy, per delivery.
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { connectRedis, createCache } from '@feed/cache';
 import type { ConnKind, ConnSpec, FromClient, ToClient } from './client.ts';
 import type { Graph } from './graph.ts';
-import { Ledger, type LedgerSummary } from './ledger.ts';
+import { Ledger, type LedgerSummary } from '../ledger.ts';
 import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
 import { edgeStats, hopLine, hopStats, processStalls, type EdgeStats, type HopStats, type ProcessStalls } from './edge-stats.ts';
@@ -268,7 +268,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       const celebrityLost = owed.filter(([, a]) => celebrities.includes(a)).length;
       log(`  ✗ lost deliveries; first posts owed (${celebrityLost} of ${owed.length} by celebrities): ${JSON.stringify(owed.slice(0, 4))}`);
       const where = new Map(conns.map((c) => [c.userId, `${c.kind} ${c.url.replace(/\/post\/feed\/posted$/, '')}`]));
-      log(`    owed users connected at: ${JSON.stringify(owed.flatMap(([, , us]) => us.map((u) => where.get(u))).slice(0, 12))}`);
+      log(`    owed users connected at: ${JSON.stringify(owed.flatMap(([, , , us]) => us.map((u) => where.get(u))).slice(0, 12))}`);
     }
     const own = new Set(['core', 'worker', 'gateway', 'haproxy']);
     const services = new Set(['redis', 'rabbitmq', 'postgres']);

@@ -3,7 +3,7 @@ import { verdictOf } from './verdict.ts';
 
 const run = (ledger: Partial<Parameters<typeof verdictOf>[0]['ledger']>, messagesIn = [5, 5]) =>
   verdictOf({
-    ledger: { posts: 10, expected: 100, delivered: 100, lost: 0, duplicated: 0, unexpected: 0, outOfOrder: 0, ...ledger },
+    ledger: { posts: 10, expected: 100, delivered: 100, lost: 0, duplicated: 0, unexpected: 0, orphans: 0, outOfOrder: 0, ...ledger },
     clients: { connected: 10, failed: 0 },
     posts: { failed: 0 },
     messagesIn,
@@ -19,6 +19,7 @@ describe('run verdict', () => {
     expect(run({ duplicated: 2 }).ok).toBe(false);
     expect(run({ outOfOrder: 1 }).problems).toEqual(['1 out of order']);
     expect(run({ unexpected: 1 }).ok).toBe(false);
+    expect(run({ unexpected: 1, orphans: 2 }).problems).toEqual(['3 unexpected']);
   });
 
   it('calls a system that delivered nothing a broken instrument, not a result', () => {
