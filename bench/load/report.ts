@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { writeSection } from '../report.ts';
+import { nearestRank } from '../stats.ts';
 import { barChart, lineChart } from './charts.ts';
 import type { LoadResult } from './load.ts';
 import { KNEE_P99_MS, SATURATED_P99_MS, type RunResult } from './run.ts';
@@ -26,10 +27,9 @@ export const inboundPerPost = (r: RunResult) => mean(r.messagesIn) / Math.max(1,
 function cdf(r: RunResult): [number, number][] {
   const s = [...r.latencySample].sort((a, b) => a - b);
   const pts: [number, number][] = [];
-  const n = s.length;
-  for (let i = 0; i < 200 && n; i++) {
+  for (let i = 0; i < 200 && s.length; i++) {
     const q = i / 199;
-    pts.push([Math.max(0.1, s[Math.min(n - 1, Math.floor(q * (n - 1)))]!), q * 100]);
+    pts.push([Math.max(0.1, nearestRank(s, q)), q * 100]);
   }
   return pts;
 }
