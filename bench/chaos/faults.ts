@@ -66,13 +66,11 @@ export const FAULTS: Record<string, Fault> = {
           await sleep(2);
         }
         await h.stack.kill('worker', 'SIGKILL');
-        const delivered = h.ledger.counts().delivered;
         const logged = postId === undefined ? 0 : await countLogged(redis, h.people.followersOf.get(h.people.bigAuthor)!, postId);
         note(
           `big post ${postId} (${h.people.bigFollowerCount} followers): worker killed ${((now() - t0) / 1000).toFixed(2)} s after posting, ` +
             `${written ? `with ${logged} of ${h.people.followersOf.get(h.people.bigAuthor)!.length} clients' log entries written and no live message sent yet` : 'before any log entry (fan-out not started)'}`,
         );
-        void delivered;
         await sleep(1000);
         const t = now();
         await h.stack.restart('worker');
