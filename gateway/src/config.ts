@@ -36,7 +36,9 @@ export const gatewaySettings = z
     PRESENCE_TTL_MS: int(30_000).describe(
       'How long (ms) the gateway’s presence entries in Redis (the users it holds, and that it is alive) last without a refresh. The worker sends a user’s events to the gateways present for that user, so a dead gateway stops getting traffic within one TTL. Must exceed PRESENCE_REFRESH_MS.',
     ),
-    PRESENCE_REFRESH_MS: int(10_000).describe('How often (ms) the gateway refreshes its presence; a refresh that finds its heartbeat gone resyncs every session (clients get feed.reset).'),
+    PRESENCE_REFRESH_MS: int(10_000).describe(
+      'How often (ms) the gateway announces itself and renews each of its users’ presence entries (the renewals spread over the period, a slice of users at a time); a refresh that finds the gateway’s heartbeat gone resyncs every session (clients get feed.reset).',
+    ),
     WS_PING_MS: int(HEARTBEAT_MS.webSocketPing).describe('Each WebSocket is pinged once per this period (ms), spread over it.'),
     SSE_HEARTBEAT_MS: int(HEARTBEAT_MS.sseComment).describe('Each SSE stream gets a comment once per this period (ms), spread over it.'),
     SSE_RETRY_MS: int(2_000).describe('The `retry:` an SSE stream announces: how long (ms) a browser’s EventSource waits before it reconnects.'),
@@ -44,7 +46,9 @@ export const gatewaySettings = z
     MAX_FRAME_BYTES: int(4096).describe('The largest frame a client may send, in bytes; larger ones close the WebSocket (1009).'),
     CLIENT_MESSAGES_PER_10S: int(50).describe('Messages a client may send per 10 s (clients have little to say).'),
     MAX_SESSIONS_PER_USER: int(16).describe('Streams one user may hold open on one gateway; more get HTTP 429.'),
-    REVOCATION_CHECK_MS: int(15_000).describe('How often (ms) every open stream’s token is checked against the revocations in Redis: the bound on how long a stream outlives its logout when core’s notice does not arrive.'),
+    REVOCATION_CHECK_MS: int(15_000).describe(
+      'How often (ms) every open stream’s token is checked against the revocations in Redis (the checks spread over the period, a slice of streams at a time): the bound on how long a stream outlives its logout when core’s notice does not arrive.',
+    ),
     DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(2_000).describe('On SIGTERM: time (ms) for the load balancer to see the failing health check before sessions are closed.'),
     DRAIN_WINDOW_MS: z.coerce.number().int().min(0).default(10_000).describe('Then sessions are closed spread over this window (ms), so they reconnect gradually.'),
   })

@@ -6,8 +6,12 @@ import type { Cache } from '@feed/cache';
 import type { GatewayMessage } from '@feed/contracts';
 import type { QueueRouting } from './broker.ts';
 import type { Session } from './session.ts';
+import { StaggeredSlices } from './staggered.ts';
 
-/** Users per Redis pipeline when refreshing presence. */
+/**
+ * Users per Redis pipeline when refreshing everyone at once: one pipeline of every local user's
+ * commands was tens of MB of command objects at once with 10,000 users, which the heap kept.
+ */
 const REFRESH_SLICE = 500;
 
 interface LocalUser {
@@ -37,6 +41,7 @@ export class Hub {
   private readonly followersOf = new Map<string, Set<string>>();
   /** This gateway's own base URL, announced with each heartbeat for the cluster view. */
   url: string | undefined;
+  private renewal: StaggeredSlices<string> | undefined;
 
   constructor(
     private readonly cache: Cache,
@@ -117,34 +122,59 @@ export class Hub {
   }
 
   /**
-   * Periodic: renews presence and celebrity audiences before they expire, and picks up changes
-   * to who follows which celebrity (follows, unfollows, threshold crossings).
+   * Everything at once: announces this gateway, renews every local user's presence and joins
+   * the celebrity audiences (after an outage, when every session is resynced).
    */
   async refresh(): Promise<void> {
+    await this.renew([...this.users.keys()]);
+    await this.announce();
+  }
+
+  /** Periodic, once a refresh period: this gateway's heartbeat and its celebrity audiences. */
+  async announce(): Promise<void> {
     const { gatewayId, presenceTtlMs } = this.settings;
-    const userIds = [...this.users.keys()];
     await this.cache.presence.announce(gatewayId, presenceTtlMs, Date.now(), this.url ? { url: this.url } : undefined);
-    // In slices: one pipeline of every local user's commands was tens of MB of command objects
-    // at once with 10,000 users, which the heap kept (RSS) between refreshes.
-    for (let i = 0; i < userIds.length; i += REFRESH_SLICE) {
-      const slice = userIds.slice(i, i + REFRESH_SLICE);
-      const unregistered = new Set(await this.cache.presence.register(gatewayId, slice, presenceTtlMs));
-      if (this.settings.onLost) await this.checkLost(slice, unregistered);
-      const follows = await this.cache.celebrityFollows.get(slice);
-      for (const [userId, celebrities] of follows) {
-        const user = this.users.get(userId);
-        if (!user) continue;
-        if (celebrities) {
-          user.unknown = false;
-          this.follow(userId, user, celebrities);
-        } else {
-          // Still not built: the request or its answer was lost (broker down, Redis flushed).
-          user.unknown = true;
-          this.settings.requestCelebrityFollows(userId);
-        }
+    await this.cache.audience.join(gatewayId, this.followersOf.keys(), presenceTtlMs);
+  }
+
+  /**
+   * Renews the presence of the local users in each period, a slice at a time spread over the
+   * period (`StaggeredSlices`), rather than every user's commands in one burst that Redis, and
+   * every fan-out write queued behind it there, would wait through. Each renewal also picks up
+   * changes to who follows which celebrity (follows, unfollows, threshold crossings).
+   */
+  startRenewal(periodMs: number, onError: (err: Error) => void): void {
+    this.renewal ??= new StaggeredSlices(this.users, periodMs, (slice) => this.renew(slice).catch(onError));
+    this.renewal.start();
+  }
+
+  stopRenewal(): void {
+    this.renewal?.stop();
+  }
+
+  /** Renews presence for some local users, REFRESH_SLICE of them per pipeline. */
+  private async renew(users: readonly string[]): Promise<void> {
+    const present = users.filter((userId) => this.users.has(userId));
+    for (let i = 0; i < present.length; i += REFRESH_SLICE) await this.renewSlice(present.slice(i, i + REFRESH_SLICE));
+  }
+
+  private async renewSlice(userIds: readonly string[]): Promise<void> {
+    const { gatewayId, presenceTtlMs } = this.settings;
+    const unregistered = new Set(await this.cache.presence.register(gatewayId, userIds, presenceTtlMs));
+    if (this.settings.onLost) await this.checkLost(userIds, unregistered);
+    const follows = await this.cache.celebrityFollows.get(userIds);
+    for (const [userId, celebrities] of follows) {
+      const user = this.users.get(userId);
+      if (!user) continue;
+      if (celebrities) {
+        user.unknown = false;
+        this.follow(userId, user, celebrities);
+      } else {
+        // Still not built: the request or its answer was lost (broker down, Redis flushed).
+        user.unknown = true;
+        this.settings.requestCelebrityFollows(userId);
       }
     }
-    await this.cache.audience.join(gatewayId, this.followersOf.keys(), presenceTtlMs);
   }
 
   /**

@@ -3,6 +3,7 @@
 // asks Redis about every open stream's token (`sweep()`), which catches a notice that never came
 // (the broker was down, or the stream opened while core was looking up where the user is).
 import type { TokenRef } from '@feed/cache';
+import { StaggeredSlices } from './staggered.ts';
 
 /** Tokens per Redis pipeline in one check. */
 const CHECK_SLICE = 1_000;
@@ -11,7 +12,7 @@ export class RevocationWatch<S> {
   /** Open streams by token id (a token can open several streams: tabs). */
   private readonly byToken = new Map<string, { userId: string; sessions: Set<S> }>();
   private readonly tokenOf = new Map<S, string>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private rounds: StaggeredSlices<string> | undefined;
   private sweeping = false;
 
   constructor(
@@ -21,13 +22,17 @@ export class RevocationWatch<S> {
     private readonly onCheckFailed: (err: Error) => void,
   ) {}
 
+  /**
+   * Checks every open stream's token once per `everyMs`, a slice at a time spread over the
+   * period, rather than every token in one burst that Redis and the fan-out would wait through.
+   */
   start(everyMs: number): void {
-    this.timer ??= setInterval(() => void this.sweep(), everyMs);
+    this.rounds ??= new StaggeredSlices(this.byToken, everyMs, (tokenIds) => this.checkSlice(tokenIds).then(() => undefined));
+    this.rounds.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.rounds?.stop();
   }
 
   add(session: S, token: TokenRef): void {
@@ -64,16 +69,36 @@ export class RevocationWatch<S> {
   }
 
   /**
-   * The backstop: asks Redis about the token of every open stream and closes the revoked ones.
-   * A check that fails (Redis unreachable) closes nothing and is tried again next period: the
-   * stream cannot have been revoked without Redis recording it first.
+   * The backstop, all at once: asks Redis about the token of every open stream and closes the
+   * revoked ones. Returns how many streams it closed.
    */
   async sweep(): Promise<number> {
     if (this.sweeping) return 0;
     this.sweeping = true;
+    try {
+      const tokenIds = [...this.byToken.keys()];
+      let closed = 0;
+      for (let i = 0; i < tokenIds.length; i += CHECK_SLICE) closed += await this.checkSlice(tokenIds.slice(i, i + CHECK_SLICE));
+      return closed;
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /**
+   * Checks some open streams' tokens. A check that fails (Redis unreachable) closes nothing and
+   * is tried again in the next round: the stream cannot have been revoked without Redis
+   * recording it first.
+   */
+  private async checkSlice(tokenIds: readonly string[]): Promise<number> {
+    const tokens: TokenRef[] = [];
+    for (const tokenId of tokenIds) {
+      const entry = this.byToken.get(tokenId);
+      if (entry) tokens.push({ userId: entry.userId, tokenId });
+    }
+    if (tokens.length === 0) return 0;
     let closed = 0;
     try {
-      const tokens = [...this.byToken].map(([tokenId, { userId }]) => ({ userId, tokenId }));
       for (let i = 0; i < tokens.length; i += CHECK_SLICE) {
         const slice = tokens.slice(i, i + CHECK_SLICE);
         const revoked = await this.check(slice);
@@ -83,8 +108,6 @@ export class RevocationWatch<S> {
       }
     } catch (err) {
       this.onCheckFailed(err as Error);
-    } finally {
-      this.sweeping = false;
     }
     return closed;
   }

@@ -9,6 +9,7 @@ import { Hub, type HubSettings } from '../../src/hub.ts';
 import { Session, type SessionHooks } from '../../src/session.ts';
 import { FakeTransport, post } from './fake-transport.ts';
 import { testCache, type TestCache } from './redis.ts';
+import { waitFor } from '../../../test/support/ports.ts';
 
 let t: TestCache;
 beforeAll(() => {
@@ -132,5 +133,22 @@ describe('Hub', () => {
     );
     // The refresh registered the forgotten user again.
     expect((await t.cache.presence.lookup([forgotten])).get(forgotten)).toEqual([gatewayId]);
+  });
+
+  it('renews every local user’s presence within a period, a slice at a time', async () => {
+    const gatewayId = `gw-${newUser()}`;
+    const { h } = hub({ gatewayId });
+    const users = Array.from({ length: 30 }, () => newUser());
+    for (const user of users) await h.add(liveSession(user, await t.cache.logs.open(user)).s, []);
+    const expiry = (user: string) => t.redis.zscore(t.cache.keys.presence(user), gatewayId).then(Number);
+    const before = await Promise.all(users.map(expiry));
+    h.startRenewal(300, (err) => {
+      throw err;
+    });
+    try {
+      await waitFor('every user renewed', async () => (await Promise.all(users.map(expiry))).every((at, i) => at > before[i]!));
+    } finally {
+      h.stopRenewal();
+    }
   });
 });
