@@ -3,8 +3,7 @@
 import type { Cache } from '@feed/cache';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.ts';
-import type { Position } from './event-id.ts';
-import type { Protocol } from './frames.ts';
+import type { Position, Protocol } from './frames.ts';
 import { GatewayBroker, type QueueRouting } from './broker.ts';
 import { Hub } from './hub.ts';
 import type { Metrics } from './metrics.ts';
