@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
+import { compareStreamIds, STREAM_ID } from './stream-ids.ts';
 
 /**
  * Lua shared with the fan-out script. Returns {epoch, id, prev} or false when the user has no
@@ -118,35 +119,6 @@ export interface LogSettings {
   maxLength: number;
   ttlSeconds: number;
 }
-
-/**
- * Compares stream ids "ms-seq" numerically. Once leading zeros are stripped, a longer decimal
- * part is larger and equal lengths compare as text: no BigInt per call (a gateway compares one
- * per frame it sends).
- */
-export function compareStreamIds(a: string, b: string): number {
-  const ad = a.indexOf('-');
-  const bd = b.indexOf('-');
-  const ms = comparePart(ad < 0 ? a : a.slice(0, ad), bd < 0 ? b : b.slice(0, bd));
-  if (ms !== 0) return ms;
-  return comparePart(ad < 0 ? '0' : a.slice(ad + 1), bd < 0 ? '0' : b.slice(bd + 1));
-}
-
-function comparePart(x: string, y: string): number {
-  x = stripZeros(x);
-  y = stripZeros(y);
-  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-  return x === y ? 0 : x < y ? -1 : 1;
-}
-
-/** '007' → '7', '' and '000' → '0' (ids from clients may carry either). */
-function stripZeros(x: string): string {
-  let i = 0;
-  while (i < x.length - 1 && x.charCodeAt(i) === 48) i++;
-  return i === 0 ? (x === '' ? '0' : x) : x.slice(i);
-}
-
-export const STREAM_ID = /^[0-9]{1,20}-[0-9]{1,20}$/;
 
 export class EventLog {
   constructor(

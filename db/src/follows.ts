@@ -36,6 +36,30 @@ export async function followersAfter(db: Queryable, authorId: string, afterId: s
   return rows.map((r) => r.id);
 }
 
+/**
+ * The followers of `authorId` in id order, one page of `batchSize` per query (keyset pagination
+ * over followersAfter); the next page is read once the caller is done with this one.
+ */
+export async function* followerBatches(db: Queryable, authorId: string, batchSize: number, followedBy?: string): AsyncGenerator<string[]> {
+  let after = '0';
+  for (;;) {
+    const batch = await followersAfter(db, authorId, after, batchSize, followedBy);
+    if (batch.length === 0) return;
+    yield batch;
+    if (batch.length < batchSize) return;
+    after = batch.at(-1)!;
+  }
+}
+
+/**
+ * Whether `authorId` has more followers than the celebrity threshold, by the count follow and
+ * unfollow keep: a celebrity's posts are not fanned out on write.
+ */
+export async function isCelebrity(db: Queryable, authorId: string, threshold: number): Promise<boolean> {
+  const { rows } = await db.query<{ n: number }>('SELECT follower_count AS n FROM users WHERE id = $1', [authorId]);
+  return (rows[0]?.n ?? 0) > threshold;
+}
+
 /** The people `userId` follows whose follower count is above the celebrity threshold. */
 export async function celebritiesFollowedBy(db: Queryable, userId: string, threshold: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(

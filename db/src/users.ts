@@ -66,8 +66,3 @@ export async function searchUsers(db: Queryable, firstName: string, secondName: 
   );
   return rows.map(toUser);
 }
-
-export async function followerCount(db: Queryable, id: string): Promise<number | undefined> {
-  const { rows } = await db.query<{ n: number }>('SELECT follower_count AS n FROM users WHERE id = $1', [id]);
-  return rows[0]?.n;
-}

@@ -1,10 +1,12 @@
 // The gateway's local hub: which sessions belong to which user, and which local users follow
 // which celebrity. It registers its users in the presence registry (so the fan-out worker
-// routes their events here), keeps that registration alive, and hands each message from the
-// gateway's queue to every local session of every listed user.
+// routes their events here), keeps that registration alive, and receives every message from the
+// gateway's queue: a live event goes to every local session of every listed user, a revocation
+// on to the node's watch.
 import type { Cache } from '@feed/cache';
 import type { GatewayMessage } from '@feed/contracts';
 import type { QueueRouting } from './broker.ts';
+import type { Metrics } from './metrics.ts';
 import type { Session } from './session.ts';
 import { StaggeredSlices } from './staggered.ts';
 
@@ -34,6 +36,10 @@ export interface HubSettings {
   onLost?: (userId: string, sessions: readonly Session[]) => void;
   /** Told when a user's first session opens here and when their last one closes. */
   routing?: Pick<QueueRouting, 'userArrived' | 'userLeft'>;
+  /** Core revoked a token (logout): the streams opened with it close. */
+  onRevoked?: (notice: Extract<GatewayMessage, { kind: 'session.revoked' }>) => void;
+  /** Counts the messages received and the recipient events they carry. */
+  metrics?: Pick<Metrics, 'received' | 'eventsIn'>;
 }
 
 export class Hub {
@@ -96,7 +102,18 @@ export class Hub {
     }
   }
 
-  /** Live events and celebrity-follows answers (a revocation goes to the node's RevocationWatch). */
+  /** Every message from the gateway's queue (the broker's consumer hands each one here). */
+  readonly receive = (message: GatewayMessage): void => {
+    this.settings.metrics?.received(message);
+    if (message.kind === 'session.revoked') {
+      this.settings.onRevoked?.(message);
+      return;
+    }
+    const recipients = this.dispatch(message);
+    this.settings.metrics?.eventsIn.inc(recipients);
+  };
+
+  /** Live events and celebrity-follows answers: how many local users an event reached. */
   dispatch(message: Exclude<GatewayMessage, { kind: 'session.revoked' }>): number {
     let recipients = 0;
     if (message.kind === 'celebrity-follows') {

@@ -3,8 +3,7 @@
 import type { Cache } from '@feed/cache';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.ts';
-import type { Position } from './event-id.ts';
-import type { Protocol } from './frames.ts';
+import type { Position, Protocol } from './frames.ts';
 import { GatewayBroker, type QueueRouting } from './broker.ts';
 import { Hub } from './hub.ts';
 import type { Metrics } from './metrics.ts';
@@ -59,6 +58,8 @@ export class GatewayNode {
         this.log.debug({ userId, sessions: sessions.length }, 'redis lost presence or log epoch of a user: catching up');
         for (const s of sessions) void this.catchUp(s);
       },
+      onRevoked: (notice) => this.revocation.revoked(notice),
+      metrics,
     });
     this.replayer = new Replayer(cache);
     this.revocation = new RevocationWatch<Session>(
@@ -68,10 +69,7 @@ export class GatewayNode {
     );
     this.hooks = {
       sendBufferLimit: config.SEND_BUFFER_LIMIT,
-      onSent: (s: Session, createdAt: number | undefined) => {
-        this.metrics.eventsOut.inc({ transport: s.transport.kind });
-        if (createdAt) this.metrics.deliveryLag.observe(Math.max(0, Date.now() - createdAt) / 1000);
-      },
+      onSent: metrics.frameSent,
       onClose: (s: Session, reason: CloseReason) => this.closed(s, reason),
       onGap: (s: Session) => {
         this.metrics.gapFills.inc();
@@ -89,15 +87,7 @@ export class GatewayNode {
         routing,
       },
       log,
-      (message) => {
-        metrics.messagesIn.inc();
-        if (message.kind === 'session.revoked') {
-          this.revocation.revoked(message);
-          return;
-        }
-        if (message.kind !== 'celebrity-follows' && message.event.type === 'post.created') metrics.receivedAge.observe({ hop: 'gateway received' }, Math.max(0, Date.now() - message.createdAt) / 1000);
-        metrics.eventsIn.inc(this.hub.dispatch(message));
-      },
+      this.hub.receive,
       () => void this.resync('broker reconnected'),
     );
   }

@@ -1,7 +1,7 @@
 // Bringing a session up to date: from its resume position, or from "now" for a fresh one.
 import { liveEvent, type LiveEvent } from '@feed/contracts';
 import type { Cache } from '@feed/cache';
-import type { Position } from './event-id.ts';
+import type { Position } from './frames.ts';
 import type { Session } from './session.ts';
 
 /** At most this many missed celebrity posts are replayed per celebrity. */

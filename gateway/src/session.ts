@@ -8,8 +8,7 @@
 // rather than skipping the slower event when it arrives with an older id.
 import { compareStreamIds } from '@feed/cache';
 import type { LiveEvent } from '@feed/contracts';
-import { carriesId, encode, type Protocol } from './frames.ts';
-import { formatEventId, type Position } from './event-id.ts';
+import { carriesId, encode, formatEventId, type Position, type Protocol } from './frames.ts';
 
 export type CloseReason = 'slow' | 'expired' | 'revoked' | 'drain' | 'rate' | 'shutdown';
 

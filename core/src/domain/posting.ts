@@ -5,7 +5,7 @@ import { ApiError, unknownAccount } from '../http/errors.ts';
 
 export async function createPost(db: Pool, authorId: string, text: string): Promise<string> {
   try {
-    return (await posts.createAnnouncedPost(db, authorId, text)).id;
+    return (await outbox.createAnnouncedPost(db, authorId, text)).id;
   } catch (err) {
     throw unknownAccount(err, 'posts_author_id_fkey');
   }

@@ -4,7 +4,6 @@
 import { follows, posts } from '@feed/db';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
-import { forEachFollowerBatch, isCelebrity } from './followers.ts';
 
 type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
 
@@ -27,15 +26,15 @@ async function recentIds(ctx: FanoutContext, authorId: string): Promise<string[]
  * recent posts, which were not fanned out, go into every follower's feed.
  */
 async function reviewCelebrity(ctx: FanoutContext, authorId: string): Promise<boolean> {
-  const celebrity = await isCelebrity(ctx, authorId);
+  const celebrity = await follows.isCelebrity(ctx.db, authorId, ctx.celebrityThreshold);
   if (celebrity && (await ctx.cache.celebrityFollows.promote(authorId))) {
-    await forEachFollowerBatch(ctx, authorId, (batch) => ctx.cache.celebrityFollows.add(batch, authorId));
+    for await (const batch of follows.followerBatches(ctx.db, authorId, ctx.batchSize)) await ctx.cache.celebrityFollows.add(batch, authorId);
   } else if (!celebrity && (await ctx.cache.celebrityFollows.demote(authorId))) {
     const ids = await recentIds(ctx, authorId);
-    await forEachFollowerBatch(ctx, authorId, async (batch) => {
+    for await (const batch of follows.followerBatches(ctx.db, authorId, ctx.batchSize)) {
       await ctx.cache.celebrityFollows.remove(batch, authorId);
       await Promise.all(batch.map((followerId) => ctx.cache.feeds.add(followerId, ids)));
-    });
+    }
   }
   return celebrity;
 }

@@ -1,11 +1,11 @@
 // Fan-out of post events. An ordinary author's post is written into every follower's feed and
 // event log (fan-out on write); a celebrity's goes to their own timeline, which readers merge
 // in, and reaches live followers as one message per gateway: O(1) in the number of followers.
-import { posts } from '@feed/db';
+import { follows, posts } from '@feed/db';
+import type { Delivery, FanoutStep } from '@feed/cache';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
 import { observeAge } from '../pipeline-age.ts';
-import { fanOutToFollowers, forEachFollowerBatch, isCelebrity } from './followers.ts';
 
 type Of<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>;
 
@@ -15,10 +15,10 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
   await ctx.cache.posts.put([post]);
   const live: LiveEvent = { type: 'post.created', postId: post.id, authorId: post.author_user_id, text: post.text };
   const createdAt = Date.parse(event.createdAt);
-  if (await isCelebrity(ctx, event.authorId)) {
+  if (await follows.isCelebrity(ctx.db, event.authorId, ctx.celebrityThreshold)) {
     // First post since becoming a celebrity (e.g. after a bulk import): followers learn it.
     if (await ctx.cache.celebrityFollows.promote(event.authorId)) {
-      await forEachFollowerBatch(ctx, event.authorId, (batch) => ctx.cache.celebrityFollows.add(batch, event.authorId));
+      for await (const batch of follows.followerBatches(ctx.db, event.authorId, ctx.batchSize)) await ctx.cache.celebrityFollows.add(batch, event.authorId);
     }
     await pushToTimeline(ctx, event.authorId, post.id);
     await ctx.cache.timelines.markNewest(post.id);
@@ -45,6 +45,20 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
 }
 
 /**
+ * Applies `step` to every follower of `authorId`, a batch per round trip, and returns the
+ * deliveries of followers who are online (the ones a gateway must hear about).
+ */
+async function fanOutToFollowers(ctx: FanoutContext, authorId: string, step: FanoutStep, followedBy?: string): Promise<Delivery[]> {
+  const online: Delivery[] = [];
+  for await (const batch of follows.followerBatches(ctx.db, authorId, ctx.batchSize, followedBy)) {
+    for (const delivery of await ctx.cache.fanout.deliver(batch, step)) {
+      if (delivery.gateways.length > 0) online.push(delivery);
+    }
+  }
+  return online;
+}
+
+/**
  * Adds a celebrity's post to their timeline. A missing timeline (never built, evicted, flushed)
  * is loaded whole from Postgres instead: readers take a cached timeline as complete, so one
  * holding only the newest post would hide all the older ones.
@@ -63,7 +77,7 @@ export async function onPostUpdated(ctx: FanoutContext, event: Of<'post.updated'
   if (!post) return;
   await ctx.cache.posts.put([post]);
   const live: LiveEvent = { type: 'post.updated', postId: post.id, authorId: post.author_user_id, text: post.text };
-  if (await isCelebrity(ctx, event.authorId)) {
+  if (await follows.isCelebrity(ctx.db, event.authorId, ctx.celebrityThreshold)) {
     await ctx.live.audience(live, Date.now(), event.authorId, await ctx.cache.audience.gateways(event.authorId));
     return;
   }
@@ -81,7 +95,7 @@ export async function onPostDeleted(ctx: FanoutContext, event: Of<'post.deleted'
   await ctx.cache.posts.tombstone(event.postId);
   await ctx.cache.timelines.remove(event.authorId, event.postId);
   const live: LiveEvent = { type: 'post.deleted', postId: event.postId, authorId: event.authorId };
-  if (await isCelebrity(ctx, event.authorId)) {
+  if (await follows.isCelebrity(ctx.db, event.authorId, ctx.celebrityThreshold)) {
     await ctx.live.audience(live, Date.now(), event.authorId, await ctx.cache.audience.gateways(event.authorId));
     return;
   }

@@ -1,11 +1,33 @@
-// Request validation with zod: every field error becomes one readable 400 message. The OTUS
-// contract is loose (ids are plain strings, counts are JSON Schema `number`s), and clients
-// generated from it send exactly what it allows: these parsers accept all of that, and refuse
-// only what the contract rules out.
+// Request validation with zod: the rules a request's fields are held to (plain text, ids, whole
+// numbers), and every field error becomes one readable 400 message. The OTUS contract is loose
+// (ids are plain strings, counts are JSON Schema `number`s), and clients generated from it send
+// exactly what it allows: these parsers accept all of that, and refuse only what the contract
+// rules out.
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 
 const INT64_MAX = 9223372036854775807n;
+
+/** Characters as a person (and JSON Schema's maxLength, and Postgres) counts them: code points, so an emoji is one. */
+const characters = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** Plain text as users type it. NUL and lone surrogates cannot be stored in Postgres, so they are refused here. */
+export function plainText(maxChars: number, minChars = 0) {
+  return (
+    z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      // A cheap bound first: more UTF-16 units than twice the limit is over it whatever they are.
+      .refine((s) => s.length <= 2 * maxChars && characters(s) <= maxChars, `must be at most ${maxChars} characters`)
+      .refine((s) => characters(s) >= minChars, minChars === 1 ? 'must not be empty' : `must be at least ${minChars} characters`)
+      .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
+      // A lone UTF-16 surrogate (JSON "\ud800") has no UTF-8 form: jsonb refuses it, text mangles it.
+      .refine((s) => !/\p{Cs}/u.test(s), 'must be valid Unicode text')
+  );
+}
 const ISSUED_ID = /^[1-9][0-9]{0,18}$/;
 
 /** Whether a string is an id the API issues: a positive 64-bit integer in canonical decimal. */

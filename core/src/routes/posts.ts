@@ -4,8 +4,7 @@ import { type Pool, posts } from '@feed/db';
 import { createPost, deletePost, updatePost } from '../domain/posting.ts';
 import { currentUser } from '../http/authenticate.ts';
 import { ApiError } from '../http/errors.ts';
-import { plainText } from '../http/text.ts';
-import { existingId, idRef, parse, parseBody, wholeNumber } from '../http/validate.ts';
+import { existingId, idRef, parse, parseBody, plainText, wholeNumber } from '../http/validate.ts';
 
 /** The most posts GET /post/list answers with; a larger limit is served as this. */
 export const LIST_MAX = 100;

@@ -7,8 +7,7 @@ import { login, register, type AccountSettings } from '../domain/accounts.ts';
 import { bearerToken } from '../http/authenticate.ts';
 import { ApiError, ErrorCode } from '../http/errors.ts';
 import type { ApiRateLimits } from '../http/rate-limits.ts';
-import { plainText } from '../http/text.ts';
-import { existingId, idRef, parse, parseBody } from '../http/validate.ts';
+import { existingId, idRef, parse, parseBody, plainText } from '../http/validate.ts';
 
 const name = plainText(100);
 

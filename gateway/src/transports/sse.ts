@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { RESUME, SSE_ERROR_EVENT, type TokenClaims } from '@feed/contracts';
-import { parseEventId } from '../event-id.ts';
+import { parseEventId } from '../frames.ts';
 import { Staggered } from '../staggered.ts';
 import { WriteCoalescer } from '../coalesce.ts';
 import type { GatewayNode } from '../node.ts';

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { CLOSE_CODE, FEED_V1, RESUME, type TokenClaims } from '@feed/contracts';
-import { parseEventId } from '../event-id.ts';
+import { parseEventId } from '../frames.ts';
 import { Staggered } from '../staggered.ts';
 import { WriteCoalescer } from '../coalesce.ts';
 import type { GatewayNode } from '../node.ts';

@@ -1,11 +1,13 @@
 // The hub in-process, on a real Redis (its own prefix): sessions of fake transports, messages
-// handed straight to dispatch(). It registers a user's first session in the presence registry,
+// handed straight to receive() or dispatch(). It takes every message of the gateway's queue
+// (counting it, passing a revocation on to the node), registers a user's first session in the presence registry,
 // hands a direct message to each session of each listed local user and a celebrity's message to
 // the local followers of that celebrity, learns follows from the worker's answer, unregisters the
 // last session, and on a refresh tells which live users Redis forgot.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayMessage } from '@feed/contracts';
 import { Hub, type HubSettings } from '../../src/hub.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { Session, type SessionHooks } from '../../src/session.ts';
 import { FakeTransport, post } from './fake-transport.ts';
 import { testCache, type TestCache } from './redis.ts';
@@ -78,6 +80,23 @@ describe('Hub', () => {
     expect(h.dispatch(directTo([one, elsewhere], '10'))).toBe(1);
     expect(h.dispatch(directTo([two], '11'))).toBe(1);
     expect(sessions.map(({ transport }) => transport.sent())).toEqual([['10'], ['10'], ['11']]);
+  });
+
+  it('receives every message of the queue: counts it, hands a live event to the sessions and a revocation on to the node', async () => {
+    const metrics = createMetrics('hub-test');
+    const revoked: string[] = [];
+    const { h } = hub({ metrics, onRevoked: (notice) => void revoked.push(notice.tokenId) });
+    const user = newUser();
+    const { s, transport } = liveSession(user);
+    await h.add(s, []);
+    h.receive({ ...directTo([user], '30'), createdAt: Date.now() });
+    h.receive({ kind: 'session.revoked', userId: user, tokenId: 'token-1' });
+    expect(transport.sent()).toEqual(['30']);
+    expect(revoked).toEqual(['token-1']);
+    const value = async (metric: { get(): Promise<{ values: { value: number; metricName?: string }[] }> }, name?: string) => (await metric.get()).values.find((v) => !name || v.metricName === name)?.value;
+    expect(await value(metrics.messagesIn)).toBe(2);
+    expect(await value(metrics.eventsIn)).toBe(1);
+    expect(await value(metrics.receivedAge, 'feed_pipeline_age_seconds_count')).toBe(1);
   });
 
   it("hands a celebrity's message to its local followers only, and asks the worker about a user whose follows were never built", async () => {

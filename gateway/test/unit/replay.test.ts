@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '@feed/contracts';
 import { Replayer } from '../../src/replay.ts';
 import { Session, type SessionHooks } from '../../src/session.ts';
-import type { Position } from '../../src/event-id.ts';
+import type { Position } from '../../src/frames.ts';
 import { FakeTransport, post } from './fake-transport.ts';
 import { testCache, type TestCache } from './redis.ts';
 

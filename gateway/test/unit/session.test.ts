@@ -5,8 +5,7 @@
 // limit, not counting the burst of a replay it is still draining.
 import { describe, expect, it } from 'vitest';
 import { Session, type CloseReason, type Incoming, type SessionHooks } from '../../src/session.ts';
-import type { Protocol } from '../../src/frames.ts';
-import type { Position } from '../../src/event-id.ts';
+import type { Position, Protocol } from '../../src/frames.ts';
 import { FakeTransport, post } from './fake-transport.ts';
 
 interface Recorded extends SessionHooks {
