@@ -1,96 +1,82 @@
-// A client process for bench/gateway.ts: holds a share of the benchmark's connections (one
-// process cannot hold 10,000 sockets under `ulimit -n` with room to spare, and several spread
-// the clients' CPU) and counts the frames they receive. Driven over the IPC channel:
-//
-//   { cmd: 'open', id, kind: 'ws' | 'sse', targets: [userId, url][], secret, concurrency }
-//       → { id, opened, failed, error? }
-//   { cmd: 'count', id } → { id, frames, open }
-//   { cmd: 'close', id } → { id }
-//
-// Exits when the parent goes away.
+// The edge benchmark's client module (bench/gateway.ts runs it in the processes of its
+// ClientPool). Streams of ours go through the client SDK: feed.v1 over WebSocket or SSE, to a
+// gateway or to the plain `ws` server that speaks feed.v1 too. Nchan's subscribers (nginx's
+// pub/sub module: its own protocol, no feed.v1) use a minimal raw client. All they do is count
+// the frames they receive: the benchmark measures the server's CPU per frame, so the clients
+// must keep up, and the SDK hands its frames over undecoded (`onRawFrame`).
 import http from 'node:http';
 import WebSocket from 'ws';
 import { signToken, tokenKey } from '@feed/contracts';
+import { serveConnections, type Connection } from './client-pool.ts';
+import { openFeedStream, type StreamTransport } from './feed-stream.ts';
 
-interface Open {
-  cmd: 'open';
-  id: number;
-  kind: 'ws' | 'sse';
-  targets: [string, string][];
-  secret: string;
-  concurrency: number;
+export interface EdgeConn {
+  /** 'feed': a server of ours (url: its site, http://host:port); 'nchan': a subscriber URL. */
+  server: 'feed' | 'nchan';
+  transport: StreamTransport;
+  userId: string;
+  url: string;
 }
-type Command = Open | { cmd: 'count'; id: number } | { cmd: 'close'; id: number };
 
-let frames = 0;
-const sockets = new Set<WebSocket>();
-const streams = new Set<http.ClientRequest>();
+export interface EdgeSettings {
+  /** The gateways' JWT secret: each client signs its own user's token. */
+  secret: string;
+}
 
-function openWebSocket(url: string, token: string): Promise<void> {
+function nchanWebSocket(url: string, frame: () => void, lost: () => void): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false });
-    ws.on('open', () => {
-      sockets.add(ws);
-      resolve();
-    });
-    ws.on('message', () => frames++);
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.on('message', frame);
     ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.on('error', reject);
-    ws.on('close', () => sockets.delete(ws));
+    ws.once('open', () => {
+      ws.on('close', lost);
+      resolve({
+        close: () => {
+          ws.off('close', lost);
+          ws.terminate();
+        },
+      });
+    });
   });
 }
 
-function openEventStream(url: string, token: string): Promise<void> {
+function nchanEventSource(url: string, frame: () => void, lost: () => void): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}` } }, (res) => {
+    const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
-      streams.add(req);
       res.setEncoding('utf8');
-      // One event per `id:` line; the first chunk (retry, comment) has none.
+      // One message per `id:` line; the first chunk (retry, comment) has none.
       res.on('data', (chunk: string) => {
-        for (let i = chunk.indexOf('id: '); i !== -1; i = chunk.indexOf('id: ', i + 4)) frames++;
+        for (let i = chunk.indexOf('id: '); i !== -1; i = chunk.indexOf('id: ', i + 4)) frame();
       });
-      res.on('close', () => streams.delete(req));
-      resolve();
+      res.on('close', lost);
+      resolve({
+        close: () => {
+          res.off('close', lost);
+          req.destroy();
+        },
+      });
     });
     req.on('error', reject);
   });
 }
 
-async function open(command: Open): Promise<{ opened: number; failed: number; error?: string }> {
-  const key = tokenKey(command.secret);
-  let next = 0;
-  let opened = 0;
-  let failed = 0;
-  let error: string | undefined;
-  await Promise.all(
-    Array.from({ length: command.concurrency }, async () => {
-      while (next < command.targets.length) {
-        const [userId, url] = command.targets[next++]!;
-        try {
-          const token = await signToken(userId, key, 3600);
-          await (command.kind === 'ws' ? openWebSocket(url, token) : openEventStream(url, token));
-          opened++;
-        } catch (err) {
-          failed++;
-          error ??= (err as Error).message;
-        }
-      }
-    }),
-  );
-  return { opened, failed, ...(error ? { error } : {}) };
-}
-
-process.on('message', (command: Command) => {
-  const reply = (body: object) => process.send!({ id: command.id, ...body });
-  if (command.cmd === 'open') void open(command).then(reply);
-  else if (command.cmd === 'count') reply({ frames, open: sockets.size + streams.size });
-  else if (command.cmd === 'close') {
-    for (const ws of sockets) ws.terminate();
-    for (const req of streams) req.destroy();
-    sockets.clear();
-    streams.clear();
-    reply({});
-  }
+export const edgeClients = serveConnections<EdgeConn, number, EdgeSettings>((settings) => {
+  const key = tokenKey(settings.secret);
+  let frames = 0;
+  const frame = () => void frames++;
+  return {
+    async open(c, lost) {
+      if (c.server === 'nchan') return c.transport === 'ws' ? nchanWebSocket(c.url, frame, lost) : nchanEventSource(c.url, frame, lost);
+      const token = await signToken(c.userId, key, 3600);
+      return openFeedStream({ site: c.url, token, transport: c.transport, onRawFrame: frame }, lost);
+    },
+    take() {
+      if (frames === 0) return null;
+      const batch = frames;
+      frames = 0;
+      return batch;
+    },
+  };
 });
-process.on('disconnect', () => process.exit(0));

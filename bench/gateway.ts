@@ -3,14 +3,17 @@
 // The gateway against the real Redis and RabbitMQ (and, for step 3, Postgres), on names of its
 // own: Redis keys under `bench:gw:`, exchanges and queues under `bench.gw.`, database
 // feed_bench_gateway; all removed at the end. Gateways are real processes
-// (`node --import tsx gateway/src/main.ts`, or Deno), clients live in several child processes
-// (bench/gateway-clients.ts) so that no process holds more than a few thousand sockets.
+// (`node --import tsx gateway/src/main.ts`, or Deno). The clients live in the processes of a
+// client pool (bench/client-pool.ts running bench/gateway-clients.ts), so that no process holds
+// more than a few thousand sockets: ours are the client SDK (feed.v1 over WebSocket or SSE),
+// Nchan's a raw client of its protocol; all only count frames.
 //
 //   1. memory per idle authenticated connection: RSS of one gateway before and after opening
 //      --connections WebSocket (then SSE) sessions, median of samples after --settle seconds
-//   2. frames/s one gateway delivers to --clients AsyncAPI clients, fed with `direct` gateway
-//      messages straight onto its queue (as the fan-out worker sends them), against a plain `ws`
-//      server (bench/plain-ws-server.ts) pushing the same frame to the same clients
+//   2. frames/s one gateway delivers to --clients feed.v1 WebSocket clients, fed with `direct`
+//      gateway messages straight onto its queue (as the fan-out worker sends them), against a
+//      plain `ws` server (bench/plain-ws-server.ts) pushing a frame of the same shape to the same
+//      clients
 //   3. what each gateway's queue receives with 1, 2 and 4 gateways: users spread over the
 //      gateways, posts through the real pipeline (outbox relay here, a fan-out worker process)
 //   4. a native anchor: Nchan (nginx's pub/sub module, in C; Debian's libnginx-mod-nchan), one
@@ -30,6 +33,8 @@ import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { ClientPool } from './client-pool.ts';
+import type { EdgeConn, edgeClients } from './gateway-clients.ts';
 import { seededIndex } from './random.ts';
 import { createCache } from '@feed/cache';
 import { topology, type GatewayMessage } from '@feed/contracts';
@@ -47,34 +52,47 @@ const AMQP_PREFIX = 'bench.gw.';
 const DB_NAME = 'feed_bench_gateway';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const { values: args } = parseArgs({
-  options: {
-    steps: { type: 'string', default: '1,2,3,4' },
-    connections: { type: 'string', default: '10000' },
-    sse: { type: 'string', default: '10000' },
-    runtimes: { type: 'string', default: 'node,deno' },
-    settle: { type: 'string', default: '10' },
-    samples: { type: 'string', default: '5' },
-    procs: { type: 'string', default: '4' },
-    clients: { type: 'string', default: '2000' },
-    recipients: { type: 'string', default: '1000' },
-    seconds: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '2' },
-    text: { type: 'string', default: '120' },
-    users: { type: 'string', default: '2000' },
-    authors: { type: 'string', default: '40' },
-    posts: { type: 'string', default: '400' },
-    gateways: { type: 'string', default: '1,2,4' },
-    /** Extra Node flags for gateway processes, e.g. `--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`. */
-    'gateway-node-args': { type: 'string', default: '' },
-    /** Step 1 sends the gateway SIGUSR2 once settled (with --heapsnapshot-signal=SIGUSR2 in --gateway-node-args). */
-    snapshot: { type: 'boolean', default: false },
-    'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
-    'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0' },
-    'amqp-url': { type: 'string', default: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
-    'no-docs': { type: 'boolean', default: false },
-  },
-});
+const OPTIONS = {
+  steps: { type: 'string', default: '1,2,3,4' },
+  connections: { type: 'string', default: '10000' },
+  sse: { type: 'string', default: '10000' },
+  runtimes: { type: 'string', default: 'node,deno' },
+  settle: { type: 'string', default: '10' },
+  samples: { type: 'string', default: '5' },
+  procs: { type: 'string', default: '4' },
+  clients: { type: 'string', default: '2000' },
+  recipients: { type: 'string', default: '1000' },
+  seconds: { type: 'string', default: '10' },
+  rounds: { type: 'string', default: '2' },
+  text: { type: 'string', default: '120' },
+  users: { type: 'string', default: '2000' },
+  authors: { type: 'string', default: '40' },
+  posts: { type: 'string', default: '400' },
+  gateways: { type: 'string', default: '1,2,4' },
+  /** Extra Node flags for gateway processes, e.g. `--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`. */
+  'gateway-node-args': { type: 'string', default: '' },
+  /** Step 1 sends the gateway SIGUSR2 once settled (with --heapsnapshot-signal=SIGUSR2 in --gateway-node-args). */
+  snapshot: { type: 'boolean', default: false },
+  'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+  'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0' },
+  'amqp-url': { type: 'string', default: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
+  'no-docs': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+const { values: args } = parseArgs({ options: OPTIONS });
+if (args.help) {
+  // What the steps measure is this file's opening comment; the options and their defaults follow.
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  const intro = lines
+    .slice(
+      0,
+      lines.findIndex((line) => !line.startsWith('//')),
+    )
+    .map((line) => line.replace(/^\/\/ ?/, ''));
+  const options = Object.entries(OPTIONS).map(([name, o]) => `  --${name}${o.type === 'string' ? ` (default: ${o.default || "''"})` : ''}`);
+  process.stdout.write(`${[...intro, '', 'Options:', ...options].join('\n')}\n`);
+  process.exit(0);
+}
 const num = (name: keyof typeof args) => Number(args[name]);
 const STEPS = new Set(String(args.steps).split(',').map(Number));
 const CONNECTIONS = num('connections');
@@ -139,7 +157,6 @@ interface Gateway {
   runtime: 'node' | 'deno';
   pid: number;
   httpUrl: string;
-  wsUrl: string;
   metrics(): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
@@ -193,7 +210,6 @@ async function startGateway(runtime: 'node' | 'deno', extra: Record<string, stri
     runtime,
     pid: child.pid!,
     httpUrl,
-    wsUrl: `ws://127.0.0.1:${port}/post/feed/posted`,
     async metrics() {
       const text = await (await fetch(`${httpUrl}/metrics`)).text();
       const sums = new Map<string, number>();
@@ -219,63 +235,29 @@ async function startGateway(runtime: 'node' | 'deno', extra: Record<string, stri
 // ---------------------------------------------------------------------------------------------
 // Client processes
 
-interface ClientProcess {
-  child: ChildProcess;
-  call<T = Record<string, unknown>>(command: Record<string, unknown>): Promise<T>;
+let frames = 0;
+const clients = new ClientPool<typeof edgeClients>(new URL('./gateway-clients.ts', import.meta.url), { processes: PROCS, settings: { secret: SECRET }, onBatch: (count) => (frames += count) });
+
+/** Opens one connection per [userId, url] (ours: the server's site; Nchan: a subscriber URL). */
+async function openClients(server: EdgeConn['server'], transport: EdgeConn['transport'], targets: [string, string][], what: string): Promise<void> {
+  const opened = await clients.open(
+    targets.map(([userId, url]) => ({ server, transport, userId, url })),
+    { concurrency: 32, progress: (done, total) => log(`   ${what}: ${n(done)} of ${n(total)} tried`) },
+  );
+  const failed = opened.failed.length;
+  if (failed > 0) throw new Error(`${failed} of ${targets.length} ${what} failed: ${opened.errors[0]?.message}`);
+  log(`   ${what}: ${n(targets.length)} open in ${opened.seconds.toFixed(1)} s`);
 }
 
-function startClientProcess(): ClientProcess {
-  const child = track(spawn(process.execPath, ['--import', 'tsx', 'bench/gateway-clients.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  let nextId = 1;
-  const waiting = new Map<number, (reply: never) => void>();
-  child.on('message', (reply: { id: number }) => {
-    waiting.get(reply.id)?.(reply as never);
-    waiting.delete(reply.id);
-  });
-  return {
-    child,
-    call(command) {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve as (reply: never) => void);
-        child.send({ ...command, id });
-      });
-    },
-  };
-}
-
-const clientProcesses = Array.from({ length: PROCS }, startClientProcess);
-
-/** Opens one connection per [userId, url], spread over the client processes. */
-async function openClients(kind: 'ws' | 'sse', targets: [string, string][], what: string): Promise<void> {
-  const shares = clientProcesses.map((_, i) => targets.filter((_, j) => j % clientProcesses.length === i));
-  const t0 = performance.now();
-  let done = false;
-  const progress = (async () => {
-    for (let last = performance.now(); !done;) {
-      await sleep(100);
-      if (done || performance.now() - last < 2_000) continue;
-      last = performance.now();
-      const counts = await Promise.all(clientProcesses.map((c) => c.call<{ open: number }>({ cmd: 'count' })));
-      log(`   ${what}: ${n(counts.reduce((s, c) => s + c.open, 0))} of ${n(targets.length)} open`);
-    }
-  })();
-  const replies = await Promise.all(clientProcesses.map((c, i) => c.call<{ opened: number; failed: number; error?: string }>({ cmd: 'open', kind, targets: shares[i], secret: SECRET, concurrency: 32 })));
-  done = true;
-  const seconds = (performance.now() - t0) / 1000;
-  await progress;
-  const failed = replies.reduce((s, r) => s + r.failed, 0);
-  if (failed > 0) throw new Error(`${failed} of ${targets.length} ${what} failed: ${replies.find((r) => r.error)?.error}`);
-  log(`   ${what}: ${n(targets.length)} open in ${seconds.toFixed(1)} s`);
-}
-
+/** Every frame the clients have received so far. */
 async function framesReceived(): Promise<number> {
-  const counts = await Promise.all(clientProcesses.map((c) => c.call<{ frames: number }>({ cmd: 'count' })));
-  return counts.reduce((s, c) => s + c.frames, 0);
+  await clients.flush();
+  return frames;
 }
 
 async function closeClients(): Promise<void> {
-  await Promise.all(clientProcesses.map((c) => c.call({ cmd: 'close' })));
+  const { lost } = await clients.close();
+  if (lost > 0) log(`   warning: ${n(lost)} connections ended before the clients closed them`);
 }
 
 const userId = (i: number) => String(1_000_000 + i);
@@ -328,11 +310,11 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
   log(`1. ${label}: starting a gateway`);
   const gw = await startGateway(runtime);
   try {
-    const url = transport === 'ws' ? gw.wsUrl : `${gw.httpUrl}/post/feed/posted`;
     // Warm-up: the handshake and session code paths compiled, pools and buffers allocated.
     await openClients(
+      'feed',
       transport,
-      Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url] as [string, string]),
+      Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), gw.httpUrl] as [string, string]),
       'warm-up connections',
     );
     await sleep(1_000);
@@ -341,11 +323,14 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
     const before = await sampleMemory(gw);
     log(`1. ${label}: RSS before ${f1(before.rss / 2 ** 20)} MiB${before.heap !== null ? `, heap used ${f1(before.heap / 2 ** 20)} MiB` : ''}`);
     await openClients(
+      'feed',
       transport,
-      Array.from({ length: count }, (_, i) => [userId(i), url] as [string, string]),
+      Array.from({ length: count }, (_, i) => [userId(i), gw.httpUrl] as [string, string]),
       `${label} connections`,
     );
-    const sessions = (await gw.metrics()).get('gateway_sessions') ?? 0;
+    // A session counts once its start position is read, which may end after the client saw the handshake.
+    let sessions = 0;
+    for (const until = performance.now() + 10_000; (sessions = (await gw.metrics()).get('gateway_sessions') ?? 0) !== count && performance.now() < until;) await sleep(100);
     if (sessions !== count) log(`   warning: the gateway reports ${sessions} sessions, expected ${count}`);
     log(`1. ${label}: settling ${SETTLE} s, then ${SAMPLES} samples`);
     await sleep(SETTLE * 1000);
@@ -386,7 +371,8 @@ interface ThroughputRow {
 }
 
 const postText = 'x'.repeat(TEXT);
-const FRAME = JSON.stringify({ postId: '123456789', postText, author_user_id: '1000001' });
+/** A frame as a gateway sends it (feed.v1, with an id of the usual length), for the servers that send one string to all. */
+const FRAME = JSON.stringify({ id: `AbCd1234.${Date.now()}-1.0`, type: 'post.created', data: { id: '123456789', text: postText, author_user_id: '1000001' } });
 
 /** Frames/s received by all clients over SECONDS, after a 2 s warm-up, while `running`. */
 async function measureFrames(pid: number, running: () => boolean): Promise<{ framesPerSecond: number; cpuCores: number }> {
@@ -403,7 +389,7 @@ async function measureFrames(pid: number, running: () => boolean): Promise<{ fra
 }
 
 async function gatewayThroughput(round: number): Promise<ThroughputRow> {
-  log(`2. round ${round}, gateway: ${n(CLIENTS)} AsyncAPI clients, ${n(RECIPIENTS)} recipients per message`);
+  log(`2. round ${round}, gateway: ${n(CLIENTS)} feed.v1 clients, ${n(RECIPIENTS)} recipients per message`);
   const users = Array.from({ length: CLIENTS }, (_, i) => userId(i));
   // The users' logs exist before they connect: the gateway's sessions start at the same epoch
   // the messages carry, so each recipient goes through the real de-duplication check.
@@ -413,8 +399,9 @@ async function gatewayThroughput(round: number): Promise<ThroughputRow> {
   let running = true;
   try {
     await openClients(
+      'feed',
       'ws',
-      users.map((u) => [u, gw.wsUrl]),
+      users.map((u) => [u, gw.httpUrl]),
       'gateway clients',
     );
     await sleep(1_000);
@@ -469,8 +456,9 @@ async function plainThroughput(round: number): Promise<ThroughputRow> {
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   try {
     await openClients(
+      'feed',
       'ws',
-      Array.from({ length: CLIENTS }, (_, i) => [userId(i), `ws://127.0.0.1:${port}/`]),
+      Array.from({ length: CLIENTS }, (_, i) => [userId(i), `http://127.0.0.1:${port}`]),
       'plain ws clients',
     );
     await sleep(1_000);
@@ -599,8 +587,9 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
       try {
         const home = (u: number) => u % count; // reader index → gateway index
         await openClients(
+          'feed',
           'ws',
-          readers.map((u, i) => [u, gateways[home(i)]!.wsUrl]),
+          readers.map((u, i) => [u, gateways[home(i)]!.httpUrl]),
           `readers on ${count} gateway(s)`,
         );
         for (const gw of gateways) {
@@ -779,6 +768,7 @@ async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<Ncha
   try {
     const url = (i: number) => `${transport === 'ws' ? nchan.url.replace('http:', 'ws:') : nchan.url}/sub/u${i}`;
     await openClients(
+      'nchan',
       transport,
       Array.from({ length: 200 }, (_, i) => [userId(900_000 + i), url(900_000 + i)] as [string, string]),
       'warm-up subscribers',
@@ -788,6 +778,7 @@ async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<Ncha
     await sleep(3_000);
     const before = await rssMedian(nchan.workerPid);
     await openClients(
+      'nchan',
       transport,
       Array.from({ length: count }, (_, i) => [userId(i), url(i)] as [string, string]),
       `${label} subscribers`,
@@ -820,6 +811,7 @@ async function nchanThroughput(round: number): Promise<ThroughputRow> {
   let running = true;
   try {
     await openClients(
+      'nchan',
       'ws',
       Array.from({ length: CLIENTS }, (_, i) => [userId(i), `${nchan.url.replace('http:', 'ws:')}/sub/all`] as [string, string]),
       'Nchan subscribers',
@@ -893,7 +885,7 @@ try {
     for (let round = 1; round <= ROUNDS; round++) nchanFrames.push(await nchanThroughput(round));
   }
 } finally {
-  for (const c of clientProcesses) c.child.disconnect();
+  await clients.stop();
   await cleanRedis();
   const ch = await amqpConnection.createChannel();
   ch.on('error', () => {});
@@ -911,7 +903,7 @@ const machine = [
   `- Command: \`${COMMAND}\``,
   `- Machine: ${os.cpus().length} cores (\`nproc\` ${version('nproc', [])}), ${f1(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? '?'}; \`ulimit -n\` ${version('sh', ['-c', 'ulimit -n'])}`,
   `- Node ${process.version}, ${version(denoBinary(), ['--version'])}, Redis ${redisVersion}, RabbitMQ ${rabbitVersion}; ${new Date().toISOString().slice(0, 10)}`,
-  `- Clients: ${PROCS} client processes (bench/gateway-clients.ts) on the same machine. The machine was shared with other agents running tests, so absolute figures move from run to run; each comparison below ran side by side in the same run, and the ratios are what to read.`,
+  `- Clients: ${PROCS} client processes on the same machine (bench/gateway-clients.ts in the pool of bench/client-pool.ts): ours the client SDK, Nchan's a raw client of its protocol, all counting frames without decoding them. The machine was shared with other agents running tests, so absolute figures move from run to run; each comparison below ran side by side in the same run, and the ratios are what to read.`,
 ];
 
 const out: string[] = ['## Gateway', '', ...machine, ''];
@@ -940,7 +932,7 @@ if (throughput.length) {
   out.push(
     '### Frames per second: one gateway against a plain `ws` server',
     '',
-    `${n(CLIENTS)} WebSocket clients (AsyncAPI protocol, ${TEXT}-character post text, ${FRAME.length}-byte frames). The gateway is fed \`direct\` messages on its own queue, ${n(RECIPIENTS)} recipients per message (one message per batch of recipients, as the fan-out worker sends them), with at most ${n(CLIENTS * WINDOW_ROUNDS)} frames published and not yet received; the plain server (bench/plain-ws-server.ts) sends the same string to every client in a loop, pausing when a client has 64 KiB queued. Frames counted at the clients over ${SECONDS} s after a 2 s warm-up; ${ROUNDS} rounds, alternating which runs first. CPU is the server process's user+system time per wall second.`,
+    `${n(CLIENTS)} WebSocket clients (feed.v1 through the client SDK, ${TEXT}-character post text, ${FRAME.length}-byte frames). The gateway is fed \`direct\` messages on its own queue, ${n(RECIPIENTS)} recipients per message (one message per batch of recipients, as the fan-out worker sends them), with at most ${n(CLIENTS * WINDOW_ROUNDS)} frames published and not yet received; the plain server (bench/plain-ws-server.ts) sends the same string to every client in a loop, pausing when a client has 64 KiB queued. Frames counted at the clients over ${SECONDS} s after a 2 s warm-up; ${ROUNDS} rounds, alternating which runs first. CPU is the server process's user+system time per wall second.`,
     '',
     '| round | server | frames/s | server CPU (cores) | server CPU per frame |',
     '|--:|---|--:|--:|--:|',
@@ -999,7 +991,7 @@ out.push(
   '### What limits each figure',
   '',
   "- **Memory per connection.** What a connection holds is mostly the `ws` library and Node: the socket (net.Socket with its readable and writable state), the WebSocket with its Receiver (itself a Writable stream) and Sender, the TCP handle; then the session and the hub's and token-expiry sweep's entries, a few hundred bytes. SSE costs more: an HTTP response stays open per client (IncomingMessage, ServerResponse and the HTTP parser state), which a WebSocket drops after the upgrade. RSS also carries heap that is garbage between collections (the periodic presence refresh allocates per local user) and the V8 heap's headroom, which is why RSS per connection is larger than the live heap per connection, and why one run's figure moves by a few KB with garbage-collection timing: read the median of several runs (`npm run bench:gateway -- --steps 1 --runtimes node --no-docs`). A heap snapshot of a settled gateway (`--gateway-node-args=--heapsnapshot-signal=SIGUSR2 --snapshot`) shows what each connection retains. Nchan's figure is its worker's RSS, which includes the shared-memory pages it touched for its channels.",
-  "- **Frames per second.** The servers share two cores with the client processes, so the clients' CPU caps every rate; CPU per frame is the figure that shows a server's own cost. Most of a frame's cost is the `writev` system call of its socket write (on loopback it also runs the receiving side of TCP); a CPU profile of the gateway (`--gateway-node-args=\"--cpu-prof --cpu-prof-dir=/tmp/prof\"`, summed with `npx tsx bench/load/profile-top.ts`) shows it beside the gateway's own JavaScript (validation, the hub's lookups, de-duplication, encoding, metrics). The gateway corks a client's socket at its first frame of an event-loop turn and uncorks it once the ready I/O is handled (gateway/src/coalesce.ts), so the frames a client gets in one turn leave in one write, and it encodes a frame once per event; the plain server writes each frame as it comes. Nchan is fed by one HTTP publish per round of frames (the same frame to every subscriber of one channel), so its CPU per frame includes a publish shared by all the subscribers.",
+  "- **Frames per second.** The servers share two cores with the client processes, so the clients' CPU caps every rate; CPU per frame is the figure that shows a server's own cost. Most of a frame's cost is the `writev` system call of its socket write (on loopback it also runs the receiving side of TCP); a CPU profile of the gateway (`--gateway-node-args=\"--cpu-prof --cpu-prof-dir=/tmp/prof\"`, summed with `npx tsx bench/load/profile-top.ts`) shows it beside the gateway's own JavaScript (validation, the hub's lookups, de-duplication, encoding, metrics). The gateway corks a client's socket at its first frame of an event-loop turn and uncorks it once the ready I/O is handled (gateway/src/coalesce.ts), so the frames a client gets in one turn leave in one write, and it encodes an event's data once for all its recipients (each feed.v1 frame adds only its session's id); the plain server writes each frame as it comes. Nchan is fed by one HTTP publish per round of frames (the same frame to every subscriber of one channel), so its CPU per frame includes a publish shared by all the subscribers.",
   "- **Routing.** Each gateway receives one message per post that has at least one follower connected to it, listing only its own recipients: the recipient events each gateway handles are its users' share (about 1/N with users spread evenly), and the number of messages never exceeds the number of posts, whatever the follower counts. A post whose followers sit on few gateways reaches only those. The worker (one process here) and RabbitMQ's message rate bound the total; the per-gateway figures do not depend on them.",
   '',
 );

@@ -1,11 +1,15 @@
 // The ceiling for bench/gateway.ts: a plain `ws` server that does nothing but push the same
 // text frame to every connected client, round after round, for as long as it is told to. It
-// waits (yields to the event loop) whenever a client has more than 64 KiB queued, so it never
-// buffers without bound. Prints its port; driven over IPC:
-//   { cmd: 'run', frame, seconds } → { rounds }   (the same string to every client, as the gateway sends)
+// accepts the feed.v1 subprotocol, so the benchmark's clients (the client SDK) connect to it as
+// to a gateway; it checks no token and reads nothing. It waits (yields to the event loop)
+// whenever a client has more than 64 KiB queued, so it never buffers without bound. Prints its
+// port; driven over IPC:
+//   { cmd: 'run', frame, seconds } → { rounds }   (the same string to every client: a gateway's
+//                                                   frame, with one id for all)
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FEED_V1 } from '@feed/contracts/stream';
 
-const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, clientTracking: false });
+const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, clientTracking: false, handleProtocols: (offered) => (offered.has(FEED_V1) ? FEED_V1 : false) });
 const clients = new Set<WebSocket>();
 wss.on('connection', (ws) => {
   clients.add(ws);

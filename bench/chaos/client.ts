@@ -1,14 +1,15 @@
-// A chaos client process (forked by the chaos and soak runs): holds many streams (WebSocket
+// The chaos runs' client module (run in the processes of their ClientPool): streams (WebSocket
 // feed.v1 or SSE) through HAProxy, each one the stream SDK's FeedClient, as the SPA's is: it
 // reconnects by itself with exponential backoff and full jitter (a short random delay after a
 // drain, close code 1012), resumes from the last event id, and raises `feed.reset` when resuming
 // is impossible or it reconnects without any id; this client then refetches GET /post/feed and
-// merges it by post id. Everything it receives goes to the parent over IPC in batches: every
+// merges it by post id. Everything it receives goes to the parent in batches: every
 // post.created [postId, userId, at, source] (source 0 = live, 1 = re-fetched feed), and the
 // moments each stream went down and came back.
 import http from 'node:http';
 import { FeedClient, NO_POSITION, type FeedStatus } from '@feed/client';
 import { nodeWebSocket } from '@feed/client/node';
+import { serveConnections } from '../client-pool.ts';
 import { now } from '../clock.ts';
 
 export type Kind = 'ws' | 'sse';
@@ -27,7 +28,6 @@ export interface ClientSettings {
   /** An attempt that has not opened by then is abandoned and retried. */
   openTimeoutMs: number;
 }
-export type ToChaosClient = { type: 'open'; conns: ChaosConn[]; settings: ClientSettings; concurrency: number } | { type: 'close' };
 export interface StreamEvent {
   e: 'down' | 'up' | 'reset' | 'refetch';
   u: number;
@@ -35,23 +35,15 @@ export interface StreamEvent {
   /** down: close code or error; up: attempts it took; reset: reason; refetch: posts. */
   d?: string | number;
 }
-export type FromChaosClient = { type: 'opened'; ok: number; failed: number; errors: string[] } | { type: 'batch'; receipts: number[]; events: StreamEvent[] } | { type: 'closed' };
+export interface ChaosBatch {
+  receipts: number[];
+  events: StreamEvent[];
+}
 
-const send = (m: FromChaosClient) => process.send!(m);
+/** What this process's streams received since the last batch. */
 let receipts: number[] = [];
 let events: StreamEvent[] = [];
-let closing = false;
-let settings: ClientSettings;
-const streams: Stream[] = [];
 const restAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-
-function flush(): void {
-  if (receipts.length === 0 && events.length === 0) return;
-  send({ type: 'batch', receipts, events });
-  receipts = [];
-  events = [];
-}
-setInterval(flush, 50);
 
 function getJson(url: string, token: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -82,9 +74,13 @@ class Stream {
   private readonly client: FeedClient;
   private refetching = false;
   private refetchAgain = false;
+  private closed = false;
   private first: { opened: () => void; failed: (err: Error) => void } | null = null;
 
-  constructor(readonly c: ChaosConn) {
+  constructor(
+    readonly c: ChaosConn,
+    private readonly settings: ClientSettings,
+  ) {
     this.client = new FeedClient({
       url: settings.baseUrl,
       token: c.token,
@@ -123,7 +119,7 @@ class Stream {
       this.first = null;
       return;
     }
-    if (closing) return;
+    if (this.closed) return;
     if (status.state === 'open') {
       if (this.downAt !== null) {
         events.push({ e: 'up', u: this.c.userId, at: now(), d: this.attempts });
@@ -154,7 +150,7 @@ class Stream {
           try {
             let got = 0;
             for (let offset = 0; offset < 1000; offset += 100) {
-              const page = (await getJson(`${settings.baseUrl}/post/feed?offset=${offset}&limit=100`, this.c.token)) as { id: string }[];
+              const page = (await getJson(`${this.settings.baseUrl}/post/feed?offset=${offset}&limit=100`, this.c.token)) as { id: string }[];
               const at = now();
               for (const p of page) receipts.push(Number(p.id), this.c.userId, at, 1);
               got += page.length;
@@ -163,49 +159,33 @@ class Stream {
             events.push({ e: 'refetch', u: this.c.userId, at: now(), d: `${why}: ${got}` });
             break;
           } catch {
-            if (closing) return;
-            await new Promise((r) => setTimeout(r, Math.random() * Math.min(settings.backoffCapMs, settings.backoffBaseMs * 2 ** attempt++)));
+            if (this.closed) return;
+            await new Promise((r) => setTimeout(r, Math.random() * Math.min(this.settings.backoffCapMs, this.settings.backoffBaseMs * 2 ** attempt++)));
           }
         }
-      } while (this.refetchAgain && !closing);
+      } while (this.refetchAgain && !this.closed);
     } finally {
       this.refetching = false;
     }
   }
 
   close(): void {
+    this.closed = true;
     this.client.stop();
   }
 }
 
-process.on('message', async (m: ToChaosClient) => {
-  if (m.type === 'open') {
-    settings = m.settings;
-    let ok = 0;
-    let failed = 0;
-    const errors: string[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < m.conns.length) {
-        const s = new Stream(m.conns[next++]!);
-        streams.push(s);
-        try {
-          await s.open();
-          ok++;
-        } catch (err) {
-          failed++;
-          if (errors.length < 5) errors.push(`${s.c.kind} ${s.c.userId}: ${(err as Error).message}`);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, m.concurrency) }, lane));
-    send({ type: 'opened', ok, failed, errors });
-  } else if (m.type === 'close') {
-    closing = true;
-    flush();
-    for (const s of streams) s.close();
-    send({ type: 'closed' });
-    setTimeout(() => process.exit(0), 200);
-  }
-});
-process.on('disconnect', () => process.exit(0));
+export const chaosClients = serveConnections<ChaosConn, ChaosBatch, ClientSettings>((settings) => ({
+  async open(c) {
+    const stream = new Stream(c, settings);
+    await stream.open();
+    return stream;
+  },
+  take() {
+    if (receipts.length === 0 && events.length === 0) return null;
+    const batch = { receipts, events };
+    receipts = [];
+    events = [];
+    return batch;
+  },
+}));

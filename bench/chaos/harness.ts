@@ -1,18 +1,17 @@
 // Steady load on a chaos stack: the people, the clients (forked processes holding one stream
 // per user through HAProxy, reconnecting and resuming by themselves), a poster at a steady rate
 // through HAProxy, and the ledger. The chaos run and the soak run both drive it.
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { ClientPool } from '../client-pool.ts';
 import { signTokens } from '../load/graph.ts';
 import { now } from '../clock.ts';
 import { createPost } from '../load/poster.ts';
-import type { ChaosConn, ClientSettings, FromChaosClient, StreamEvent, ToChaosClient } from './client.ts';
+import type { ChaosConn, ClientSettings, StreamEvent, chaosClients } from './client.ts';
 import { Ledger } from '../ledger.ts';
 import { createPeople, type People } from './people.ts';
 import { ChaosStack } from './stack.ts';
 
-const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
+const CLIENT = new URL('./client.ts', import.meta.url);
 
 export interface LoadSettings {
   adminUrl: string;
@@ -56,7 +55,7 @@ export interface Harness {
 export async function startHarness(s: LoadSettings): Promise<Harness> {
   const jwtSecret = randomBytes(32).toString('hex');
   const stack = await ChaosStack.start({ adminUrl: s.adminUrl, database: s.database, gateways: s.gateways, jwtSecret, env: s.env, gatewayEnv: s.gatewayEnv, redis: s.redis, log: s.log });
-  const children: ChildProcess[] = [];
+  let clients: ClientPool<typeof chaosClients> | undefined;
   let posting: Promise<void> | undefined;
   let stopPosting = false;
   try {
@@ -68,39 +67,24 @@ export async function startHarness(s: LoadSettings): Promise<Harness> {
     const down = new Set<number>();
     const conns: ChaosConn[] = people.clients.map((userId, i) => ({ userId, token: tokens.get(userId)!, kind: (i * 7919) % 1000 < s.sseShare * 1000 ? 'sse' : 'ws' }));
     const settings: ClientSettings = { baseUrl: stack.haproxyUrl, backoffBaseMs: 250, backoffCapMs: 5_000, drainJitterMs: 1_000, openTimeoutMs: 10_000, ...s.backoff };
-    const procCount = Math.max(1, Math.ceil(conns.length / s.clientsPerProcess));
-    const opened: Promise<{ ok: number; failed: number; errors: string[] }>[] = [];
-    const closed: Promise<void>[] = [];
-    for (let p = 0; p < procCount; p++) {
-      const child = fork(CLIENT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      children.push(child);
-      let openedResolve!: (v: { ok: number; failed: number; errors: string[] }) => void;
-      let closedResolve!: () => void;
-      opened.push(new Promise((r) => (openedResolve = r)));
-      closed.push(new Promise((r) => (closedResolve = r)));
-      child.on('message', (m: FromChaosClient) => {
-        if (m.type === 'batch') {
-          ledger.receipts(m.receipts);
-          for (const e of m.events) {
-            streamEvents.push(e);
-            if (e.e === 'down') down.add(e.u);
-            else if (e.e === 'up') down.delete(e.u);
-          }
-        } else if (m.type === 'opened') openedResolve(m);
-        else if (m.type === 'closed') closedResolve();
-      });
-      child.on('exit', () => {
-        openedResolve({ ok: 0, failed: 0, errors: ['client process exited'] });
-        closedResolve();
-      });
-      child.send({ type: 'open', conns: conns.filter((_, i) => i % procCount === p), settings, concurrency: 10 } satisfies ToChaosClient);
-    }
-    const results = await Promise.all(opened);
-    const ok = results.reduce((a, r) => a + r.ok, 0);
+    clients = new ClientPool<typeof chaosClients>(CLIENT, {
+      processes: Math.ceil(conns.length / s.clientsPerProcess),
+      settings,
+      onBatch: (batch) => {
+        ledger.receipts(batch.receipts);
+        for (const e of batch.events) {
+          streamEvents.push(e);
+          if (e.e === 'down') down.add(e.u);
+          else if (e.e === 'up') down.delete(e.u);
+        }
+      },
+    });
+    const opened = await clients.open(conns, { concurrency: 10 });
+    const ok = opened.opened;
     if (ok !== conns.length)
       throw new Error(
-        `only ${ok}/${conns.length} streams opened: ${results
-          .flatMap((r) => r.errors)
+        `only ${ok}/${conns.length} streams opened: ${opened.errors
+          .map((e) => `${e.spec.kind} ${e.spec.userId}: ${e.message}`)
           .slice(0, 3)
           .join('; ')}`,
       );
@@ -175,16 +159,15 @@ export async function startHarness(s: LoadSettings): Promise<Harness> {
       async close() {
         stopPosting = true;
         await posting?.catch(() => {});
-        for (const c of children) if (c.connected) c.send({ type: 'close' } satisfies ToChaosClient);
-        await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 5000))]);
-        for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+        await clients?.close();
+        await clients?.stop();
         await stack.close();
       },
     };
   } catch (err) {
     stopPosting = true;
     await posting?.catch(() => {});
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await clients?.stop();
     await stack.close();
     throw err;
   }

@@ -1,10 +1,9 @@
 // One measured run: start a system's stack, connect the clients, post at the set rate, keep
 // the ledger, sample every process, and return the figures.
-import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { connectRedis, createCache } from '@feed/cache';
-import type { ConnKind, ConnSpec, FromClient, ToClient } from './client.ts';
+import { ClientPool } from '../client-pool.ts';
+import type { ConnKind, ConnSpec, loadClients } from './client.ts';
 import type { Graph } from './graph.ts';
 import { Ledger, type LedgerSummary } from '../ledger.ts';
 import { createPost, post, type PostStats } from './poster.ts';
@@ -13,7 +12,7 @@ import { edgeStats, hopLine, hopStats, processStalls, type EdgeStats, type HopSt
 import { startLoadStack, type System } from './stack.ts';
 import { mark, verdictOf, type Verdict } from './verdict.ts';
 
-const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
+const CLIENT = new URL('./client.ts', import.meta.url);
 
 export interface RunOptions {
   system: System;
@@ -126,7 +125,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     env: o.env,
     log,
   });
-  const children: ChildProcess[] = [];
+  let clients: ClientPool<typeof loadClients> | undefined;
   try {
     const pathOf = new Map<number, string>();
     const ledger = new Ledger((userId) => pathOf.get(userId) ?? 'unknown');
@@ -150,55 +149,27 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       kinds[kind]++;
       const throughHaproxy = stack.haproxyUrl && (i * 104729) % 1000 < o.haproxyShare * 1000;
       if (throughHaproxy) viaHaproxy++;
-      const base = throughHaproxy ? stack.haproxyUrl! : stack.edges[i % stack.edges.length]!.httpUrl;
-      const url = kind === 'sio' ? base : kind === 'ws' ? `${base.replace('http:', 'ws:')}/post/feed/posted` : `${base}/post/feed/posted`;
+      const url = throughHaproxy ? stack.haproxyUrl! : stack.edges[i % stack.edges.length]!.httpUrl;
       conns.push({ userId, token: tokens.get(userId)!, url, kind });
       pathOf.set(userId, `${kind} ${throughHaproxy ? 'via HAProxy' : 'direct'}`);
     });
     const edgeRss = () => stack.edges.map((e) => usage(e.child.pid!)?.rssMb ?? 0);
     const rssBefore = edgeRss();
-    const procCount = Math.max(1, Math.ceil(conns.length / o.clientsPerProcess));
-    const clientStats = { connected: 0, failed: 0, unexpectedCloses: 0, errors: [] as string[] };
-    const opened: Promise<void>[] = [];
-    const progressOf: number[] = [];
+    clients = new ClientPool<typeof loadClients>(CLIENT, {
+      processes: Math.ceil(conns.length / o.clientsPerProcess),
+      settings: undefined,
+      onBatch: (flat) => receiving.receipts(flat),
+    });
+    const opened = await clients.open(conns, {
+      concurrency: o.connectConcurrency,
+      progress: (done, total) => log(`  connecting… ${done}/${total}`),
+      progressEveryMs: 5000,
+    });
     // Only users whose stream opened are owed deliveries.
     const connectedUsers = new Set(users);
-    const closed: Promise<void>[] = [];
-    for (let p = 0; p < procCount; p++) {
-      const child = fork(CLIENT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      children.push(child);
-      const mine = conns.filter((_, i) => i % procCount === p);
-      progressOf[p] = 0;
-      let openedResolve!: () => void;
-      let closedResolve!: () => void;
-      opened.push(new Promise((r) => (openedResolve = r)));
-      closed.push(new Promise((r) => (closedResolve = r)));
-      child.on('message', (m: FromClient) => {
-        if (m.type === 'receipts') receiving.receipts(m.flat);
-        else if (m.type === 'progress') progressOf[p] = m.done;
-        else if (m.type === 'opened') {
-          for (const u of m.failedUsers) connectedUsers.delete(u);
-          progressOf[p] = mine.length;
-          clientStats.connected += m.ok;
-          clientStats.failed += m.failed;
-          clientStats.errors.push(...m.errors);
-          openedResolve();
-        } else if (m.type === 'closed') {
-          clientStats.unexpectedCloses += m.unexpectedCloses;
-          closedResolve();
-        }
-      });
-      child.on('exit', () => {
-        openedResolve();
-        closedResolve();
-      });
-      child.send({ type: 'open', conns: mine, concurrency: o.connectConcurrency } satisfies ToClient);
-    }
-    const t0 = performance.now();
-    const ticker = setInterval(() => log(`  connecting… ${progressOf.reduce((a, b) => a + b, 0)}/${conns.length}`), 5000);
-    await Promise.all(opened);
-    clearInterval(ticker);
-    log(`  ${clientStats.connected} connected (${clientStats.failed} failed) in ${((performance.now() - t0) / 1000).toFixed(1)} s${clientStats.errors.length ? `: ${clientStats.errors.slice(0, 3).join('; ')}` : ''}`);
+    for (const c of opened.failed) connectedUsers.delete(c.userId);
+    const clientStats = { connected: opened.opened, failed: opened.failed.length, unexpectedCloses: 0, errors: opened.errors.map((e) => `${e.spec.kind} ${e.spec.userId}: ${e.message}`) };
+    log(`  ${clientStats.connected} connected (${clientStats.failed} failed) in ${opened.seconds.toFixed(1)} s${clientStats.errors.length ? `: ${clientStats.errors.slice(0, 3).join('; ')}` : ''}`);
     await new Promise((r) => setTimeout(r, 1500));
     const rssAfter = edgeRss();
     const memoryPerConnectionKb = ((rssAfter.reduce((a, b) => a + b, 0) - rssBefore.reduce((a, b) => a + b, 0)) * 1024) / Math.max(1, clientStats.connected);
@@ -207,7 +178,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const watched: Watched[] = [
       ...stack.watched(),
       { name: 'load tool', role: 'load tool', pid: process.pid },
-      ...children.map((c, i) => ({ name: `clients${i + 1}`, role: 'clients', pid: c.pid! })),
+      ...clients.pids.map((pid, i) => ({ name: `clients${i + 1}`, role: 'clients', pid })),
       ...pidsNamed(['redis-server']).map((pid) => ({ name: `redis ${pid}`, role: 'redis', pid })),
       ...pidsNamed(['beam.smp']).map((pid) => ({ name: `rabbitmq ${pid}`, role: 'rabbitmq', pid })),
       ...pidsNamed(['postgres']).map((pid) => ({ name: `postgres ${pid}`, role: 'postgres', pid })),
@@ -259,15 +230,14 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const knee = { steps, rate: within.at(-1)?.rate ?? null };
     if (steps.length) log(`  knee of ${label}: ${knee.rate === null ? `none (p99 > ${KNEE_P99_MS} ms from the first step)` : `${knee.rate} deliveries/s offered with p99 ≤ ${KNEE_P99_MS} ms`}`);
 
-    for (const c of children) c.send({ type: 'close' } satisfies ToClient);
-    await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
+    clientStats.unexpectedCloses = (await clients.close()).lost;
     const summary = ledger.summary();
     if (process.env.LOAD_TIMELINE) writeFileSync(process.env.LOAD_TIMELINE, JSON.stringify(ledger.postTimeline()));
     if (summary.lost > 0) {
       const owed = ledger.owed();
       const celebrityLost = owed.filter(([, a]) => celebrities.includes(a)).length;
       log(`  ✗ lost deliveries; first posts owed (${celebrityLost} of ${owed.length} by celebrities): ${JSON.stringify(owed.slice(0, 4))}`);
-      const where = new Map(conns.map((c) => [c.userId, `${c.kind} ${c.url.replace(/\/post\/feed\/posted$/, '')}`]));
+      const where = new Map(conns.map((c) => [c.userId, `${c.kind} ${c.url}`]));
       log(`    owed users connected at: ${JSON.stringify(owed.flatMap(([, , , us]) => us.map((u) => where.get(u))).slice(0, 12))}`);
     }
     const own = new Set(['core', 'worker', 'gateway', 'haproxy']);
@@ -317,7 +287,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     );
     return result;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await clients?.stop();
     await stack.close();
   }
 }

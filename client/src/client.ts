@@ -57,6 +57,14 @@ export interface FeedClientOptions {
    * what came meanwhile is then only in the feed.
    */
   onEvent?(event: FeedEvent): void;
+  /**
+   * Takes each event undecoded, as it comes off the wire (a WebSocket text frame; an SSE
+   * message's data), instead of decoding it: nothing is parsed, so events reach no listener
+   * and no position is kept (a reconnect starts afresh, with the client's own `feed.reset`).
+   * For tools that only count or record the stream, such as load generators, where decoding
+   * every frame would make the clients rather than the server the bottleneck.
+   */
+  onRawFrame?(frame: string): void;
   onStatus?(status: FeedStatus): void;
   /** The credentials were refused: the client stopped. Log in again and start a new client. */
   onError?(error: AuthError): void;
@@ -201,7 +209,15 @@ export class FeedClient {
       attempt: this.backoff.attempts,
     });
     const resumeFrom = this.tracker.lastId;
+    const { onRawFrame } = this.options;
     const connection = this.transports[kind](resumeFrom, {
+      ...(onRawFrame
+        ? {
+            onRawFrame: (frame: string) => {
+              if (this.current === connection) onRawFrame(frame);
+            },
+          }
+        : {}),
       onOpen: () => {
         if (this.current !== connection) return;
         this.openedAt = this.timers.now();

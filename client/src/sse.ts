@@ -82,6 +82,7 @@ export function sseTransport(options: SseTransportOptions): OpenTransport {
           const reason = reasonOf(message.data);
           return finish({ neverOpened: false, auth: { kind: 'auth', message: reason }, reconnectNow: false, detail: reason });
         }
+        if (handlers.onRawFrame) return handlers.onRawFrame(message.data);
         const event = parseSseMessage(message.id, message.event, message.data);
         if (event) handlers.onEvent(event);
       },

@@ -29,6 +29,12 @@ export interface TransportEnd {
 export interface TransportHandlers {
   onOpen(): void;
   onEvent(event: FeedEvent): void;
+  /**
+   * When set, each event's wire form is handed over as it arrives instead of being decoded:
+   * a WebSocket text frame as sent, or an SSE message's data (SSE has no frames, so its
+   * messages are still split). `onEvent` is then not called.
+   */
+  onRawFrame?(frame: string): void;
   /** Called once, whatever the reason; not called after close(). */
   onEnd(end: TransportEnd): void;
 }

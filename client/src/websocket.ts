@@ -129,6 +129,7 @@ export function webSocketTransport(options: WebSocketTransportOptions): OpenTran
         message(text) {
           if (finished) return;
           alive();
+          if (handlers.onRawFrame) return handlers.onRawFrame(text);
           const event = parseFrame(text);
           if (event) handlers.onEvent(event);
         },
