@@ -50,12 +50,12 @@ describe('client pool', () => {
     const got: string[] = [];
     pool = new ClientPool<typeof poolClients>(MODULE, { processes: 2, settings: { prefix: '' }, onBatch: (batch) => got.push(...batch) });
     await pool.open([{ name: 'a' }, { name: 'b', drops: true }, { name: 'c' }], { concurrency: 4 });
-    expect(await pool.close()).toEqual({ lost: 1 });
+    expect(await pool.close()).toEqual({ lost: 1, why: ['dropped by the test'] });
     // The last batches came before the answer: the two still held were closed, the lost one not.
     expect(got.filter((g) => g.startsWith('closed')).sort()).toEqual(['closed a', 'closed c']);
     const again = await pool.open([{ name: 'd' }], { concurrency: 1 });
     expect(again.opened).toBe(1);
-    expect(await pool.close()).toEqual({ lost: 0 });
+    expect(await pool.close()).toEqual({ lost: 0, why: [] });
   });
 
   it('leaves no process behind when stopped', { timeout: 60_000 }, async () => {

@@ -23,7 +23,7 @@ export interface Connections<Spec, Batch> {
    * Opens one connection: resolves once it is open, rejects (leaving nothing open) when it
    * cannot. A connection that opened and then ends by itself calls `lost`.
    */
-  open(spec: Spec, lost: () => void): Promise<Connection>;
+  open(spec: Spec, lost: (why?: string) => void): Promise<Connection>;
   /** What the connections received since the last call, or null for nothing. */
   take(): Batch | null;
 }
@@ -49,7 +49,7 @@ type FromClient<Batch> =
   | { type: 'opened'; failed: number[]; errors: [number, string][] }
   | { type: 'batch'; batch: Batch }
   | { type: 'flushed'; id: number }
-  | { type: 'closed'; lost: number };
+  | { type: 'closed'; lost: number; why: string[] };
 
 /** How often a client process sends what its connections gathered. */
 const BATCH_MS = 50;
@@ -68,6 +68,8 @@ export function serveConnections<Spec, Batch, Settings = undefined>(setup: (sett
   let connections: Connections<Spec, Batch> | undefined;
   const held = new Set<Connection>();
   let lost = 0;
+  /** Why the first lost connections ended, for the report. */
+  let lostWhy: string[] = [];
   const flush = () => {
     const batch = connections?.take() ?? null;
     if (batch !== null) send({ type: 'batch', batch });
@@ -86,9 +88,11 @@ export function serveConnections<Spec, Batch, Settings = undefined>(setup: (sett
         const index = next++;
         let connection: Connection | undefined;
         try {
-          connection = await open.open(specs[index]!, () => {
+          connection = await open.open(specs[index]!, (why) => {
             // Only a connection still held is lost: one closed on purpose is not.
-            if (connection && held.delete(connection)) lost++;
+            if (!connection || !held.delete(connection)) return;
+            lost++;
+            if (lostWhy.length < ERRORS_KEPT) lostWhy.push(why ?? 'ended');
           });
           held.add(connection);
         } catch (err) {
@@ -115,8 +119,9 @@ export function serveConnections<Spec, Batch, Settings = undefined>(setup: (sett
       for (const c of closing) c.close();
       // What arrived up to the close goes out before the answer.
       flush();
-      send({ type: 'closed', lost });
+      send({ type: 'closed', lost, why: lostWhy });
       lost = 0;
+      lostWhy = [];
     }
   });
   process.on('disconnect', () => process.exit(0));
@@ -253,11 +258,13 @@ export class ClientPool<M extends AnyModule> {
 
   /**
    * Closes every connection (the processes stay, for the next open); their last batches reach
-   * onBatch first. Returns how many connections were lost since they opened.
+   * onBatch first. Returns how many connections were lost since they opened, and why the first
+   * of them ended.
    */
-  async close(): Promise<{ lost: number }> {
+  async close(): Promise<{ lost: number; why: string[] }> {
     const answers = await Promise.all(this.processes.map((p) => p.ask({ type: 'close' }, 'closed')));
-    return { lost: answers.reduce((s, a) => s + (a?.type === 'closed' ? a.lost : 0), 0) };
+    const closed = answers.flatMap((a) => (a?.type === 'closed' ? [a] : []));
+    return { lost: closed.reduce((s, a) => s + a.lost, 0), why: closed.flatMap((a) => a.why) };
   }
 
   /** Ends the processes: they exit when their IPC channel closes; any still there after `graceMs` is killed. */

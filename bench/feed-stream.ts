@@ -18,7 +18,7 @@ export interface FeedStreamOptions {
 }
 
 /** Resolves once the stream is open; rejects if its first attempt fails. */
-export function openFeedStream(o: FeedStreamOptions, lost: () => void): Promise<Connection> {
+export function openFeedStream(o: FeedStreamOptions, lost: (why: string) => void): Promise<Connection> {
   return new Promise((resolve, reject) => {
     let opened = false;
     const client = new FeedClient({
@@ -37,7 +37,7 @@ export function openFeedStream(o: FeedStreamOptions, lost: () => void): Promise<
         } else if (status.state === 'reconnecting' || (status.state === 'closed' && status.error)) {
           client.stop();
           if (!opened) reject(new Error(status.error?.message ?? status.detail ?? 'could not connect'));
-          else lost();
+          else lost(status.error?.message ?? status.detail ?? status.state);
         }
       },
     });

@@ -18,7 +18,7 @@ describe('edge stats', () => {
       ['0.05', 109],
       ['+Inf', 110],
     ]);
-    expect(edgeStats(before, after)).toEqual({ gapFills: 2, lagToSocketMs: { p50: 5, p99: 50, count: 100 } });
+    expect(edgeStats(before, after)).toEqual({ gapFills: 2, closes: {}, lagToSocketMs: { p50: 5, p99: 50, count: 100 } });
   });
 
   it('says nothing about latency when nothing was delivered, and counts a tail past the last bound as infinite', () => {

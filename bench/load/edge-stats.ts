@@ -7,6 +7,8 @@ import { PIPELINE_HOPS, type PipelineHop } from '@feed/contracts';
 
 export interface EdgeStats {
   gapFills: number;
+  /** Sessions the edge nodes closed during the run, by reason (slow, revoked, expired, …). */
+  closes: Record<string, number>;
   /** Upper bounds of the histogram buckets holding the 50th and 99th percentiles (ms). */
   lagToSocketMs: { p50: number | null; p99: number | null; count: number };
 }
@@ -25,7 +27,12 @@ export function edgeStats(before: Map<string, number>, after: Map<string, number
     const hit = buckets.find((b) => b.count >= q * count)!;
     return Number.isFinite(hit.le) ? hit.le * 1000 : Infinity;
   };
-  return { gapFills: delta('gateway_gap_fills_total'), lagToSocketMs: { p50: bound(0.5), p99: bound(0.99), count } };
+  const closes: Record<string, number> = {};
+  for (const key of after.keys()) {
+    const reason = /^gateway_closes_total\{reason="([^"]+)"\}$/.exec(key)?.[1];
+    if (reason && delta(key) > 0) closes[reason] = delta(key);
+  }
+  return { gapFills: delta('gateway_gap_fills_total'), closes, lagToSocketMs: { p50: bound(0.5), p99: bound(0.99), count } };
 }
 
 /** Pauses of one Node process during the run: the longest event-loop delay and its GC time. */

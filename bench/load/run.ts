@@ -230,7 +230,9 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     const knee = { steps, rate: within.at(-1)?.rate ?? null };
     if (steps.length) log(`  knee of ${label}: ${knee.rate === null ? `none (p99 > ${KNEE_P99_MS} ms from the first step)` : `${knee.rate} deliveries/s offered with p99 ≤ ${KNEE_P99_MS} ms`}`);
 
-    clientStats.unexpectedCloses = (await clients.close()).lost;
+    const closed = await clients.close();
+    clientStats.unexpectedCloses = closed.lost;
+    if (closed.lost > 0) log(`  ✗ ${closed.lost} streams ended during the run; the first because: ${JSON.stringify(closed.why.slice(0, 8))}`);
     const summary = ledger.summary();
     if (process.env.LOAD_TIMELINE) writeFileSync(process.env.LOAD_TIMELINE, JSON.stringify(ledger.postTimeline()));
     if (summary.lost > 0) {
@@ -277,7 +279,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
           .map(([path, s]) => `${path} p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)}`)
           .join(', ')})` +
         `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +
-        (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
+        (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, sessions closed ${JSON.stringify(edge.closes)}, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
     );
     log(`    hops: ${hopLine(hops)}`);
     log(

@@ -15,7 +15,7 @@ export const poolClients = serveConnections<PoolSpec, string[], { prefix: string
     async open(spec, lost) {
       if (spec.fails) throw new Error(`${spec.name} refused`);
       gathered.push(`${settings.prefix}${spec.name}@${process.pid}`);
-      if (spec.drops) setImmediate(lost);
+      if (spec.drops) setImmediate(() => lost('dropped by the test'));
       return { close: () => gathered.push(`closed ${spec.name}`) };
     },
     take() {
