@@ -61,7 +61,10 @@ function signal(child: ChildProcess, sig: NodeJS.Signals): void {
   }
 }
 
-/** Enough to hold a test's whole log; a long benchmark keeps its most recent part. */
+/**
+ * Enough to hold a test's whole log; a long benchmark keeps its most recent part. Trimmed only
+ * at twice that, so a chatty process does not cost a copy of it for every line.
+ */
 const OUTPUT_KEPT = 1_000_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,7 +110,10 @@ export class StackProcess {
     this.child = child;
     this.expectExit = false;
     running.add(child);
-    const keep = (chunk: string) => (this.out = (this.out + chunk).slice(-OUTPUT_KEPT));
+    const keep = (chunk: string) => {
+      this.out += chunk;
+      if (this.out.length > 2 * OUTPUT_KEPT) this.out = this.out.slice(-OUTPUT_KEPT);
+    };
     child.stdout!.setEncoding('utf8').on('data', keep);
     child.stderr!.setEncoding('utf8').on('data', keep);
     child.on('error', (err) => keep(`${err.message}\n`));
