@@ -5,21 +5,18 @@
 // "Password hashing under a registration flood" section of docs/benchmarks.md.
 //
 //   npm run bench:auth -- [--registrations 200] [--logins 60] [--login-concurrency 2] [--no-write]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import amqp from 'amqplib';
 import { connectRedis, unlinkMatching } from '@feed/cache';
 import { topology } from '@feed/contracts';
-import { freePort, waitFor } from '../test/support/ports.ts';
+import { launch } from '../test/support/launcher.ts';
 import { writeSection } from './report.ts';
 import { stats, type Stats } from './stats.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TITLE = 'Password hashing under a registration flood';
 const DB_NAME = 'feed_bench_auth';
 const PASSWORD = 'bench password for logins';
@@ -47,54 +44,38 @@ const databaseUrl = (() => {
 
 interface Core {
   url: string;
-  process: ChildProcess;
   /** Resident set size now and at its peak since start, in MiB (from /proc). */
   memory(): Promise<{ rss: number; peak: number }>;
   stop(): Promise<void>;
 }
 
 async function startCore(tag: string): Promise<Core> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: args['redis-url'],
-      REDIS_PREFIX: `bench-auth:${tag}:`,
-      AMQP_URL: args['amqp-url'],
-      AMQP_PREFIX: `bench.auth.${tag}.`,
-      LOG_LEVEL: 'warn',
-      STATIC_DIR: '/nonexistent-spa-build',
+  const core = await launch(
+    'core',
+    'core',
+    {
+      env: {
+        NODE_ENV: 'development',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: args['redis-url'],
+        REDIS_PREFIX: `bench-auth:${tag}:`,
+        AMQP_URL: args['amqp-url'],
+        AMQP_PREFIX: `bench.auth.${tag}.`,
+        LOG_LEVEL: 'warn',
+        STATIC_DIR: '/nonexistent-spa-build',
+      },
     },
-    stdio: ['ignore', 'ignore', 'inherit'], // its request log is not what is measured
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'core to answer /health',
-    async () => {
-      if (child.exitCode !== null) throw new Error('core exited');
-      return (await fetch(`${url}/health`).catch(() => undefined))?.ok;
-    },
-    60_000,
-    100,
+    (line) => console.error(line),
   );
+  await core.waitHealthy();
   return {
-    url,
-    process: child,
+    url: core.url,
     async memory() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const status = await readFile(`/proc/${core.pid}/status`, 'utf8');
       const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
       return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: async () => void (await core.kill('SIGTERM')),
   };
 }
 

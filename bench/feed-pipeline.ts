@@ -14,13 +14,11 @@
 //
 // Prints progress to stderr, the summary to stdout, and writes `## Feed pipeline` of
 // docs/benchmarks.md.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -39,6 +37,7 @@ import { FeedReader } from '../core/src/feed/reader.ts';
 import { createLogger } from '../core/src/log.ts';
 import { OutboxRelay } from '../core/src/relay/outbox-relay.ts';
 import { createServices } from '../core/src/services.ts';
+import { launch, type StackProcess } from '../test/support/launcher.ts';
 import { writeSection } from './report.ts';
 import { seededIndex } from './random.ts';
 import { stats, type Stats } from './stats.ts';
@@ -46,7 +45,6 @@ import { stats, type Stats } from './stats.ts';
 const DB_NAME = 'feed_bench_pipeline';
 const REDIS_PREFIX = 'bench:pipeline:';
 const AMQP_PREFIX = 'bench.pipeline.';
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
@@ -197,47 +195,24 @@ const relay = new OutboxRelay(relayDb, names, { databaseUrl: url, pollMs: config
 const relayBroker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, logger, (model) => relay.attach(model));
 await relay.start();
 
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-const workers = new Set<Worker>();
+const workers = new Set<StackProcess>();
 
-/** Starts `node --import tsx core/src/worker.ts` and waits until it consumes. */
-async function startWorker(): Promise<Worker> {
+/** Starts a fan-out worker process and waits until it consumes. */
+async function startWorker(): Promise<StackProcess> {
   const before = (await queueState()).consumerCount;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/worker.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const worker: Worker = {
-    child,
-    output: () => output,
-    async stop(signal = 'SIGTERM') {
-      workers.delete(worker);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await exited;
-    },
-  };
+  const worker = await launch(`worker ${workers.size + 1}`, 'worker', { env });
   workers.add(worker);
   const deadline = Date.now() + 30_000;
   while ((await queueState()).consumerCount <= before) {
-    if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`worker did not start consuming: ${output}`);
+    if (!worker.running) throw new Error(`worker exited: ${worker.output()}`);
+    if (Date.now() > deadline) throw new Error(`worker did not start consuming: ${worker.output()}`);
     await sleep(100);
   }
   return worker;
 }
 
-async function stopWorkers(list: readonly Worker[]): Promise<void> {
-  await Promise.all(list.map((w) => w.stop()));
+async function stopWorkers(list: readonly StackProcess[]): Promise<void> {
+  await Promise.all(list.map((w) => w.kill().finally(() => workers.delete(w))));
   const left = list
     .map((w) => w.output())
     .join('')
@@ -761,7 +736,7 @@ async function step4(): Promise<Step4> {
 // Clean-up and the report
 
 async function cleanUp(): Promise<void> {
-  await Promise.allSettled([...workers].map((w) => w.stop('SIGKILL')));
+  await Promise.allSettled([...workers].map((w) => w.kill('SIGKILL')));
   await relay.stop().catch(() => {});
   await relayBroker.close().catch(() => {});
   await withChannel(async (ch) => {

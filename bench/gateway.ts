@@ -43,7 +43,8 @@ import { connectBroker, declareFanout, type RecoveringChannelModel } from '@feed
 import { loadConfig } from '../core/src/config.ts';
 import { createLogger } from '../core/src/log.ts';
 import { OutboxRelay } from '../core/src/relay/outbox-relay.ts';
-import { denoBinary } from '../gateway/test/harness.ts';
+import { denoBinary } from '../gateway/src/launch.ts';
+import { launch } from '../test/support/launcher.ts';
 import { freePort } from '../test/support/ports.ts';
 import { writeSection } from './report.ts';
 
@@ -163,18 +164,16 @@ interface Gateway {
 
 async function startGateway(runtime: 'node' | 'deno', extra: Record<string, string> = {}): Promise<Gateway> {
   const id = `bench-${randomBytes(3).toString('hex')}`;
-  const port = await freePort();
-  const [bin, argv] =
-    runtime === 'deno' ? [denoBinary(), ['run', '--no-prompt', '--allow-net', '--allow-env', '--allow-sys', '--allow-read', 'gateway/src/main.ts']] : [process.execPath, ['--import', 'tsx', ...GATEWAY_NODE_ARGS, 'gateway/src/main.ts']];
-  const child = track(
-    spawn(bin, argv, {
-      cwd: ROOT,
+  const gw = await launch(
+    id,
+    'gateway',
+    {
+      runtime,
+      nodeArgs: runtime === 'node' && GATEWAY_NODE_ARGS.length ? GATEWAY_NODE_ARGS : undefined,
       env: {
-        ...process.env,
         NODE_ENV: 'production',
         GATEWAY_ID: id,
         HOST: '127.0.0.1',
-        PORT: String(port),
         REDIS_URL: args['redis-url'],
         REDIS_PREFIX,
         AMQP_URL: args['amqp-url'],
@@ -185,30 +184,16 @@ async function startGateway(runtime: 'node' | 'deno', extra: Record<string, stri
         DRAIN_WINDOW_MS: '0',
         ...extra,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    },
+    log,
   );
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const httpUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`gateway did not become healthy:\n${output}`);
-    if (
-      await fetch(`${httpUrl}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    await sleep(100);
-  }
+  await gw.waitHealthy();
+  const httpUrl = gw.url;
+  const port = gw.port;
   return {
     id,
     runtime,
-    pid: child.pid!,
+    pid: gw.pid!,
     httpUrl,
     async metrics() {
       const text = await (await fetch(`${httpUrl}/metrics`)).text();
@@ -220,14 +205,9 @@ async function startGateway(runtime: 'node' | 'deno', extra: Record<string, stri
       return sums;
     },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
       // SIGINT: a clean stop without the drain (deletes the queue, unregisters presence).
-      process.kill(child.pid!, 'SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-      if (/"level":(50|60)/.test(output)) log(`gateway ${id} logged errors:\n${output.slice(-2000)}`);
+      await gw.kill('SIGINT');
+      if (/"level":(50|60)/.test(gw.output())) log(`gateway ${id} logged errors:\n${gw.output().slice(-2000)}`);
     },
   };
 }
@@ -563,16 +543,13 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
   const relay = new OutboxRelay(relayDb, names, { databaseUrl: url, pollMs: 200, batchSize: 500, retentionSeconds: 3600 }, logger);
   const relayBroker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, logger, (model) => relay.attach(model));
   await relay.start();
-  const worker = track(spawn(process.execPath, ['--import', 'tsx', 'core/src/worker.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let workerOutput = '';
-  worker.stdout!.on('data', (d) => (workerOutput += d));
-  worker.stderr!.on('data', (d) => (workerOutput += d));
+  const worker = await launch('worker', 'worker', { env }, log);
   for (let i = 0; ; i++) {
     const ch = await amqpConnection.createChannel();
     const { consumerCount } = await ch.checkQueue(names.fanoutQueue);
     await ch.close();
     if (consumerCount > 0) break;
-    if (worker.exitCode !== null || i > 300) throw new Error(`worker did not start: ${workerOutput}`);
+    if (!worker.running || i > 300) throw new Error(`worker did not start: ${worker.output()}`);
     await sleep(100);
   }
 
@@ -654,7 +631,7 @@ async function routing(): Promise<{ runs: RoutingRun[]; followerCounts: number[]
       }
     }
   } finally {
-    worker.kill('SIGTERM');
+    await worker.kill('SIGTERM');
     await relay.stop();
     await relayBroker.close().catch(() => {});
     await Promise.allSettled([db.end(), relayDb.end()]);

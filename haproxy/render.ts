@@ -7,6 +7,8 @@ export interface Server {
   name: string;
   /** host:port */
   address: string;
+  /** A slot in maintenance, to be pointed at a server and enabled later through the runtime API. */
+  disabled?: boolean;
 }
 
 export interface Topology {
@@ -17,7 +19,7 @@ export interface Topology {
 export const TEMPLATE_PATH = new URL('./haproxy.cfg', import.meta.url);
 
 function serverLines(servers: Server[]): string {
-  return servers.map((s) => `    server ${s.name} ${s.address} check`).join('\n');
+  return servers.map((s) => `    server ${s.name} ${s.address} check${s.disabled ? ' disabled' : ''}`).join('\n');
 }
 
 export function renderConfig(topology: Topology, template = readFileSync(TEMPLATE_PATH, 'utf8')): string {

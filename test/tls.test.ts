@@ -1,15 +1,14 @@
 // TLS at HAProxy: with HAPROXY_TLS_CERT it terminates https and redirects plain http there, and
 // core, told the scheme by X-Forwarded-Proto, marks the session cookie Secure. Without TLS the
 // header still tells the truth: a client cannot claim https.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCore, type Harness } from '../core/test/harness.ts';
-import { haproxyEnv, renderConfig, type HaproxyOptions } from '../haproxy/render.ts';
-import { freePort, waitFor } from './support/ports.ts';
+import { Launcher } from './support/launcher.ts';
 
 interface Answer {
   status: number;
@@ -20,23 +19,18 @@ interface Answer {
 let dir: string;
 let cert: string;
 let core: Harness;
-const haproxies: ChildProcess[] = [];
+const launcher = new Launcher();
+let started = 0;
 
 /** HAProxy in front of the test's core (no gateway: this is about the REST side). */
 async function startHaproxy(tls: boolean): Promise<{ http: string; https: string }> {
-  const [port, tlsPort, statsPort] = [await freePort(), await freePort(), await freePort()];
-  const name = `haproxy-${tls ? 'tls' : 'plain'}`;
-  const cfg = path.join(dir, `${name}.cfg`);
-  const corePort = new URL(core.url).port;
-  writeFileSync(cfg, renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${corePort}` }], gateways: [{ name: 'gw1', address: '127.0.0.1:1' }] }).replace('127.0.0.1:1 check', '127.0.0.1:1 disabled'));
-  const options: HaproxyOptions = { bind: `127.0.0.1:${port}`, statsBind: `127.0.0.1:${statsPort}`, socket: path.join(dir, `${name}.sock`) };
-  if (tls) options.tls = { cert, bind: `127.0.0.1:${tlsPort}` };
-  const child = spawn('haproxy', ['-db', '-f', cfg], { env: { ...process.env, ...haproxyEnv(options) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  haproxies.push(child);
-  const http = `http://127.0.0.1:${port}`;
-  const https = `https://127.0.0.1:${tlsPort}`;
-  await waitFor(`${name} to route to core`, async () => (tls ? (await send(`${https}/health`)).status === 200 : (await fetch(`${http}/health`)).ok), 30_000, 100);
-  return { http, https };
+  const haproxy = await launcher.startHaproxy({
+    name: `haproxy${++started}`,
+    core: [{ name: 'core1', address: `127.0.0.1:${new URL(core.url).port}` }],
+    gateways: [{ name: 'gw1', address: '127.0.0.1:1', disabled: true }],
+    tlsCert: tls ? cert : undefined,
+  });
+  return { http: haproxy.url, https: haproxy.httpsUrl ?? '' };
 }
 
 /** One request, trusting only the test's certificate (over https) and following no redirect. */
@@ -93,12 +87,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of haproxies) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  await launcher.close();
   await core?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,19 +1,16 @@
 // The load tool's own stack: core (REST + outbox relay), fan-out worker(s), N edge nodes and
 // HAProxy as processes, like scripts/stack.ts, on a Redis prefix and RabbitMQ prefix of their
-// own against the load tool's database. The edge and the worker are ours or an alternative's.
-import { spawn, type ChildProcess } from 'node:child_process';
+// own against the load tool's database. The edge and the worker are ours or an alternative's;
+// test/support/launcher.ts launches and stops the processes.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { connectRedis, unlinkMatching } from '@feed/cache';
-import { haproxyEnv, randomStatsCredentials, renderConfig } from '../../haproxy/render.ts';
-import { freePort, waitFor } from '../../test/support/ports.ts';
+import { Launcher, type NodeRole } from '../../test/support/launcher.ts';
+import { waitFor } from '../../test/support/ports.ts';
 import type { Watched } from './procstat.ts';
-
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export type System = 'ours' | 'broadcast' | 'per-user' | 'socketio';
 export const SYSTEMS: readonly System[] = ['ours', 'broadcast', 'per-user', 'socketio'];
@@ -67,132 +64,59 @@ export interface LoadStack {
   close(): Promise<void>;
 }
 
-interface Proc {
-  name: string;
-  role: string;
-  child: ChildProcess;
-  output(): string;
-}
-
 export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   const tag = randomBytes(3).toString('hex');
   const prefix = { redis: `bench_load:${tag}:`, amqp: `bench_load.${tag}.` };
-  const procs: Proc[] = [];
-  const log = o.log ?? (() => {});
-  const common = {
-    NODE_ENV: 'production',
-    DATABASE_URL: o.databaseUrl,
-    REDIS_URL: o.redisUrl,
-    REDIS_PREFIX: prefix.redis,
-    AMQP_URL: o.amqpUrl,
-    AMQP_PREFIX: prefix.amqp,
-    JWT_SECRET: o.jwtSecret,
-    LOG_LEVEL: 'warn',
-    CELEBRITY_THRESHOLD: String(o.celebrityThreshold),
-    NO_COLOR: '1',
-    ...o.env,
-  };
-
-  const launch = (name: string, role: string, script: string, env: Record<string, string>): Proc => {
-    const args = ['--import', 'tsx'];
+  const launcher = new Launcher({
+    log: o.log,
+    env: {
+      NODE_ENV: 'production',
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL: o.redisUrl,
+      REDIS_PREFIX: prefix.redis,
+      AMQP_URL: o.amqpUrl,
+      AMQP_PREFIX: prefix.amqp,
+      JWT_SECRET: o.jwtSecret,
+      LOG_LEVEL: 'warn',
+      CELEBRITY_THRESHOLD: String(o.celebrityThreshold),
+      NO_COLOR: '1',
+      ...o.env,
+    },
+  });
+  const start = (name: string, role: NodeRole, script: string, env: Record<string, string>) => {
+    let nodeArgs: string[] | undefined;
     if (o.cpuProf?.roles.includes(role)) {
       // One directory per process: tsx's loader thread writes a profile of its own beside the main one.
       const dir = path.join(o.cpuProf.dir, name);
       mkdirSync(dir, { recursive: true });
-      args.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
     }
-    const child = spawn(process.execPath, [...args, script], { cwd: ROOT, env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (d: Buffer) => {
-      output = (output + d.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    child.on('exit', (code, signal) => {
-      if (!closing) log(`✗ ${name} exited (${signal ?? code}):\n${output.slice(-3000)}`);
-    });
-    const p = { name, role, child, output: () => output };
-    procs.push(p);
-    return p;
+    return launcher.start(name, role, { script, env, nodeArgs });
   };
-  let closing = false;
 
-  const corePort = await freePort();
-  launch('core', 'core', 'core/src/main.ts', {
-    PORT: String(corePort),
-    MIGRATE_ON_START: 'false',
-    POST_BURST: '100000000',
-    DATABASE_POOL_SIZE: '20',
-  });
   const alt = o.system !== 'ours';
-  const metricsUrls = new Map<string, string>([['core', `http://127.0.0.1:${corePort}/metrics`]]);
-  for (let i = 0; i < o.workers; i++) {
-    const port = await freePort();
-    launch(`worker${i + 1}`, 'worker', alt ? 'bench/load/alternatives/worker.ts' : 'core/src/worker.ts', { ALT_MODE: o.system, WORKER_METRICS_PORT: String(port) });
-    metricsUrls.set(`worker${i + 1}`, `http://127.0.0.1:${port}/metrics`);
-  }
   const edges: EdgeNode[] = [];
-  for (let i = 0; i < o.gateways; i++) {
-    const port = await freePort();
-    const id = `g${i + 1}`;
-    const script = o.system === 'ours' ? 'gateway/src/main.ts' : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
-    const p = launch(id, 'gateway', script, { PORT: String(port), GATEWAY_ID: id, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
-    edges.push({ id, port, httpUrl: `http://127.0.0.1:${port}`, child: p.child });
-    metricsUrls.set(id, `http://127.0.0.1:${port}/metrics`);
-  }
-
   let haproxyUrl: string | undefined;
-  let dir: string | undefined;
-  const exitedEarly = () => procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
-  const ready = async (url: string, what: string) =>
-    waitFor(
-      what,
-      async () => {
-        const dead = exitedEarly();
-        if (dead) throw Object.assign(new Error(`${dead.name} exited:\n${dead.output().slice(-3000)}`), { fatal: true });
-        return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
-      },
-      60_000,
-      200,
-    ).catch((err) => {
-      throw err;
-    });
-
   try {
-    await ready(`http://127.0.0.1:${corePort}/health`, 'core');
-    for (const e of edges) await ready(`${e.httpUrl}/health`, `edge ${e.id}`);
-    if (o.haproxy && o.system !== 'socketio') {
-      dir = mkdtempSync(path.join(tmpdir(), 'feed-bench-load-'));
-      const port = await freePort();
-      const statsPort = await freePort();
-      const cfg = path.join(dir, 'haproxy.cfg');
-      // The stats page asks for credentials; the readiness check below reads it with these.
-      const stats = randomStatsCredentials();
-      const authorization = `Basic ${Buffer.from(`${stats.user}:${stats.password}`).toString('base64')}`;
-      writeFileSync(cfg, renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${corePort}` }], gateways: edges.map((e) => ({ name: e.id, address: `127.0.0.1:${e.port}` })) }));
-      const child = spawn('haproxy', ['-db', '-f', cfg], {
-        env: { ...process.env, ...haproxyEnv({ bind: `127.0.0.1:${port}`, statsBind: `127.0.0.1:${statsPort}`, socket: path.join(dir, 'haproxy.sock'), stats }) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout!.on('data', (d) => (output = (output + d).slice(-5000)));
-      child.stderr!.on('data', (d) => (output = (output + d).slice(-5000)));
-      procs.push({ name: 'haproxy', role: 'haproxy', child, output: () => output });
-      haproxyUrl = `http://127.0.0.1:${port}`;
-      await ready(`${haproxyUrl}/health`, 'HAProxy');
-      // Every gateway UP in HAProxy's eyes (health checks every second), as its stats page says.
-      await waitFor(
-        'HAProxy to see every gateway up',
-        async () => {
-          const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { headers: { authorization }, signal: AbortSignal.timeout(1000) })).text();
-          const up = csv.split('\n').filter((row) => row.startsWith('gateways,') && !row.startsWith('gateways,BACKEND') && !row.startsWith('gateways,FRONTEND') && row.split(',')[17]?.startsWith('UP'));
-          return up.length === edges.length || undefined;
-        },
-        30_000,
-        200,
-      );
+    const core = await start('core', 'core', 'core/src/main.ts', { MIGRATE_ON_START: 'false', POST_BURST: '100000000', DATABASE_POOL_SIZE: '20' });
+    for (let i = 0; i < o.workers; i++) await start(`worker${i + 1}`, 'worker', alt ? 'bench/load/alternatives/worker.ts' : 'core/src/worker.ts', { ALT_MODE: o.system });
+    for (let i = 0; i < o.gateways; i++) {
+      const id = `g${i + 1}`;
+      const script = o.system === 'ours' ? 'gateway/src/main.ts' : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
+      const edge = await start(id, 'gateway', script, { GATEWAY_ID: id, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
+      edges.push({ id, port: edge.port, httpUrl: edge.url, child: edge.child! });
     }
-    // Workers consume once the fan-out queue has a consumer.
+    // The alternative worker serves no /health: the workers are ready once they consume (below).
+    await Promise.all(
+      launcher
+        .processes()
+        .filter((p) => p.role !== 'worker')
+        .map((p) => p.waitHealthy()),
+    );
+    if (o.haproxy && o.system !== 'socketio') {
+      const haproxy = await launcher.startHaproxy({ core: [{ name: 'core1', address: `127.0.0.1:${core.port}` }], gateways: edges.map((e) => ({ name: e.id, address: `127.0.0.1:${e.port}` })) });
+      haproxyUrl = haproxy.url;
+    }
     await waitFor('the workers to consume', async () => (await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`))?.consumerCount === o.workers || undefined, 60_000, 200);
   } catch (err) {
     await close();
@@ -200,19 +124,8 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   }
 
   async function close(): Promise<void> {
-    closing = true;
     // Graceful: profiles get written, gateways delete their queues.
-    await Promise.all(
-      procs.map(async (p) => {
-        if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-        const exited = new Promise((r) => p.child.once('exit', r));
-        p.child.kill(p.role === 'haproxy' ? 'SIGKILL' : 'SIGTERM');
-        const t = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(t);
-      }),
-    );
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await launcher.close({ signal: 'SIGTERM', graceMs: 15_000 });
     await cleanupPrefixes(
       o.redisUrl,
       o.env?.REDIS_CLUSTER_NODES ?? '',
@@ -222,15 +135,16 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
     );
   }
 
+  const nodes = launcher.processes().filter((p) => p.role !== 'haproxy');
   return {
     system: o.system,
     prefix,
-    coreUrl: `http://127.0.0.1:${corePort}`,
+    coreUrl: launcher.get('core').url,
     haproxyUrl,
     edges,
-    watched: () => procs.filter((p) => p.child.pid).map((p) => ({ name: p.name, role: p.role, pid: p.child.pid! })),
+    watched: () => launcher.processes().flatMap((p) => (p.pid ? [{ name: p.name, role: p.role, pid: p.pid }] : [])),
     async processSamples() {
-      return new Map(await Promise.all([...metricsUrls].map(async ([name, url]) => [name, await samples(url)] as const)));
+      return new Map(await Promise.all(nodes.map(async (p) => [p.name, await samples(`${p.url}/metrics`)] as const)));
     },
     async fanoutBacklog() {
       const q = await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`);

@@ -1,30 +1,25 @@
 // The retry policy on a real worker and a real quorum queue: a message whose handling always
 // fails (the worker's Postgres is a database that does not exist) is tried as often as
 // worstCase() says, then parked in the dead-letter queue by the queue's delivery limit.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import { worstCase, type RetryPolicy } from '../src/fanout/retry-policy.ts';
 import { startPipeline, type Pipeline } from './pipeline.ts';
+import { launch, type StackProcess } from '../../test/support/launcher.ts';
 import { waitFor } from '../../test/support/ports.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Small, so the whole policy runs out in about a second.
 const policy: RetryPolicy = { delayMs: 100, inPlaceAttempts: 2, inPlaceMs: 0, deliveryLimit: 1 };
 
 let p: Pipeline;
-let worker: ChildProcess | undefined;
-let output = '';
+let worker: StackProcess | undefined;
 let conn: amqp.ChannelModel;
 let ch: amqp.ConfirmChannel;
 
 beforeAll(async () => {
   p = await startPipeline();
-  worker = spawn(process.execPath, ['--import', 'tsx', 'core/src/worker.ts'], {
-    cwd: ROOT,
+  worker = await launch('worker', 'worker', {
     env: {
-      ...process.env,
       ...p.env,
       LOG_LEVEL: 'warn',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/feed_no_such_database',
@@ -33,22 +28,15 @@ beforeAll(async () => {
       FANOUT_RETRY_IN_PLACE_MS: String(policy.inPlaceMs),
       FANOUT_DELIVERY_LIMIT: String(policy.deliveryLimit),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  worker.stdout!.on('data', (d) => (output += d));
-  worker.stderr!.on('data', (d) => (output += d));
-  await waitFor('the worker to consume', async () => (await p.consumers().catch(() => 0)) > 0 || worker!.exitCode !== null, 30_000, 100);
-  if (worker.exitCode !== null) throw new Error(`worker exited: ${output}`);
+  await waitFor('the worker to consume', async () => (await p.consumers().catch(() => 0)) > 0 || !worker!.running, 30_000, 100);
+  if (!worker.running) throw new Error(`worker exited: ${worker.output()}`);
   conn = await amqp.connect(p.config.AMQP_URL);
   ch = await conn.createConfirmChannel();
 }, 120_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null && worker.signalCode === null) {
-    const exited = new Promise((r) => worker!.once('exit', r));
-    worker.kill('SIGKILL');
-    await exited;
-  }
+  await worker?.kill('SIGKILL');
   await conn?.close().catch(() => {});
   await p?.close();
 }, 60_000);
@@ -65,7 +53,10 @@ describe('the fan-out retry policy on a real queue', () => {
     expect(death).toMatchObject({ reason: 'delivery_limit', queue: p.names.fanoutQueue });
 
     // Every try logged its failure: the tries per delivery, for each delivery the limit allows.
-    const tries = output.split('\n').filter((line) => line.includes('fan-out failed; will retry') && line.includes('"messageId":"910000001"'));
+    const tries = worker!
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('fan-out failed; will retry') && line.includes('"messageId":"910000001"'));
     expect(tries).toHaveLength(worstCase(policy).tries);
     expect(worstCase(policy)).toMatchObject({ triesPerDelivery: 2, deliveries: 2, tries: 4 });
   }, 90_000);

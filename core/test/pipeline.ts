@@ -1,11 +1,10 @@
 // The feed pipeline for tests: the REST API and outbox relay in-process, fan-out workers as
 // child processes (so a test can SIGKILL one), all on a name prefix of their own in the real
 // Postgres, Redis and RabbitMQ.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import amqp from 'amqplib';
 import { amqpUrls } from '@feed/contracts';
@@ -18,11 +17,10 @@ import { GatewayPublisher } from '../src/fanout/live-publisher.ts';
 import { createLogger } from '../src/log.ts';
 import { OutboxRelay } from '../src/relay/outbox-relay.ts';
 import { createServices, type Services } from '../src/services.ts';
+import { launch } from '../../test/support/launcher.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { createTestDatabase } from '../../test/support/database.ts';
 import { OUT_OF_THE_WAY, ROOMY_HASHING } from './harness.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Worker {
   process: ChildProcess;
@@ -105,28 +103,16 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
     reader,
     workers,
     async startWorker() {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/worker.ts'], {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout!.on('data', (d) => (output += d));
-      child.stderr!.on('data', (d) => (output += d));
+      const proc = await launch(`worker ${workers.length + 1}`, 'worker', { env });
       const worker: Worker = {
-        process: child,
-        output: () => output,
-        async kill(signal = 'SIGTERM') {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill(signal);
-          await exited;
-        },
+        process: proc.child!,
+        output: () => proc.output(),
+        kill: async (signal = 'SIGTERM') => void (await proc.kill(signal)),
       };
       workers.push(worker);
       const before = await pipeline.consumers().catch(() => 0);
-      await waitFor('the worker to consume', async () => (await pipeline.consumers()) > before || child.exitCode !== null, 30_000, 100);
-      if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
+      await waitFor('the worker to consume', async () => (await pipeline.consumers()) > before || !proc.running, 30_000, 100);
+      if (!proc.running) throw new Error(`worker exited: ${proc.output()}`);
       return worker;
     },
     async consumers() {

@@ -1,16 +1,14 @@
 // Gateways for tests: real processes, on Node or on Deno (GW_RUNTIME), against the test
 // pipeline's own Redis prefix and RabbitMQ names.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import type { Pipeline } from '../../core/test/pipeline.ts';
+import { launch } from '../../test/support/launcher.ts';
 import { waitFor } from '../../test/support/ports.ts';
-import { denoBinary, gatewayCommand, type Runtime } from '../src/launch.ts';
+import { denoBinary, type Runtime } from '../src/launch.ts';
 
 export { denoBinary, type Runtime };
 export const runtime: Runtime = process.env.GW_RUNTIME === 'deno' ? 'deno' : 'node';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Gateway {
   id: string;
@@ -25,25 +23,10 @@ export interface Gateway {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
-/**
- * Gateways still running when the test process exits are killed: a beforeAll that fails after
- * starting some of them (so afterAll never learns of them) must not leave them behind.
- */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(child.pid!, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-});
-
+/** A gateway on a free port (or PORT from `overrides`), once its /health answers. */
 export async function startGateway(p: Pipeline, overrides: Record<string, string> = {}): Promise<Gateway> {
   const id = overrides.GATEWAY_ID ?? `t${randomBytes(3).toString('hex')}`;
   const env = {
-    ...process.env,
     NODE_ENV: 'test',
     REDIS_URL: p.env.REDIS_URL!,
     REDIS_CLUSTER_NODES: p.env.REDIS_CLUSTER_NODES ?? '',
@@ -52,7 +35,6 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
     AMQP_PREFIX: p.env.AMQP_PREFIX!,
     JWT_SECRET: p.config.JWT_SECRET,
     GATEWAY_ID: id,
-    PORT: '0',
     LOG_LEVEL: 'info',
     DRAIN_DELAY_MS: '300',
     DRAIN_WINDOW_MS: '300',
@@ -62,37 +44,23 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
     ...(p.env.EVENT_LOG_TTL_SECONDS ? { EVENT_LOG_TTL_SECONDS: p.env.EVENT_LOG_TTL_SECONDS } : {}),
     ...overrides,
   };
-  const { command, args } = gatewayCommand(runtime);
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let output = '';
-  let port = 0;
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    const match = /"port":(\d+).*"msg":"gateway listening"/.exec(output);
-    if (match && !port) port = Number(match[1]);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(`gateway ${id} to listen`, async () => port > 0 || child.exitCode !== null, 30_000, 50);
-  if (!port) throw new Error(`gateway ${id} exited before listening:\n${output}`);
-  const httpUrl = `http://127.0.0.1:${port}`;
+  const gw = await launch(`gateway ${id}`, 'gateway', { runtime, env, port: overrides.PORT ? Number(overrides.PORT) : undefined });
+  try {
+    await gw.waitHealthy(30_000);
+  } catch (err) {
+    await gw.kill('SIGKILL');
+    throw err;
+  }
   return {
     id,
-    port,
-    httpUrl,
-    wsUrl: `ws://127.0.0.1:${port}/post/feed/posted`,
-    process: child,
-    output: () => output,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      // process.kill rather than child.kill: Deno's child_process misreports the exit otherwise.
-      process.kill(child.pid!, signal);
-      return exited;
-    },
+    port: gw.port,
+    httpUrl: gw.url,
+    wsUrl: `ws://127.0.0.1:${gw.port}/post/feed/posted`,
+    process: gw.child!,
+    output: () => gw.output(),
+    stop: async (signal = 'SIGTERM') => (await gw.kill(signal)).code,
     async metric(name, labels = {}) {
-      const text = await (await fetch(`${httpUrl}/metrics`)).text();
+      const text = await gw.metrics();
       let sum = 0;
       for (const line of text.split('\n')) {
         if (!line.startsWith(name)) continue;
