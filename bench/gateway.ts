@@ -189,7 +189,6 @@ async function startGateway(runtime: 'node' | 'deno', extra: Record<string, stri
   );
   await gw.waitHealthy();
   const httpUrl = gw.url;
-  const port = gw.port;
   return {
     id,
     runtime,
