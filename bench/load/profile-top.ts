@@ -2,7 +2,7 @@
 // time in a V8 CPU profile (what --cpu-prof writes), then the same time summed by package (or
 // by our own workspace folder), which shows which library a process spends itself in.
 //
-// `npx tsx bench/load/profile-top.ts <file.cpuprofile> --stalls [n]`: the n longest stretches in
+// `npx tsx bench/load/profile-top.ts <file.cpuprofile> --stalls [--after <s>] [n]`: the n longest stretches in
 // which the process never went idle (an event-loop stall is one of these), each with the
 // functions that held the most of it (inclusive time) and the entry points that started it.
 // The average of a whole run hides a 300 ms turn; this names the turn.
@@ -16,8 +16,12 @@ interface Node {
 }
 const args = process.argv.slice(2);
 const stalls = args.includes('--stalls');
-const [file, n = stalls ? '5' : '25'] = args.filter((a) => a !== '--stalls');
-if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [--stalls] [n]');
+// --after <s>: only stretches that start this many seconds into the profile (past start-up and
+// connecting, into the measured window).
+const afterAt = args.indexOf('--after');
+const afterSeconds = afterAt >= 0 ? Number(args[afterAt + 1]) : 0;
+const [file, n = stalls ? '5' : '25'] = args.filter((a, i) => a !== '--stalls' && i !== afterAt && i !== afterAt + 1);
+if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [--stalls [--after <s>]] [n]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number };
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, number>();
@@ -93,8 +97,9 @@ function printStalls(limit: number): void {
     }
   }
   if (open) runs.push({ ...open, to: samples.length });
-  runs.sort((a, b) => b.us - a.us);
-  for (const run of runs.slice(0, limit)) {
+  const late = runs.filter((run) => run.start - profile.startTime >= afterSeconds * 1e6).sort((a, b) => b.us - a.us);
+  console.log(`profile spans ${((at - profile.startTime) / 1e6).toFixed(1)} s; the ${limit} longest busy stretches${afterSeconds ? ` after ${afterSeconds} s` : ''}:`);
+  for (const run of late.slice(0, limit)) {
     console.log(`\n${(run.us / 1000).toFixed(1)} ms busy, ${((run.start - profile.startTime) / 1e6).toFixed(2)} s into the profile`);
     const inclusive = new Map<string, number>();
     const entries = new Map<string, number>();
