@@ -59,4 +59,29 @@ describe('WriteCoalescer', () => {
     await until('de');
     expect(peer.writableCorked).toBe(0);
   });
+
+  it('releases many held streams a slice per turn, oldest first, each once', async () => {
+    const coalescer = new WriteCoalescer();
+    const streams = Array.from({ length: 600 }, () => ({
+      corked: 0,
+      cork() {
+        this.corked++;
+      },
+      uncork() {
+        this.corked--;
+      },
+    }));
+    for (const stream of streams) coalescer.hold(stream);
+    coalescer.hold(streams[0]!); // held already: not corked twice
+    const stillCorked = () => streams.filter((s) => s.corked > 0).length;
+    expect(stillCorked()).toBe(600);
+    await nextTurn();
+    expect(stillCorked()).toBe(600 - 256);
+    expect(streams[0]!.corked).toBe(0);
+    expect(streams[599]!.corked).toBe(1);
+    await nextTurn();
+    await nextTurn();
+    expect(stillCorked()).toBe(0);
+    expect(streams.every((s) => s.corked === 0)).toBe(true);
+  });
 });
