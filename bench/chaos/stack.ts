@@ -12,7 +12,7 @@ import { connectRedis, type RedisClient } from '@feed/cache';
 import { Launcher, StackProcess, type Exit, type Health, type Haproxy, type Role } from '../../test/support/launcher.ts';
 import { freePort, waitFor } from '../../test/support/ports.ts';
 import { RabbitNode } from '../../test/support/rabbit-node.ts';
-import { RedisCluster } from '../../test/support/redis-cluster.ts';
+import { pingRedis, RedisCluster } from '../../test/support/redis-cluster.ts';
 import { createDatabase, dropDatabase } from '../load/graph.ts';
 import { usage } from '../load/procstat.ts';
 
@@ -186,15 +186,8 @@ export class ChaosStack {
 
   // --- Redis --------------------------------------------------------------------------
 
-  private async ping(): Promise<boolean> {
-    const r = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } finally {
-      r.disconnect();
-    }
+  private ping(): Promise<boolean> {
+    return pingRedis(this.redisUrl);
   }
 
   private async startRedis(): Promise<void> {

@@ -15,11 +15,14 @@ export interface EdgeStats {
 
 const LAG = 'gateway_delivery_lag_seconds_bucket';
 
-export function edgeStats(before: Map<string, number>, after: Map<string, number>): EdgeStats {
-  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+/**
+ * One histogram's observations between two scrapes (its bucket series picked by `isBucket`):
+ * how many, and the upper bound (ms) of the bucket that holds a quantile, null when empty.
+ */
+function histogramOver(before: Map<string, number>, after: Map<string, number>, isBucket: (key: string) => boolean): { count: number; bound: (q: number) => number | null } {
   const buckets = [...after.keys()]
-    .filter((k) => k.startsWith(`${LAG}{`))
-    .map((k) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1]), count: delta(k) }))
+    .filter(isBucket)
+    .map((k) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1]), count: (after.get(k) ?? 0) - (before.get(k) ?? 0) }))
     .sort((a, b) => a.le - b.le);
   const count = buckets.at(-1)?.count ?? 0;
   const bound = (q: number) => {
@@ -27,6 +30,12 @@ export function edgeStats(before: Map<string, number>, after: Map<string, number
     const hit = buckets.find((b) => b.count >= q * count)!;
     return Number.isFinite(hit.le) ? hit.le * 1000 : Infinity;
   };
+  return { count, bound };
+}
+
+export function edgeStats(before: Map<string, number>, after: Map<string, number>): EdgeStats {
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  const { count, bound } = histogramOver(before, after, (k) => k.startsWith(`${LAG}{`));
   const closes: Record<string, number> = {};
   for (const key of after.keys()) {
     const reason = /^gateway_closes_total\{reason="([^"]+)"\}$/.exec(key)?.[1];
@@ -71,18 +80,8 @@ const AGE = 'feed_pipeline_age_seconds_bucket';
  * the workers, the gateways); the socket write is the gateways' delivery-lag histogram.
  */
 export function hopStats(before: Map<string, number>, after: Map<string, number>): HopStats[] {
-  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
   return PIPELINE_HOPS.map((hop) => {
-    const buckets = [...after.keys()]
-      .filter((k) => (hop === 'socket written' ? k.startsWith(`${LAG}{`) : k.startsWith(`${AGE}{`) && k.includes(`hop="${hop}"`)))
-      .map((k) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1]), count: delta(k) }))
-      .sort((a, b) => a.le - b.le);
-    const count = buckets.at(-1)?.count ?? 0;
-    const bound = (q: number) => {
-      if (count === 0) return null;
-      const hit = buckets.find((b) => b.count >= q * count)!;
-      return Number.isFinite(hit.le) ? hit.le * 1000 : Infinity;
-    };
+    const { count, bound } = histogramOver(before, after, (k) => (hop === 'socket written' ? k.startsWith(`${LAG}{`) : k.startsWith(`${AGE}{`) && k.includes(`hop="${hop}"`)));
     return { hop, count, p50: bound(0.5), p99: bound(0.99) };
   });
 }

@@ -256,6 +256,18 @@ export class RedisCluster {
 }
 
 /** A Redis of its own for a benchmark: one redis-server, or a six-node cluster (three masters). */
+/** Whether a redis-server answers PING at `url` now (one try, no reconnecting). */
+export async function pingRedis(url: string): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } finally {
+    r.disconnect();
+  }
+}
+
 export interface PrivateRedis {
   mode: 'single' | 'cluster';
   /** What services are given. */
@@ -288,14 +300,7 @@ export async function startPrivateRedis(mode: 'single' | 'cluster'): Promise<Pri
     `redis-server on ${port}`,
     async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => {});
-      try {
-        await r.connect();
-        return (await r.ping()) === 'PONG';
-      } finally {
-        r.disconnect();
-      }
+      return pingRedis(url);
     },
     20_000,
     50,
