@@ -8,6 +8,11 @@ import { LuaScript, results } from './script.ts';
 
 const BUILT = '0';
 
+/** A set's members as read: the celebrities followed, or null when the set is not built. */
+export function celebritiesIn(members: readonly string[]): string[] | null {
+  return members.includes(BUILT) ? members.filter((m) => m !== BUILT) : null;
+}
+
 const addIfBuilt = new LuaScript<number>('celebrityFollowsAdd', 1, `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('SADD', KEYS[1], ARGV[1]) end return 0`);
 
 export class CelebrityFollows {
@@ -46,8 +51,7 @@ export class CelebrityFollows {
     if (userIds.length === 0) return found;
     const keys = userIds.map((u) => this.keys.celebrityFollows(u));
     (await pipelined(this.redis, keys, (pipeline, i) => pipeline.smembers(keys[i]!))).forEach(([reply], i) => {
-      const members = reply as string[];
-      found.set(userIds[i]!, members.includes(BUILT) ? members.filter((m) => m !== BUILT) : null);
+      found.set(userIds[i]!, celebritiesIn(reply as string[]));
     });
     return found;
   }

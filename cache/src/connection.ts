@@ -70,6 +70,27 @@ export function slotOf(client: RedisClient, key: string): number {
 }
 
 /**
+ * Users (as indexes) grouped into script calls for a script that touches each user's keys: the
+ * same slot within a call (a script may only touch one slot's keys on a cluster), at most
+ * `perCall` users per call. On a single node every key is "slot 0": calls of `perCall` in order.
+ */
+export function callsBySlot(userIds: readonly string[], slot: (userId: string) => number, perCall: number): number[][] {
+  const open = new Map<number, number[]>();
+  const calls: number[][] = [];
+  userIds.forEach((userId, i) => {
+    const s = slot(userId);
+    let call = open.get(s);
+    if (!call || call.length >= perCall) {
+      call = [];
+      open.set(s, call);
+      calls.push(call);
+    }
+    call.push(i);
+  });
+  return calls;
+}
+
+/**
  * The master nodes as plain connections, for keyless commands that must reach each (SCAN,
  * SCRIPT LOAD, INFO); on a single node, the client itself.
  */

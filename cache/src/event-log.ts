@@ -5,7 +5,7 @@
 // A log exists only for users who connected recently (gateways `open` it); appends to
 // users without one are skipped, which keeps fan-out cost flat for offline followers.
 import { randomBytes } from 'node:crypto';
-import { pipelined, type RedisClient } from './connection.ts';
+import type { RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 import { compareStreamIds, STREAM_ID } from './stream-ids.ts';
@@ -145,20 +145,6 @@ export class EventLog {
     if (known !== 1) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
     const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
     return { status: 'ok', epoch: currentEpoch, entries };
-  }
-
-  /**
-   * The current epoch of each user's log (null: no log). A gateway compares them with its
-   * sessions' epochs: a log that lost its epoch (a failover to a replica that never got it, a
-   * flush, an eviction) must reset its sessions, not leave them waiting for events that go nowhere.
-   */
-  async epochs(userIds: readonly string[]): Promise<Map<string, string | null>> {
-    const replies = await pipelined(
-      this.redis,
-      userIds.map((u) => this.keys.logEpoch(u)),
-      (pipeline, i) => pipeline.get(this.keys.logEpoch(userIds[i]!)),
-    );
-    return new Map(userIds.map((u, i) => [u, (replies[i]![0] as string | null) ?? null]));
   }
 
   /** The newest id in the log (the position a fresh session starts from), "0-0" when empty. */

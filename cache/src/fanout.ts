@@ -10,7 +10,7 @@
 // pipeline per master). Each master's pipeline ends with WAIT for its replicas: a delivery this
 // returns is on the replica too, so a failover right after it loses none of it (see
 // docs/redis.md "Failover").
-import { pipelined, slotOf, type RedisClient } from './connection.ts';
+import { callsBySlot, pipelined, slotOf, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { FEED_LUA } from './feed.ts';
 import { LOG_LUA } from './event-log.ts';
@@ -94,7 +94,7 @@ export class Fanout {
     const k = this.keys;
     const s = this.settings;
     const args = [step.feed, step.postId, s.feedSize, step.eventKey, step.payload, s.logMaxLength, s.logTtlSeconds, now, step.cancelledBy ?? ''];
-    const calls = callsBySlot(userIds, (userId) => slotOf(this.redis, k.feed(userId)));
+    const calls = callsBySlot(userIds, (userId) => slotOf(this.redis, k.feed(userId)), RECIPIENTS_PER_CALL);
     deliverScript.install(this.redis); // before the pipelines exist, so they carry the script's EVALSHA
     const replies = await pipelined(
       this.redis,
@@ -119,24 +119,4 @@ export class Fanout {
     });
     return deliveries;
   }
-}
-
-/**
- * Recipients (as indexes) grouped into script calls: same slot within a call, at most
- * RECIPIENTS_PER_CALL per call. On a single node every key is "slot 0": calls of 100 in order.
- */
-function callsBySlot(userIds: readonly string[], slot: (userId: string) => number): number[][] {
-  const open = new Map<number, number[]>();
-  const calls: number[][] = [];
-  userIds.forEach((userId, i) => {
-    const s = slot(userId);
-    let call = open.get(s);
-    if (!call || call.length >= RECIPIENTS_PER_CALL) {
-      call = [];
-      open.set(s, call);
-      calls.push(call);
-    }
-    call.push(i);
-  });
-  return calls;
 }

@@ -11,6 +11,7 @@ import { Fanout } from './fanout.ts';
 import { CelebrityFollows } from './celebrity-follows.ts';
 import { RateLimits } from './rate-limit.ts';
 import { Revocations } from './revocation.ts';
+import { Renewal } from './renewal.ts';
 
 export { createKeys, type Keys } from './keys.ts';
 export { connectRedis, isCluster, masters, pipelined, ReplicationLag, scanKeys, within, slotOf, unlinkMatching, type PipelineOptions, type RedisClient, type RedisSettings } from './connection.ts';
@@ -25,6 +26,7 @@ export { Fanout, type Delivery, type FanoutStep } from './fanout.ts';
 export { CelebrityFollows } from './celebrity-follows.ts';
 export { RateLimits, type BucketPolicy, type BucketState } from './rate-limit.ts';
 export { Revocations, type TokenRef } from './revocation.ts';
+export { Renewal, type Renewed } from './renewal.ts';
 
 export interface CacheSettings {
   prefix: string;
@@ -56,6 +58,7 @@ export function createCache(redis: RedisClient, overrides: Partial<CacheSettings
     feeds: new FeedStore(redis, keys, { size: s.feedSize, ttlSeconds: s.feedTtlSeconds }),
     logs: new EventLog(redis, keys, { maxLength: s.logMaxLength, ttlSeconds: s.logTtlSeconds }),
     presence: new Presence(redis, keys),
+    renewal: new Renewal(redis, keys),
     posts: new PostCache(redis, keys, s.postTtlSeconds),
     timelines: new Timelines(redis, keys, s.feedSize),
     audience: new Audience(redis, keys),

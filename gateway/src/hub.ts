@@ -177,12 +177,11 @@ export class Hub {
 
   private async renewSlice(userIds: readonly string[]): Promise<void> {
     const { gatewayId, presenceTtlMs } = this.settings;
-    const unregistered = new Set(await this.cache.presence.register(gatewayId, userIds, presenceTtlMs));
-    if (this.settings.onLost) await this.checkLost(userIds, unregistered);
-    const follows = await this.cache.celebrityFollows.get(userIds);
-    for (const [userId, celebrities] of follows) {
+    const renewed = await this.cache.renewal.renew(gatewayId, userIds, presenceTtlMs);
+    for (const [userId, { reRegistered, epoch, celebrities }] of renewed) {
       const user = this.users.get(userId);
       if (!user) continue;
+      if (this.settings.onLost) this.checkLost(userId, user, reRegistered, epoch);
       if (celebrities) {
         user.unknown = false;
         this.follow(userId, user, celebrities);
@@ -195,20 +194,14 @@ export class Hub {
   }
 
   /**
-   * Users whose presence entry was gone (registered anew by this refresh) or whose log epoch is
-   * not the one their live sessions hold. Sessions still replaying are left alone: their replay
-   * reads the log as it is now.
+   * A user whose presence entry was gone (registered anew by this renewal) or whose log epoch is
+   * not the one their live sessions hold has lost state. Sessions still replaying are left alone:
+   * their replay reads the log as it is now.
    */
-  private async checkLost(userIds: readonly string[], unregistered: ReadonlySet<string>): Promise<void> {
-    const epochs = await this.cache.logs.epochs(userIds);
-    for (const userId of userIds) {
-      const user = this.users.get(userId);
-      if (!user) continue;
-      const live = [...user.sessions].filter((s) => s.isLive);
-      if (live.length === 0) continue;
-      const epoch = epochs.get(userId) ?? null;
-      if (unregistered.has(userId) || live.some((s) => s.position.epoch !== epoch)) this.settings.onLost!(userId, live);
-    }
+  private checkLost(userId: string, user: LocalUser, reRegistered: boolean, epoch: string | null): void {
+    const live = [...user.sessions].filter((s) => s.isLive);
+    if (live.length === 0) return;
+    if (reRegistered || live.some((s) => s.position.epoch !== epoch)) this.settings.onLost!(userId, live);
   }
 
   /** Removes this gateway from the registry at once (drain), rather than waiting for expiry. */
