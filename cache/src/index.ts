@@ -25,7 +25,7 @@ export { Audience } from './audience.ts';
 export { Fanout, type Delivery, type FanoutStep } from './fanout.ts';
 export { CelebrityFollows } from './celebrity-follows.ts';
 export { RateLimits, type BucketPolicy, type BucketState } from './rate-limit.ts';
-export { Revocations, type TokenRef } from './revocation.ts';
+export { Revocations, type RevocationCursor, type RevocationsRead, type TokenRef } from './revocation.ts';
 export { Renewal, type Renewed } from './renewal.ts';
 
 export interface CacheSettings {

@@ -42,6 +42,8 @@ export function createKeys(prefix: string) {
     gatewayInfo: () => `${prefix}gateway-info`,
     /** String "1" until the token's expiry: this access token (by its jti) was revoked (logout). */
     revokedToken: (userId: string, tokenId: string) => `${prefix}revoked:${user(userId)}:${tokenId}`,
+    /** STREAM of recent revocations {u, t}, newest last: what gateways read each check period. */
+    revocations: () => `${prefix}revocations`,
     /** HASH {tokens, at}: one rate-limit token bucket; each script call touches only this key. */
     rateBucket: (limit: string, subject: string) => `${prefix}rate:${limit}:${subject}`,
   };

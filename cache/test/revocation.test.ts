@@ -46,4 +46,29 @@ describe('revocations', () => {
     expect(await cache.revocations.revoked(tokens)).toEqual(tokens.map((t) => revoked.has(t.tokenId)));
     expect(await cache.revocations.revoked([])).toEqual([]);
   });
+
+  it('are read back since a cursor, in order and each once, and a reader the stream no longer covers is told', async () => {
+    const start = await cache.revocations.latest();
+    const made = [token('21'), token('22'), token('21')];
+    for (const t of made) await cache.revocations.revoke(t, Date.now() / 1000 + 60);
+    const first = await cache.revocations.readSince(start);
+    expect(first).toMatchObject({ tokens: made, gap: false });
+    expect(await cache.revocations.readSince(first.cursor)).toMatchObject({ tokens: [], gap: false });
+    const later = token('23');
+    await cache.revocations.revoke(later, Date.now() / 1000 + 60);
+    const second = await cache.revocations.readSince(first.cursor);
+    expect(second).toMatchObject({ tokens: [later], gap: false });
+
+    // Trimmed past what a reader owes (more revocations than the stream keeps).
+    await cache.revocations.revoke(token('24'), Date.now() / 1000 + 60);
+    await redis.xtrim(cache.keys.revocations(), 'MAXLEN', 0);
+    expect(await cache.revocations.readSince(second.cursor)).toMatchObject({ tokens: [], gap: true });
+    // The stream lost whole (a flush): a reader that had read some is told too.
+    await redis.del(cache.keys.revocations());
+    const lost = await cache.revocations.readSince(second.cursor);
+    expect(lost).toMatchObject({ tokens: [], gap: true });
+    const after = token('25');
+    await cache.revocations.revoke(after, Date.now() / 1000 + 60);
+    expect(await cache.revocations.readSince(lost.cursor)).toMatchObject({ tokens: [after], gap: false });
+  });
 });

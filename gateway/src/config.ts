@@ -47,7 +47,7 @@ export const gatewaySettings = z
     CLIENT_MESSAGES_PER_10S: int(50).describe('Messages a client may send per 10 s (clients have little to say).'),
     MAX_SESSIONS_PER_USER: int(16).describe('Streams one user may hold open on one gateway; more get HTTP 429.'),
     REVOCATION_CHECK_MS: int(15_000).describe(
-      'How often (ms) every open stream’s token is checked against the revocations in Redis (the checks spread over the period, a slice of streams at a time): the bound on how long a stream outlives its logout when core’s notice does not arrive.',
+      'How often (ms) the gateway reads the revocations made since its last check from Redis (one read, whatever the number of open streams) and closes the streams of revoked tokens: the bound on how long a stream outlives its logout when core’s notice does not arrive. When more were made than Redis keeps (10,000), every open stream’s token is checked instead.',
     ),
     DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(2_000).describe('On SIGTERM: time (ms) for the load balancer to see the failing health check before sessions are closed.'),
     DRAIN_WINDOW_MS: z.coerce.number().int().min(0).default(10_000).describe('Then sessions are closed spread over this window (ms), so they reconnect gradually.'),

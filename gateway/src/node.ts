@@ -63,7 +63,7 @@ export class GatewayNode {
     });
     this.replayer = new Replayer(cache);
     this.revocation = new RevocationWatch<Session>(
-      (tokens) => cache.revocations.revoked(tokens),
+      cache.revocations,
       (session) => session.close('revoked'),
       (err) => log.warn({ err: err.message }, 'revocation check failed: streams stay open until the next check'),
     );

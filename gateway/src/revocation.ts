@@ -1,38 +1,47 @@
 // Streams whose token a logout revoked are closed, two ways: core tells the gateways holding the
 // user (a `session.revoked` message on this gateway's queue, `revoked()`), and a periodic check
-// asks Redis about every open stream's token (`sweep()`), which catches a notice that never came
-// (the broker was down, or the stream opened while core was looking up where the user is).
-import type { TokenRef } from '@feed/cache';
-import { StaggeredSlices } from './staggered.ts';
+// reads the revocations made since the last one from Redis (`check()`), which catches a notice
+// that never came (the broker was down, or the stream opened while core was looking up where the
+// user is). The periodic check costs one read whatever the number of open streams; only when the
+// revocations since are not all there any more (`gap`) does it ask about every open stream's
+// token (`sweep()`).
+import type { RevocationCursor, RevocationsRead, TokenRef } from '@feed/cache';
 
-/** Tokens per Redis pipeline in one check. */
+/** Tokens per Redis pipeline in a sweep. */
 const CHECK_SLICE = 1_000;
+
+/** What the watch asks of Redis. */
+export interface RevocationSource {
+  /** Which of these tokens are revoked, in order; throws when Redis cannot say. */
+  revoked(tokens: readonly TokenRef[]): Promise<boolean[]>;
+  /** The end of the revocation stream: revocations before it are checked otherwise. */
+  latest(): Promise<RevocationCursor>;
+  /** The revocations after a cursor. */
+  readSince(cursor: RevocationCursor): Promise<RevocationsRead>;
+}
 
 export class RevocationWatch<S> {
   /** Open streams by token id (a token can open several streams: tabs). */
   private readonly byToken = new Map<string, { userId: string; sessions: Set<S> }>();
   private readonly tokenOf = new Map<S, string>();
-  private rounds: StaggeredSlices<string> | undefined;
-  private sweeping = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private cursor: RevocationCursor | undefined;
+  private checking = false;
 
   constructor(
-    /** Which of these tokens are revoked, in order; throws when Redis cannot say. */
-    private readonly check: (tokens: readonly TokenRef[]) => Promise<boolean[]>,
+    private readonly source: RevocationSource,
     private readonly revoke: (session: S) => void,
     private readonly onCheckFailed: (err: Error) => void,
   ) {}
 
-  /**
-   * Checks every open stream's token once per `everyMs`, a slice at a time spread over the
-   * period, rather than every token in one burst that Redis and the fan-out would wait through.
-   */
+  /** Checks for revocations once per `everyMs`. */
   start(everyMs: number): void {
-    this.rounds ??= new StaggeredSlices(this.byToken, everyMs, (tokenIds) => this.checkSlice(tokenIds).then(() => undefined));
-    this.rounds.start();
+    this.timer ??= setInterval(() => void this.check(), everyMs);
   }
 
   stop(): void {
-    this.rounds?.stop();
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   add(session: S, token: TokenRef): void {
@@ -69,45 +78,57 @@ export class RevocationWatch<S> {
   }
 
   /**
-   * The backstop, all at once: asks Redis about the token of every open stream and closes the
-   * revoked ones. Returns how many streams it closed.
+   * One periodic check: closes the streams of the tokens revoked since the last check. The first
+   * check only finds where the stream ends, and sweeps the streams opened before it knew (none
+   * when it starts with the gateway). A check that fails (Redis unreachable) keeps its cursor and
+   * reads the same revocations at the next one.
    */
-  async sweep(): Promise<number> {
-    if (this.sweeping) return 0;
-    this.sweeping = true;
+  async check(): Promise<number> {
+    if (this.checking) return 0;
+    this.checking = true;
     try {
-      const tokenIds = [...this.byToken.keys()];
+      if (!this.cursor) {
+        const latest = await this.source.latest();
+        const closed = this.size > 0 ? await this.sweepAll() : 0;
+        this.cursor = latest;
+        return closed;
+      }
+      const read = await this.source.readSince(this.cursor);
       let closed = 0;
-      for (let i = 0; i < tokenIds.length; i += CHECK_SLICE) closed += await this.checkSlice(tokenIds.slice(i, i + CHECK_SLICE));
+      for (const token of read.tokens) closed += this.revoked(token);
+      if (read.gap) closed += await this.sweepAll();
+      this.cursor = read.cursor;
       return closed;
+    } catch (err) {
+      this.onCheckFailed(err as Error);
+      return 0;
     } finally {
-      this.sweeping = false;
+      this.checking = false;
     }
   }
 
   /**
-   * Checks some open streams' tokens. A check that fails (Redis unreachable) closes nothing and
-   * is tried again in the next round: the stream cannot have been revoked without Redis
-   * recording it first.
+   * The fallback, all at once: asks Redis about the token of every open stream and closes the
+   * revoked ones. Returns how many streams it closed; a sweep that fails closes nothing more.
    */
-  private async checkSlice(tokenIds: readonly string[]): Promise<number> {
-    const tokens: TokenRef[] = [];
-    for (const tokenId of tokenIds) {
-      const entry = this.byToken.get(tokenId);
-      if (entry) tokens.push({ userId: entry.userId, tokenId });
-    }
-    if (tokens.length === 0) return 0;
-    let closed = 0;
+  async sweep(): Promise<number> {
     try {
-      for (let i = 0; i < tokens.length; i += CHECK_SLICE) {
-        const slice = tokens.slice(i, i + CHECK_SLICE);
-        const revoked = await this.check(slice);
-        slice.forEach((token, n) => {
-          if (revoked[n]) closed += this.revoked(token);
-        });
-      }
+      return await this.sweepAll();
     } catch (err) {
       this.onCheckFailed(err as Error);
+      return 0;
+    }
+  }
+
+  private async sweepAll(): Promise<number> {
+    const tokens = [...this.byToken].map(([tokenId, { userId }]) => ({ userId, tokenId }));
+    let closed = 0;
+    for (let i = 0; i < tokens.length; i += CHECK_SLICE) {
+      const slice = tokens.slice(i, i + CHECK_SLICE);
+      const revoked = await this.source.revoked(slice);
+      slice.forEach((token, n) => {
+        if (revoked[n]) closed += this.revoked(token);
+      });
     }
     return closed;
   }
