@@ -9,6 +9,7 @@ import { Ledger, type LedgerSummary } from '../ledger.ts';
 import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
 import { edgeStats, hopLine, hopStats, processStalls, type EdgeStats, type HopStats, type ProcessStalls } from './edge-stats.ts';
+import { busiestCommands, commandStats } from './redis-commands.ts';
 import { startLoadStack, type System } from './stack.ts';
 import { mark, verdictOf, type Verdict } from './verdict.ts';
 
@@ -80,9 +81,16 @@ export interface RunResult {
   hops: HopStats[];
   /** Event-loop delay and GC of each Node process of the system, from its metrics. */
   stalls: Record<string, ProcessStalls>;
+  /** The commands that took the most Redis time in the measured window (INFO commandstats). */
+  redisCommands: { command: string; calls: number; seconds: number }[];
   processes: ProcessReport[];
-  /** CPU seconds of the system's own processes (core, workers, edge nodes, HAProxy). */
+  /**
+   * CPU seconds of the system's own processes (core, workers, edge nodes). HAProxy is counted
+   * apart (`proxyCpuSeconds`): only our systems route a share of their clients through it, so
+   * counting it would charge them for a proxy that Socket.IO's run does not have.
+   */
   systemCpuSeconds: number;
+  proxyCpuSeconds: number;
   /** Of the shared services (Redis, RabbitMQ, Postgres), which other work on the machine also uses. */
   servicesCpuSeconds: number;
   cpuMsPerDelivery: number;
@@ -192,6 +200,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     }
     const sampler = new Sampler(watched);
     const processBefore = await stack.processSamples();
+    const redisBefore = await commandStats(o.redisUrl, o.env?.REDIS_CLUSTER_NODES ?? '');
     sampler.start(1000);
     const progress = setInterval(() => {
       const s = ledger.summary();
@@ -205,6 +214,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     clearInterval(progress);
     const processes = sampler.stop();
     const processAfter = await stack.processSamples();
+    const redisCommands = busiestCommands(redisBefore, await commandStats(o.redisUrl, o.env?.REDIS_CLUSTER_NODES ?? ''));
     const edgeIds = stack.edges.map((e) => e.id);
     const edge = edgeStats(sumOf(processBefore, edgeIds), sumOf(processAfter, edgeIds));
     const everyProcess = [...processAfter.keys()];
@@ -242,9 +252,10 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       const where = new Map(conns.map((c) => [c.userId, `${c.kind} ${c.url}`]));
       log(`    owed users connected at: ${JSON.stringify(owed.flatMap(([, , , us]) => us.map((u) => where.get(u))).slice(0, 12))}`);
     }
-    const own = new Set(['core', 'worker', 'gateway', 'haproxy']);
+    const own = new Set(['core', 'worker', 'gateway']);
     const services = new Set(['redis', 'rabbitmq', 'postgres']);
     const systemCpuSeconds = processes.filter((p) => own.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
+    const proxyCpuSeconds = processes.filter((p) => p.role === 'haproxy').reduce((s, p) => s + p.cpuSeconds, 0);
     const servicesCpuSeconds = processes.filter((p) => services.has(p.role)).reduce((s, p) => s + p.cpuSeconds, 0);
     const messagesIn = edgeIds.map((id) => (processAfter.get(id)?.get('gateway_messages_in_total') ?? 0) - (processBefore.get(id)?.get('gateway_messages_in_total') ?? 0));
     const verdict = verdictOf({ ledger: summary, clients: clientStats, posts, messagesIn });
@@ -263,8 +274,10 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       hops,
       knee,
       stalls,
+      redisCommands,
       processes,
       systemCpuSeconds,
+      proxyCpuSeconds,
       servicesCpuSeconds,
       cpuMsPerDelivery: (systemCpuSeconds * 1000) / Math.max(1, summary.delivered),
       cpuMsPerDeliveryWithServices: ((systemCpuSeconds + servicesCpuSeconds) * 1000) / Math.max(1, summary.delivered),
@@ -287,6 +300,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
         .map(([name, s]) => `${name} loop max ${s.eventLoopDelayMaxMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${s.majorGcs} major, ${s.majorGcMs.toFixed(0)} ms)`)
         .join('; ')}`,
     );
+    log(`    redis time (scripts include the commands they run): ${redisCommands.map((c) => `${c.command} ${c.seconds.toFixed(2)} s / ${c.calls} calls`).join(', ')}`);
     return result;
   } finally {
     await clients?.stop();
