@@ -1,7 +1,8 @@
 // The faults, one at a time, each followed by its recovery (the process started again, the
 // broker or Redis back), and the measurement of each: the ledger's posts sent during the phase,
 // how long clients were away, when every process was healthy again.
-import { pipelined } from '@feed/cache';
+import { createCache, createKeys, logEventKeys } from '@feed/cache';
+import { CHAOS_REDIS_PREFIX } from './stack.ts';
 import { now } from '../clock.ts';
 import type { Harness } from './harness.ts';
 import { quantile } from '../stats.ts';
@@ -59,7 +60,7 @@ export const FAULTS: Record<string, Fault> = {
         const t0 = now();
         let written = false;
         while (now() - t0 < 30_000) {
-          if (postId !== undefined && (await redis.hexists(`chaos:log-index:{u:${first}}`, `created:${postId}`))) {
+          if (postId !== undefined && (await logsOf(redis).holds([first], logEventKeys.postCreated(String(postId))))[0]) {
             written = true;
             break;
           }
@@ -117,7 +118,7 @@ export const FAULTS: Record<string, Fault> = {
     async inject(h, note) {
       const cluster = h.stack.cluster!;
       // The master holding a client's keys (every master holds about a third of them).
-      const victim = await cluster.masterOf(`chaos:log:{u:${h.people.clients[0]}}`);
+      const victim = await cluster.masterOf(createKeys(CHAOS_REDIS_PREFIX).log(String(h.people.clients[0])));
       const [replica] = await cluster.replicasOf(victim);
       if (!replica) throw new Error(`master :${victim} has no replica to promote`);
       const t = now();
@@ -143,10 +144,14 @@ export const FAULTS: Record<string, Fault> = {
   },
 };
 
+/** The stack's event logs, through the cache's own API (the stack's Redis prefix). */
+function logsOf(redis: ReturnType<Harness['stack']['redisClient']>) {
+  return createCache(redis, { prefix: CHAOS_REDIS_PREFIX }).logs;
+}
+
 async function countLogged(redis: ReturnType<Harness['stack']['redisClient']>, users: number[], postId: number): Promise<number> {
-  const keys = users.map((u) => `chaos:log-index:{u:${u}}`);
-  const replies = await pipelined(redis, keys, (p, i) => p.hexists(keys[i]!, `created:${postId}`));
-  return replies.filter(([v]) => v === 1).length;
+  const held = await logsOf(redis).holds(users.map(String), logEventKeys.postCreated(String(postId)));
+  return held.filter(Boolean).length;
 }
 
 export interface FaultResult {

@@ -16,6 +16,9 @@ import { pingRedis, RedisCluster } from '../../test/support/redis-cluster.ts';
 import { createDatabase, dropDatabase } from '../load/graph.ts';
 import { usage } from '../load/procstat.ts';
 
+/** The Redis prefix of the chaos stack's keys. */
+export const CHAOS_REDIS_PREFIX = 'chaos:';
+
 export type { Health, Role };
 
 export interface ChaosStackOptions {
@@ -86,7 +89,7 @@ export class ChaosStack {
         DATABASE_URL: this.databaseUrl,
         REDIS_URL: this.redisUrl,
         REDIS_CLUSTER_NODES: this.redisClusterNodes,
-        REDIS_PREFIX: 'chaos:',
+        REDIS_PREFIX: CHAOS_REDIS_PREFIX,
         AMQP_URL: this.rabbit.url,
         AMQP_PREFIX: '',
         JWT_SECRET: this.o.jwtSecret,

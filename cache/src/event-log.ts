@@ -5,10 +5,20 @@
 // A log exists only for users who connected recently (gateways `open` it); appends to
 // users without one are skipped, which keeps fan-out cost flat for offline followers.
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from './connection.ts';
+import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './script.ts';
 import { compareStreamIds, STREAM_ID } from './stream-ids.ts';
+
+/**
+ * The keys that make an appended event idempotent: a post's creation or deletion is appended to
+ * a log once however often its message is redelivered; an edit once per message.
+ */
+export const logEventKeys = {
+  postCreated: (postId: string) => `created:${postId}`,
+  postUpdated: (postId: string, messageId: string) => `updated:${postId}:${messageId}`,
+  postDeleted: (postId: string) => `deleted:${postId}`,
+};
 
 /**
  * Lua shared with the fan-out script. Returns {epoch, id, prev} or false when the user has no
@@ -145,6 +155,13 @@ export class EventLog {
     if (known !== 1) return { status: 'reset', epoch: currentEpoch, reason: 'lost' };
     const entries = raw.map(([id, fields]) => ({ id, payload: fields[fields.indexOf('e') + 1] ?? '' }));
     return { status: 'ok', epoch: currentEpoch, entries };
+  }
+
+  /** Per user, in order: whether the user's log holds the event of `eventKey`. */
+  async holds(userIds: readonly string[], eventKey: string): Promise<boolean[]> {
+    const keys = userIds.map((u) => this.keys.logIndex(u));
+    const replies = await pipelined(this.redis, keys, (pipeline, i) => pipeline.hexists(keys[i]!, eventKey));
+    return replies.map(([found]) => found === 1);
   }
 
   /** The newest id in the log (the position a fresh session starts from), "0-0" when empty. */

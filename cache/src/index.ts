@@ -16,7 +16,7 @@ import { Renewal } from './renewal.ts';
 export { createKeys, type Keys } from './keys.ts';
 export { connectRedis, isCluster, masters, pipelined, ReplicationLag, scanKeys, within, slotOf, unlinkMatching, type PipelineOptions, type RedisClient, type RedisSettings } from './connection.ts';
 export { FeedStore } from './feed.ts';
-export { EventLog, type LogEntry, type LogRead } from './event-log.ts';
+export { EventLog, logEventKeys, type LogEntry, type LogRead } from './event-log.ts';
 export { compareStreamIds, STREAM_ID } from './stream-ids.ts';
 export { Presence, type GatewayInfo } from './presence.ts';
 export { PostCache, type CachedPost } from './post-cache.ts';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { connectRedis, createCache, unlinkMatching, type RedisClient, type Cache, type FanoutStep } from '../src/index.ts';
+import { connectRedis, createCache, logEventKeys, unlinkMatching, type RedisClient, type Cache, type FanoutStep } from '../src/index.ts';
 
 let redis: RedisClient;
 let cache: Cache;
@@ -20,9 +20,9 @@ afterAll(async () => {
 const created = (postId: string): FanoutStep => ({
   feed: 'add',
   postId,
-  eventKey: `created:${postId}`,
+  eventKey: logEventKeys.postCreated(postId),
   payload: JSON.stringify({ type: 'post.created', postId }),
-  cancelledBy: `deleted:${postId}`,
+  cancelledBy: logEventKeys.postDeleted(postId),
 });
 
 describe('appending to a user’s event log', () => {
@@ -36,6 +36,9 @@ describe('appending to a user’s event log', () => {
     const [again] = await cache.fanout.deliver([user], created('10'));
     expect(again!.entry).toEqual({ epoch: first!.entry!.epoch, id: first!.entry!.id, prev: '' });
     expect(await cache.logs.lastId(user)).toBe(second!.entry!.id);
+    // Whether a log holds an event, asked through the log's own API; a user without a log holds none.
+    expect(await cache.logs.holds([user, 'no-log'], logEventKeys.postCreated('11'))).toEqual([true, false]);
+    expect(await cache.logs.holds([user], logEventKeys.postCreated('12'))).toEqual([false]);
   });
 
   it('keeps the chain across trimming and falls back to the stream when the index lost its newest id', async () => {

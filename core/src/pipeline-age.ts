@@ -11,7 +11,7 @@ export const pipelineAge = new Histogram({
   registers: [],
 });
 
-/** `createdAt` in ms since the epoch (as the live messages carry it). */
-export function observeAge(hop: PipelineHop, createdAt: number): void {
-  if (Number.isFinite(createdAt)) pipelineAge.observe({ hop }, Math.max(0, Date.now() - createdAt) / 1000);
+/** `createdAt` in ms since the epoch (as the live messages carry it); `at`: when the event left the hop. */
+export function observeAge(hop: PipelineHop, createdAt: number, at = Date.now()): void {
+  if (Number.isFinite(createdAt)) pipelineAge.observe({ hop }, Math.max(0, at - createdAt) / 1000);
 }

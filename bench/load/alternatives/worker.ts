@@ -5,7 +5,7 @@
 //   socketio   @socket.io/redis-emitter to the recipients' rooms (Redis pub/sub to every node)
 import { Emitter } from '@socket.io/redis-emitter';
 import { follows } from '@feed/db';
-import type { Delivery } from '@feed/cache';
+import { logEventKeys, type Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent } from '@feed/contracts';
 import { createServer } from 'node:http';
 import { connectBroker, type ChannelModel } from '@feed/broker';
@@ -73,7 +73,7 @@ class AltPublisher implements LivePublisher {
       // id they have seen), and a reconnecting client resumes it from the log.
       const postId = 'postId' in event ? event.postId : '0';
       // A creation once per post (a redelivered one appends nothing twice); edits and deletions by their time.
-      const eventKey = event.type === 'post.created' ? `created:${postId}` : `${event.type}:${postId}:${createdAt}`;
+      const eventKey = event.type === 'post.created' ? logEventKeys.postCreated(postId) : `${event.type}:${postId}:${createdAt}`;
       const deliveries = await cache.fanout.deliver(all, { feed: 'none', postId, eventKey, payload: JSON.stringify(event) });
       await this.direct(event, createdAt, deliveries);
     } else {

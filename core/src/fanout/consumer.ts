@@ -16,7 +16,7 @@ import { onPostCreated, onPostDeleted, onPostUpdated } from './post-events.ts';
 import { onFollowed, onUnfollowed } from './follow-events.ts';
 import { onCelebrityFollowsRequested } from './celebrity-follows.ts';
 import { requeueNow, type RetryPolicy } from './retry-policy.ts';
-import { pipelineAge } from '../pipeline-age.ts';
+import { observeAge } from '../pipeline-age.ts';
 
 async function handle(ctx: FanoutContext, event: DomainEvent, messageId: string): Promise<void> {
   switch (event.type) {
@@ -114,7 +114,7 @@ export class FanoutConsumer {
       this.ctx.log.error({ reason: parsed.error, routingKey: msg.fields.routingKey, body: msg.content.toString('utf8').slice(0, 200) }, 'dead-lettering malformed message');
       return settle(() => channel.nack(msg, false, false));
     }
-    if (parsed.event.type === 'post.created') pipelineAge.observe({ hop: 'worker consumed' }, Math.max(0, arrivedAt - Date.parse(parsed.event.createdAt)) / 1000);
+    if (parsed.event.type === 'post.created') observeAge('worker consumed', Date.parse(parsed.event.createdAt), arrivedAt);
     // A failure (Redis restarting, say) is retried here first, in the message's lane, so the
     // author's later posts wait for it; only then does it go back to the queue, which lets them by.
     let failingSince: number | undefined;

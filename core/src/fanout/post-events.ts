@@ -2,7 +2,7 @@
 // event log (fan-out on write); a celebrity's goes to their own timeline, which readers merge
 // in, and reaches live followers as one message per gateway: O(1) in the number of followers.
 import { follows, posts } from '@feed/db';
-import type { Delivery, FanoutStep } from '@feed/cache';
+import { logEventKeys, type Delivery, type FanoutStep } from '@feed/cache';
 import type { DomainEvent, LiveEvent } from '@feed/contracts';
 import type { FanoutContext } from './context.ts';
 import { observeAge } from '../pipeline-age.ts';
@@ -33,9 +33,9 @@ export async function onPostCreated(ctx: FanoutContext, event: Of<'post.created'
     {
       feed: 'add',
       postId: post.id,
-      eventKey: `created:${post.id}`,
+      eventKey: logEventKeys.postCreated(post.id),
       payload: JSON.stringify(live),
-      cancelledBy: `deleted:${post.id}`,
+      cancelledBy: logEventKeys.postDeleted(post.id),
     },
     event.createdAt,
   );
@@ -84,9 +84,9 @@ export async function onPostUpdated(ctx: FanoutContext, event: Of<'post.updated'
   const online = await fanOutToFollowers(ctx, event.authorId, {
     feed: 'none',
     postId: post.id,
-    eventKey: `updated:${post.id}:${messageId}`,
+    eventKey: logEventKeys.postUpdated(post.id, messageId),
     payload: JSON.stringify(live),
-    cancelledBy: `deleted:${post.id}`,
+    cancelledBy: logEventKeys.postDeleted(post.id),
   });
   await ctx.live.direct(live, Date.now(), online);
 }
@@ -102,7 +102,7 @@ export async function onPostDeleted(ctx: FanoutContext, event: Of<'post.deleted'
   const online = await fanOutToFollowers(ctx, event.authorId, {
     feed: 'remove',
     postId: event.postId,
-    eventKey: `deleted:${event.postId}`,
+    eventKey: logEventKeys.postDeleted(event.postId),
     payload: JSON.stringify(live),
   });
   await ctx.live.direct(live, Date.now(), online);
