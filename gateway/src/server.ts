@@ -1,26 +1,47 @@
 // The gateway's HTTP surface: /health for HAProxy, /metrics for Prometheus, and the one stream
 // endpoint /post/feed/posted as a WebSocket upgrade or a text/event-stream response.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// Connections arrive at a front server that reads the first request head (request-head.ts): a
+// stream request there is served on the bare socket, anything else goes on to Node's HTTP server.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { STREAM_PATH, verificationKeys } from '@feed/contracts';
-import { authenticate, type AuthResult } from './auth.ts';
+import { RESUME, STREAM_PATH, verificationKeys } from '@feed/contracts';
+import { authenticate, type AuthHeaders, type AuthResult } from './auth.ts';
 import { currentRuntime } from './launch.ts';
 import type { Metrics } from './metrics.ts';
 import type { GatewayNode } from './node.ts';
-import { rejectUpgrade } from './transports/reject.ts';
-import { SseTransport } from './transports/sse.ts';
+import { rejectOnSocket } from './transports/reject.ts';
+import { readRequestHead, type RequestHead } from './transports/request-head.ts';
+import { SSE_HEAD, SseTransport } from './transports/sse.ts';
 import { WebSocketTransport } from './transports/websocket.ts';
 
 function ignoreError(): void {}
+function ignoreData(): void {}
 
 /** The request target as a URL; undefined for one that does not parse (`//a:b`), which must not throw. */
-function requestUrl(req: IncomingMessage): URL | undefined {
+function requestUrl(req: { url?: string | undefined }): URL | undefined {
   try {
     return new URL(req.url ?? '/', 'http://gateway');
   } catch {
     return undefined;
   }
+}
+
+/** Bounds on a request head (slowloris, oversized heads), for the front server and Node's alike. */
+const HEAD_TIMEOUT_MS = 10_000;
+const MAX_HEAD_BYTES = 16 * 1024;
+
+/** A plain SSE request for the stream, with no body: the only request served on the bare socket. */
+function isStreamRequest(head: RequestHead, url: URL | undefined): url is URL {
+  return (
+    head.method === 'GET' && !head.upgrade && url?.pathname === STREAM_PATH && (head.headers.accept ?? '').includes('text/event-stream') && head.headers['transfer-encoding'] === undefined && (head.headers['content-length'] ?? '0') === '0'
+  );
+}
+
+/** Where an SSE request says it is: Last-Event-ID (EventSource's reconnect), else the query. */
+function lastEventIdOf(head: RequestHead, url: URL): string | null {
+  return head.headers[RESUME.sseHeader.toLowerCase()] ?? url.searchParams.get(RESUME.sseParam) ?? url.searchParams.get(RESUME.webSocketParam);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -49,9 +70,9 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
   }
 
   /** Everything a stream request must pass before a session opens; holds a slot on `connection`. */
-  async function admit(req: IncomingMessage, url: URL, connection: { once(event: 'close', listener: () => void): unknown; destroyed: boolean }): Promise<AuthResult | { ok: false; status: 429 | 503; message: string }> {
+  async function admit(headers: AuthHeaders, url: URL, connection: { once(event: 'close', listener: () => void): unknown; destroyed: boolean }): Promise<AuthResult | { ok: false; status: 429 | 503; message: string }> {
     if (node.isDraining) return { ok: false, status: 503, message: 'gateway draining: connect again' };
-    const auth = await authenticate(req, url, keys, node.config.ALLOWED_ORIGINS);
+    const auth = await authenticate(headers, url, keys, node.config.ALLOWED_ORIGINS);
     if (!auth.ok) return auth;
     // Redis unreachable: this throws and the stream gets 503 (it could not open without Redis anyway).
     if (await node.isRevoked(auth.claims)) return { ok: false, status: 401, message: 'token revoked: log in again' };
@@ -62,7 +83,7 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
     return auth;
   }
 
-  const server = createServer((req, res) => {
+  const http = createServer((req, res) => {
     const url = requestUrl(req);
     if (!url) return json(res, 400, { message: 'malformed request target' });
     if (url.pathname === '/health') {
@@ -88,53 +109,87 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       return json(res, 406, { message: 'open a WebSocket, or send Accept: text/event-stream for Server-Sent Events' });
     }
-    admit(req, url, res).then(
-      (result) => {
-        if (!result.ok) {
-          metrics.rejected.inc({ status: String(result.status) });
-          return json(res, result.status, { message: result.message });
-        }
-        sse.open(req, res, url, result.claims);
-      },
-      (err) => {
-        log.error({ err }, 'admission failed');
-        json(res, 503, { message: 'temporarily unavailable' });
-      },
-    );
+    // A plain stream request is served by the front server; what reaches here has a body or
+    // came after another request on its connection (which maxRequestsPerSocket rules out).
+    return json(res, 400, { message: 'a stream request is a GET with no body, first on its connection' });
   });
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A shared no-op: a closure made here would keep this request, its URL and `head` (a slice of
     // the handshake's read buffer) alive for as long as the socket lives.
     socket.on('error', ignoreError);
     const url = requestUrl(req);
-    if (!url) return rejectUpgrade(socket, 400, 'malformed request target');
-    if (url.pathname !== STREAM_PATH) return rejectUpgrade(socket, 404, `no stream at ${url.pathname}`);
-    admit(req, url, socket).then(
+    if (!url) return rejectOnSocket(socket, 400, 'malformed request target');
+    if (url.pathname !== STREAM_PATH) return rejectOnSocket(socket, 404, `no stream at ${url.pathname}`);
+    admit(req.headers, url, socket).then(
       (result) => {
         if (!result.ok) {
           metrics.rejected.inc({ status: String(result.status) });
-          return rejectUpgrade(socket, result.status, result.message);
+          return rejectOnSocket(socket, result.status, result.message);
         }
         ws.upgrade(req, socket, head, url, result.claims);
       },
       (err) => {
         log.error({ err }, 'admission failed');
-        rejectUpgrade(socket, 503, 'temporarily unavailable');
+        rejectOnSocket(socket, 503, 'temporarily unavailable');
       },
     );
   });
 
-  // Bound slow or oversized handshakes (slowloris).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
-  server.maxHeadersCount = 100;
+  // One request per connection handed on: the front server bounded its head (slowloris), and
+  // Node's own request timeouts only run on a server that listens itself, so a second request on
+  // the same connection would have no bound. The client opens a new connection for the next one.
+  http.maxRequestsPerSocket = 1;
+  http.maxHeadersCount = 100;
+
+  /** A stream request read off the socket: admitted like any other, then served on the socket itself. */
+  function openRawStream(socket: Socket, head: RequestHead, url: URL): void {
+    // Whatever the client sends after its head is not ours to read; the stream ends when it hangs up.
+    socket.on('data', ignoreData);
+    socket.resume();
+    admit(head.headers, url, socket).then(
+      (result) => {
+        if (!result.ok) {
+          metrics.rejected.inc({ status: String(result.status) });
+          return rejectOnSocket(socket, result.status, result.message);
+        }
+        if (socket.destroyed) return;
+        socket.setNoDelay(true);
+        socket.write(SSE_HEAD);
+        sse.open(socket, lastEventIdOf(head, url), result.claims);
+      },
+      (err) => {
+        log.error({ err }, 'admission failed');
+        rejectOnSocket(socket, 503, 'temporarily unavailable');
+      },
+    );
+  }
+
+  /** Node's HTTP server takes the connection on, from the bytes read so far. */
+  function handOn(socket: Socket, bytes: Buffer[]): void {
+    socket.unshift(Buffer.concat(bytes));
+    http.emit('connection', socket);
+    socket.resume();
+  }
+
+  const server = createNetServer((socket) => {
+    socket.on('error', ignoreError);
+    readRequestHead(socket, { maxBytes: MAX_HEAD_BYTES, timeoutMs: HEAD_TIMEOUT_MS }).then((read) => {
+      if (read.kind === 'closed') return;
+      if (read.kind === 'timeout') return rejectOnSocket(socket, 408, 'request head not received in time');
+      if (read.kind === 'unread') return handOn(socket, read.bytes);
+      const url = requestUrl(read.head);
+      if (isStreamRequest(read.head, url)) return openRawStream(socket, read.head, url);
+      handOn(socket, read.bytes);
+    }, ignoreError);
+  });
 
   return {
     server,
     close() {
       ws.close();
       sse.close();
+      http.close();
       server.close();
     },
   };

@@ -1,23 +1,37 @@
 // Server-Sent Events adapter: `id:` on every event, `event:` for its type, `data:` the post,
 // `retry:` once, and comment heartbeats well inside every proxy timeout. Resume with the
 // Last-Event-ID header (EventSource sends it on reconnect) or ?lastEventId= for a fresh one.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { RESUME, SSE_ERROR_EVENT, type TokenClaims } from '@feed/contracts';
+import { SSE_ERROR_EVENT, type TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../frames.ts';
 import { Staggered } from '../staggered.ts';
-import { WriteCoalescer } from '../coalesce.ts';
+import { WriteCoalescer, type Corkable } from '../coalesce.ts';
 import type { GatewayNode } from '../node.ts';
 import type { Session, Transport } from '../session.ts';
 
-function writeHeartbeat(res: ServerResponse): void {
-  res.write(': heartbeat\n\n');
+/** Where a stream's events go once its head is written: the connection's socket. */
+export interface SseStream extends Corkable {
+  write(chunk: string | Uint8Array): boolean;
+  end(): void;
+  destroy(): void;
+  readonly writableLength: number;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * A stream's head, written on the bare socket (server.ts); the body runs until the connection
+ * closes. X-Accel-Buffering tells buffering proxies to pass events through at once.
+ */
+export const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n';
+
+function writeHeartbeat(stream: SseStream): void {
+  stream.write(': heartbeat\n\n');
 }
 
 export class SseTransport {
-  private readonly streams = new Set<ServerResponse>();
+  private readonly streams = new Set<SseStream>();
   private readonly coalescer = new WriteCoalescer();
-  private readonly heartbeat: Staggered<ServerResponse>;
+  private readonly heartbeat: Staggered<SseStream>;
 
   constructor(
     private readonly node: GatewayNode,
@@ -28,18 +42,11 @@ export class SseTransport {
     this.heartbeat.start();
   }
 
-  open(req: IncomingMessage, res: ServerResponse, url: URL, claims: TokenClaims): void {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      'X-Accel-Buffering': 'no', // tell buffering proxies to pass events through at once
-      Connection: 'keep-alive',
-    });
-    res.socket?.setNoDelay(true);
+  /** Opens a session on a stream whose head is written; `lastEventId` from the request, if any. */
+  open(res: SseStream, lastEventId: string | null, claims: TokenClaims): void {
     res.write(`retry: ${this.node.config.SSE_RETRY_MS}\n: connected\n\n`);
     this.streams.add(res);
 
-    const lastId = (req.headers[RESUME.sseHeader.toLowerCase()] as string | undefined) ?? url.searchParams.get(RESUME.sseParam) ?? url.searchParams.get(RESUME.webSocketParam);
     const transport: Transport = {
       kind: 'sse',
       write: (frame) => {
@@ -57,13 +64,13 @@ export class SseTransport {
     };
     let session: Session | undefined;
     let closedEarly = false;
-    res.on('close', () => {
+    res.once('close', () => {
       this.streams.delete(res);
       if (session) session.ended();
       else closedEarly = true;
     });
     this.node
-      .open({ userId: claims.userId, protocol: 'sse', transport, resumeFrom: lastId ? (parseEventId(lastId) ?? 'invalid') : null, expiresAt: claims.expiresAt, tokenId: claims.tokenId })
+      .open({ userId: claims.userId, protocol: 'sse', transport, resumeFrom: lastEventId ? (parseEventId(lastEventId) ?? 'invalid') : null, expiresAt: claims.expiresAt, tokenId: claims.tokenId })
       .then((opened) => {
         session = opened;
         if (closedEarly) opened.ended();

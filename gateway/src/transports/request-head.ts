@@ -1,0 +1,79 @@
+// The head of the first request on a connection, read before Node's HTTP server sees it, so that
+// an SSE stream can be served on the bare socket: once its head is written, a stream needs
+// nothing of HTTP but the socket, and Node's IncomingMessage, ServerResponse and parser (with
+// every request header as a string) would stay alive for as long as the stream does, several KB
+// per idle connection. Everything else (WebSocket upgrades, /health, /metrics, malformed or
+// oversized heads, keep-alive) goes on to Node's HTTP server with the bytes read so far, exactly
+// as if it had read them itself. The head is parsed by http-parser-js, not by hand.
+import type { Socket } from 'node:net';
+import { HTTPParser } from 'http-parser-js';
+
+/** Request header names in lower case, as Node's `IncomingMessage.headers` has them. */
+export type RequestHeaders = Record<string, string | undefined>;
+
+export interface RequestHead {
+  method: string;
+  url: string;
+  headers: RequestHeaders;
+  upgrade: boolean;
+}
+
+export type HeadRead =
+  /** A complete head, and every byte read (the head and whatever followed it). */
+  | { kind: 'head'; head: RequestHead; bytes: Buffer[] }
+  /** Not a head we read ourselves (malformed, too large): Node's server answers it from `bytes`. */
+  | { kind: 'unread'; bytes: Buffer[] }
+  /** No complete head within the time allowed (a slow or silent client). */
+  | { kind: 'timeout' }
+  | { kind: 'closed' };
+
+export interface HeadLimits {
+  /** Bytes the head may take; past them Node's server answers 431. */
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+/** Joined as Node joins repeated headers: cookies with '; ', the rest with ', '. */
+function headersOf(flat: string[]): RequestHeaders {
+  const headers: RequestHeaders = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!.toLowerCase();
+    const value = flat[i + 1]!;
+    const before = headers[name];
+    headers[name] = before === undefined ? value : `${before}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return headers;
+}
+
+/** Reads the first request head on `socket`, leaving the socket paused with nothing consumed for good. */
+export function readRequestHead(socket: Socket, limits: HeadLimits): Promise<HeadRead> {
+  return new Promise((resolve) => {
+    const parser = new HTTPParser(HTTPParser.REQUEST);
+    parser.maxHeaderSize = limits.maxBytes;
+    const bytes: Buffer[] = [];
+    let head: RequestHead | undefined;
+    parser[HTTPParser.kOnHeadersComplete] = (info) => {
+      // The first head only: a client may pipeline another request behind it.
+      head ??= { method: HTTPParser.methods[info.method] ?? '', url: info.url, headers: headersOf(info.headers), upgrade: info.upgrade };
+      return 1; // skip any body: we stop at the head
+    };
+    const finish = (result: HeadRead) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.pause();
+      parser.close();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      bytes.push(chunk);
+      const parsed = parser.execute(chunk);
+      if (head) finish({ kind: 'head', head, bytes });
+      else if (parsed instanceof Error) finish({ kind: 'unread', bytes });
+    };
+    const onClose = () => finish({ kind: 'closed' });
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), limits.timeoutMs);
+    socket.on('data', onData);
+    socket.on('close', onClose);
+  });
+}
