@@ -879,7 +879,7 @@ const machine = [
   `- Command: \`${COMMAND}\``,
   `- Machine: ${os.cpus().length} cores (\`nproc\` ${version('nproc', [])}), ${f1(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? '?'}; \`ulimit -n\` ${version('sh', ['-c', 'ulimit -n'])}`,
   `- Node ${process.version}, ${version(denoBinary(), ['--version'])}, Redis ${redisVersion}, RabbitMQ ${rabbitVersion}; ${new Date().toISOString().slice(0, 10)}`,
-  `- Clients: ${PROCS} client processes on the same machine (bench/gateway-clients.ts in the pool of bench/client-pool.ts): ours the client SDK, Nchan's a raw client of its protocol, all counting frames without decoding them. The machine was shared with other agents running tests, so absolute figures move from run to run; each comparison below ran side by side in the same run, and the ratios are what to read.`,
+  `- Clients: ${PROCS} client processes on the same machine (bench/gateway-clients.ts in the pool of bench/client-pool.ts): ours the client SDK, Nchan's a raw client of its protocol, all counting frames without decoding them. Absolute figures move from run to run with whatever else the machine (a virtual one) is doing; each comparison below ran side by side in the same run, and the ratios are what to read.`,
 ];
 
 const out: string[] = ['## Gateway', '', ...machine, ''];
