@@ -8,6 +8,7 @@
 //   gateway-info         HASH  gateway id → JSON {url}: where a gateway answers, for the cluster view
 import { pipelined, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
+import { LuaScript } from './script.ts';
 
 /** What a gateway announces about itself besides being alive. */
 export interface GatewayInfo {
@@ -24,6 +25,26 @@ function parseInfo(raw: string | undefined): GatewayInfo | undefined {
     return undefined;
   }
 }
+
+/**
+ * Registers a gateway for one user until now + ttl, dropping expired entries; 1 when the entry
+ * was not there. `register` runs it, and the renewal script (renewal.ts) for each user it renews.
+ */
+export const PRESENCE_RENEW_LUA = `
+local function presence_renew(presence, gateway, now, ttl)
+  redis.call('ZREMRANGEBYSCORE', presence, '-inf', now)
+  local added = redis.call('ZADD', presence, now + ttl, gateway)
+  redis.call('PEXPIRE', presence, ttl)
+  return added
+end
+`;
+
+const registerScript = new LuaScript<number>(
+  'presenceRegister',
+  1,
+  `${PRESENCE_RENEW_LUA}
+return presence_renew(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))`,
+);
 
 /** Lua shared with the fan-out script: live gateway ids of one user. */
 export const PRESENCE_LUA = `
@@ -45,18 +66,10 @@ export class Presence {
    */
   async register(gatewayId: string, userIds: Iterable<string>, ttlMs: number, now = Date.now()): Promise<string[]> {
     const users = [...userIds];
-    const replies = await pipelined(
-      this.redis,
-      users.map((u) => this.keys.presence(u)),
-      (pipeline, i) => {
-        const key = this.keys.presence(users[i]!);
-        pipeline
-          .zremrangebyscore(key, '-inf', now)
-          .zadd(key, now + ttlMs, gatewayId)
-          .pexpire(key, ttlMs);
-      },
-    );
-    return users.filter((_, i) => replies[i]![1] === 1);
+    const keys = users.map((u) => this.keys.presence(u));
+    registerScript.install(this.redis); // before the pipelines exist, so they carry the script's EVALSHA
+    const replies = await pipelined(this.redis, keys, (pipeline, i) => registerScript.queue(this.redis, pipeline, [keys[i]!], [gatewayId, now, ttlMs]));
+    return users.filter((_, i) => replies[i]![0] === 1);
   }
 
   async unregister(gatewayId: string, userIds: Iterable<string>): Promise<void> {

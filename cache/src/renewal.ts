@@ -1,12 +1,13 @@
 // A gateway's periodic renewal of its local users. For each user it renews the presence entry
-// (as Presence.register does) and reads back what the gateway re-checks each period: the log's
-// epoch (Redis may have lost it) and the celebrity follows (follows, unfollows and threshold
-// crossings change them). One script call covers up to USERS_PER_CALL users of one slot, so a
+// (the same Lua as Presence.register) and reads back what the gateway re-checks each period:
+// the log's epoch (Redis may have lost it) and the celebrity follows (follows, unfollows and
+// threshold crossings change them). One script call covers up to USERS_PER_CALL users of one slot, so a
 // gateway with 10,000 users sends 100 commands a period instead of 50,000: the upkeep that
 // grows with connections costs the gateway one command encoded and parsed per hundred users.
 import { callsBySlot, pipelined, slotOf, type RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 import { celebritiesIn } from './celebrity-follows.ts';
+import { PRESENCE_RENEW_LUA } from './presence.ts';
 import { LuaScript } from './script.ts';
 
 const KEYS_PER_USER = 3;
@@ -15,14 +16,12 @@ const USERS_PER_CALL = 100;
 const renewScript = new LuaScript<(number | string | null)[][]>(
   'presenceRenew',
   null,
-  `local gateway, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+  `${PRESENCE_RENEW_LUA}
+local gateway, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local replies = {}
 for base = 0, #KEYS - 1, ${KEYS_PER_USER} do
   local presence, epoch, follows = KEYS[base + 1], KEYS[base + 2], KEYS[base + 3]
-  redis.call('ZREMRANGEBYSCORE', presence, '-inf', now)
-  local added = redis.call('ZADD', presence, now + ttl, gateway)
-  redis.call('PEXPIRE', presence, ttl)
-  local reply = {added, redis.call('GET', epoch)}
+  local reply = {presence_renew(presence, gateway, now, ttl), redis.call('GET', epoch)}
   for _, member in ipairs(redis.call('SMEMBERS', follows)) do reply[#reply + 1] = member end
   replies[#replies + 1] = reply
 end

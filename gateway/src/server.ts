@@ -6,14 +6,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { RESUME, STREAM_PATH, verificationKeys } from '@feed/contracts';
+import { STREAM_PATH, verificationKeys } from '@feed/contracts';
 import { authenticate, type AuthHeaders, type AuthResult } from './auth.ts';
 import { currentRuntime } from './launch.ts';
 import type { Metrics } from './metrics.ts';
 import type { GatewayNode } from './node.ts';
 import { rejectOnSocket } from './transports/reject.ts';
 import { readRequestHead, type RequestHead } from './transports/request-head.ts';
-import { SSE_HEAD, SseTransport } from './transports/sse.ts';
+import { SseTransport } from './transports/sse.ts';
 import { WebSocketTransport } from './transports/websocket.ts';
 
 function ignoreError(): void {}
@@ -28,7 +28,7 @@ function requestUrl(req: { url?: string | undefined }): URL | undefined {
   }
 }
 
-/** Bounds on a request head (slowloris, oversized heads), for the front server and Node's alike. */
+/** Bounds on a connection's first request head, read by the front server (slowloris, oversized heads). */
 const HEAD_TIMEOUT_MS = 10_000;
 const MAX_HEAD_BYTES = 16 * 1024;
 
@@ -37,11 +37,6 @@ function isStreamRequest(head: RequestHead, url: URL | undefined): url is URL {
   return (
     head.method === 'GET' && !head.upgrade && url?.pathname === STREAM_PATH && (head.headers.accept ?? '').includes('text/event-stream') && head.headers['transfer-encoding'] === undefined && (head.headers['content-length'] ?? '0') === '0'
   );
-}
-
-/** Where an SSE request says it is: Last-Event-ID (EventSource's reconnect), else the query. */
-function lastEventIdOf(head: RequestHead, url: URL): string | null {
-  return head.headers[RESUME.sseHeader.toLowerCase()] ?? url.searchParams.get(RESUME.sseParam) ?? url.searchParams.get(RESUME.webSocketParam);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -153,10 +148,7 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
           metrics.rejected.inc({ status: String(result.status) });
           return rejectOnSocket(socket, result.status, result.message);
         }
-        if (socket.destroyed) return;
-        socket.setNoDelay(true);
-        socket.write(SSE_HEAD);
-        sse.open(socket, lastEventIdOf(head, url), result.claims);
+        if (!socket.destroyed) sse.open(socket, head, url, result.claims);
       },
       (err) => {
         log.error({ err }, 'admission failed');

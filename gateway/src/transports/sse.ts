@@ -2,15 +2,17 @@
 // `retry:` once, and comment heartbeats well inside every proxy timeout. Resume with the
 // Last-Event-ID header (EventSource sends it on reconnect) or ?lastEventId= for a fresh one.
 import type { Logger } from 'pino';
-import { SSE_ERROR_EVENT, type TokenClaims } from '@feed/contracts';
+import { RESUME, SSE_ERROR_EVENT, type TokenClaims } from '@feed/contracts';
 import { parseEventId } from '../frames.ts';
 import { Staggered } from '../staggered.ts';
 import { WriteCoalescer, type Corkable } from '../coalesce.ts';
 import type { GatewayNode } from '../node.ts';
 import type { Session, Transport } from '../session.ts';
+import type { RequestHead } from './request-head.ts';
 
-/** Where a stream's events go once its head is written: the connection's socket. */
+/** Where a stream goes: the connection's socket, once its request head was read (server.ts). */
 export interface SseStream extends Corkable {
+  setNoDelay(noDelay: boolean): unknown;
   write(chunk: string | Uint8Array): boolean;
   end(): void;
   destroy(): void;
@@ -19,10 +21,10 @@ export interface SseStream extends Corkable {
 }
 
 /**
- * A stream's head, written on the bare socket (server.ts); the body runs until the connection
+ * A stream's response head, written on the bare socket; the body runs until the connection
  * closes. X-Accel-Buffering tells buffering proxies to pass events through at once.
  */
-export const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n';
+const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n';
 
 function writeHeartbeat(stream: SseStream): void {
   stream.write(': heartbeat\n\n');
@@ -42,9 +44,11 @@ export class SseTransport {
     this.heartbeat.start();
   }
 
-  /** Opens a session on a stream whose head is written; `lastEventId` from the request, if any. */
-  open(res: SseStream, lastEventId: string | null, claims: TokenClaims): void {
-    res.write(`retry: ${this.node.config.SSE_RETRY_MS}\n: connected\n\n`);
+  /** Answers an admitted stream request and opens its session, resumed from where the request says. */
+  open(res: SseStream, head: RequestHead, url: URL, claims: TokenClaims): void {
+    res.setNoDelay(true);
+    res.write(`${SSE_HEAD}retry: ${this.node.config.SSE_RETRY_MS}\n: connected\n\n`);
+    const lastEventId = head.headers[RESUME.sseHeader.toLowerCase()] ?? url.searchParams.get(RESUME.sseParam) ?? url.searchParams.get(RESUME.webSocketParam);
     this.streams.add(res);
 
     const transport: Transport = {
