@@ -26,9 +26,9 @@ export interface PostStats {
   apiP99: number;
 }
 
-// Idle sockets are dropped after 4 s, before the API's 5 s keep-alive timeout (Node's default)
-// closes them: a request sent on a socket the server is closing fails with ECONNRESET, and the
-// run would count a post as failed that the API never saw.
+// Idle sockets are dropped after 4 s, long before the API ends an idle connection (75 s,
+// core/src/http/listen.ts): a request sent on a socket the server is closing fails with
+// ECONNRESET, and the run would count a post as failed that the API never saw.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 
 export function createPost(coreUrl: string, token: string, text: string): Promise<number> {

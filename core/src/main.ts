@@ -1,7 +1,7 @@
 // `npm run core`: the REST API, and the outbox relay that publishes its events.
-import { once } from 'node:events';
 import { migrate } from '@feed/db';
 import { createApp } from './app.ts';
+import { listen } from './http/listen.ts';
 import { connectBroker } from '@feed/broker';
 import { loadConfig } from './config.ts';
 import { FeedReader } from './feed/reader.ts';
@@ -32,8 +32,7 @@ const app = createApp({
   readFeed: (u, o, l) => reader.read(u, o, l),
   revocationNotice: (token, to) => gateways.sessionRevoked(to, token.userId, token.tokenId),
 });
-const server = app.listen(config.PORT, config.HOST);
-await once(server, 'listening');
+const server = await listen(app, config.PORT, config.HOST);
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 log.info({ url: `http://${config.HOST}:${port}` }, 'core listening');

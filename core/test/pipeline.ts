@@ -10,6 +10,7 @@ import amqp from 'amqplib';
 import { amqpUrls } from '@feed/contracts';
 import { unlinkMatching } from '@feed/cache';
 import { createApp } from '../src/app.ts';
+import { listen } from '../src/http/listen.ts';
 import { connectBroker, type RecoveringChannelModel } from '@feed/broker';
 import { loadConfig, type Config } from '../src/config.ts';
 import { FeedReader } from '../src/feed/reader.ts';
@@ -73,9 +74,7 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
     readFeed: (u, o, l) => reader.read(u, o, l),
     revocationNotice: (token, to) => gateways.sessionRevoked(to, token.userId, token.tokenId),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server: Server = await listen(app, 0, '127.0.0.1');
   const relay = new OutboxRelay(db, names, { databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: 500, retentionSeconds: 3600 }, log);
   const broker: RecoveringChannelModel = await connectBroker(config.AMQP_URL, log, async (model) => {
     await gateways.attach(model);
