@@ -32,6 +32,14 @@ export interface QueueRouting {
   userArrived?(userId: string): Promise<void>;
   /** The user's last session here closed. */
   userLeft?(userId: string): Promise<void>;
+  /**
+   * How a celebrity's post reaches this queue. 'audience' (the default): once per post for every
+   * gateway holding a follower, which the gateway hands to the followers it holds, and which a
+   * resume replays from the celebrity's timeline. 'per-recipient': as any other post, written into
+   * each follower's log and sent with that entry; the gateway then follows no celebrity and a
+   * resume reads the log alone (replaying the timeline too would send the post twice).
+   */
+  readonly celebrityPosts?: 'audience' | 'per-recipient';
 }
 
 /** The default route: one binding, gw.<id> on the live-event exchange. */

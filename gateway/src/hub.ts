@@ -35,7 +35,7 @@ export interface HubSettings {
    */
   onLost?: (userId: string, sessions: readonly Session[]) => void;
   /** Told when a user's first session opens here and when their last one closes. */
-  routing?: Pick<QueueRouting, 'userArrived' | 'userLeft'>;
+  routing?: Pick<QueueRouting, 'userArrived' | 'userLeft' | 'celebrityPosts'>;
   /** Core revoked a token (logout): the streams opened with it close. */
   onRevoked?: (notice: Extract<GatewayMessage, { kind: 'session.revoked' }>) => void;
   /** Counts the messages received and the recipient events they carry. */
@@ -66,8 +66,17 @@ export class Hub {
     for (const user of this.users.values()) yield* user.sessions;
   }
 
-  /** The celebrities a user follows, as the worker keeps them in Redis; null when never built. */
+  /** Whether celebrities' posts come once per post for their audience (not per recipient). */
+  private get audiences(): boolean {
+    return (this.settings.routing?.celebrityPosts ?? 'audience') === 'audience';
+  }
+
+  /**
+   * The celebrities a user follows, as the worker keeps them in Redis; null when never built.
+   * None when celebrities' posts come per recipient: their posts are in the user's log.
+   */
   async celebritiesOf(userId: string): Promise<string[] | null> {
+    if (!this.audiences) return [];
     const local = this.users.get(userId);
     if (local) return local.unknown ? null : local.celebrities;
     return (await this.cache.celebrityFollows.get([userId])).get(userId) ?? null;
@@ -182,6 +191,7 @@ export class Hub {
       const user = this.users.get(userId);
       if (!user) continue;
       if (this.settings.onLost) this.checkLost(userId, user, reRegistered, epoch);
+      if (!this.audiences) continue;
       if (celebrities) {
         user.unknown = false;
         this.follow(userId, user, celebrities);
@@ -215,7 +225,7 @@ export class Hub {
   /** The worker's answer to a request: follow the celebrities and join their audiences. */
   private learnFollows(userId: string, celebrities: string[]): void {
     const user = this.users.get(userId);
-    if (!user) return; // left meanwhile
+    if (!user || !this.audiences) return; // left meanwhile, or no audiences to join
     user.unknown = false;
     this.follow(userId, user, celebrities);
     if (celebrities.length === 0) return;

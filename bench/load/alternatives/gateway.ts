@@ -2,7 +2,8 @@
 //   broadcast  the gateway's queue is bound to a fanout exchange: it receives every event and
 //              keeps the recipients it holds (the hub skips users it does not have)
 //   per-user   the queue is bound with routing key u.<user> for each user held here: bound
-//              when the user's first session opens, unbound when the last one closes
+//              when the user's first session opens, unbound when the last one closes; every
+//              post, a celebrity's too, arrives per recipient with its entry in their log
 import { once } from 'node:events';
 import type { Channel } from 'amqplib';
 import { Redis } from 'ioredis';
@@ -44,6 +45,8 @@ function perUser(): QueueRouting {
     async userLeft(userId) {
       await link?.channel.unbindQueue(link.queue, usersExchange, `u.${userId}`).catch(() => {});
     },
+    // Its worker writes a celebrity's post into each follower's log, as any other post.
+    celebrityPosts: 'per-recipient',
   };
 }
 

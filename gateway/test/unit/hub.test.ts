@@ -2,8 +2,8 @@
 // handed straight to receive() or dispatch(). It takes every message of the gateway's queue
 // (counting it, passing a revocation on to the node), registers a user's first session in the presence registry,
 // hands a direct message to each session of each listed local user and a celebrity's message to
-// the local followers of that celebrity, learns follows from the worker's answer, unregisters the
-// last session, and on a refresh tells which live users Redis forgot.
+// the local followers of that celebrity, learns follows from the worker's answer (or follows none
+// when celebrities' posts come per recipient), unregisters the last session, and on a refresh tells which live users Redis forgot.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayMessage } from '@feed/contracts';
 import { Hub, type HubSettings } from '../../src/hub.ts';
@@ -125,6 +125,25 @@ describe('Hub', () => {
     await h.remove(f.s);
     expect(h.dispatch(audience('22'))).toBe(1);
     expect(u.transport.sent()).toEqual(['21', '22']);
+  });
+
+  it("follows no celebrity when celebrities' posts come per recipient, however Redis or the worker says they are followed", async () => {
+    const gatewayId = `gw-${newUser()}`;
+    const { h, requested } = hub({ gatewayId, routing: { celebrityPosts: 'per-recipient' } });
+    const [celebrity, fan] = [newUser(), newUser()];
+    await t.cache.celebrityFollows.replace(fan, [celebrity]);
+    expect(await h.celebritiesOf(fan)).toEqual([]);
+    const f = liveSession(fan);
+    await h.add(f.s, await h.celebritiesOf(fan));
+    expect(h.dispatch({ kind: 'celebrity-follows', userId: fan, celebrities: [celebrity] })).toBe(0);
+    await h.refresh();
+    // Nothing asked of the worker, no audience joined: the celebrity's posts come in the fan's log.
+    expect(requested).toEqual([]);
+    expect(await t.cache.audience.gateways(celebrity)).toEqual([]);
+    expect(await h.celebritiesOf(fan)).toEqual([]);
+    expect(h.dispatch({ kind: 'audience', event: post('30', celebrity), createdAt: 1, authorId: celebrity })).toBe(0);
+    expect(h.dispatch(directTo([fan], '31'))).toBe(1);
+    expect(f.transport.sent()).toEqual(['31']);
   });
 
   it('on a refresh, reports live users whose presence entry or log epoch Redis forgot', async () => {
