@@ -9,17 +9,19 @@
 // Nchan's a raw client of its protocol; all only count frames.
 //
 //   1. memory per idle authenticated connection: RSS of one gateway before and after opening
-//      --connections WebSocket (then SSE) sessions, median of samples after --settle seconds
-//   2. frames/s one gateway delivers to --clients feed.v1 WebSocket clients, fed with `direct`
-//      gateway messages straight onto its queue (as the fan-out worker sends them), against a
-//      plain `ws` server (bench/plain-ws-server.ts) pushing a frame of the same shape to the same
-//      clients
+//      --connections WebSocket (then SSE) sessions, median of samples after --settle seconds;
+//      --memory-runs runs of each, and the median of the runs
+//   2. frames/s one gateway delivers to --clients feed.v1 clients over WebSocket and over SSE
+//      (--frame-transports), fed with `direct` gateway messages straight onto its queue (as the
+//      fan-out worker sends them), against a plain `ws` server (bench/plain-ws-server.ts)
+//      pushing a frame of the same shape to the same WebSocket clients
 //   3. what each gateway's queue receives with 1, 2 and 4 gateways: users spread over the
 //      gateways, posts through the real pipeline (outbox relay here, a fan-out worker process)
 //   4. a native anchor: Nchan (nginx's pub/sub module, in C; Debian's libnginx-mod-nchan), one
 //      worker process, with the same clients: memory per idle WebSocket and EventSource
-//      subscriber (one channel each), and frames/s with CPU per frame to --clients subscribers
-//      of one channel; ours as a ratio of it, from steps 1 and 2 of the same run
+//      subscriber (one channel each, --memory-runs runs), and frames/s with CPU per frame to
+//      --clients WebSocket and EventSource subscribers of one channel; ours as a ratio of it,
+//      from steps 1 and 2 of the same run
 //
 // Prints progress to stderr, the summary to stdout, and writes `## Gateway` of docs/benchmarks.md.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -59,6 +61,8 @@ const OPTIONS = {
   sse: { type: 'string', default: '10000' },
   runtimes: { type: 'string', default: 'node,deno' },
   settle: { type: 'string', default: '10' },
+  'memory-runs': { type: 'string', default: '3' },
+  'frame-transports': { type: 'string', default: 'ws,sse' },
   samples: { type: 'string', default: '5' },
   procs: { type: 'string', default: '4' },
   clients: { type: 'string', default: '2000' },
@@ -100,6 +104,9 @@ const CONNECTIONS = num('connections');
 const SSE_CONNECTIONS = num('sse');
 const RUNTIMES = String(args.runtimes).split(',').filter(Boolean) as ('node' | 'deno')[];
 const SETTLE = num('settle');
+const MEMORY_RUNS = num('memory-runs');
+const FRAME_TRANSPORTS = String(args['frame-transports']).split(',').filter(Boolean) as ('ws' | 'sse')[];
+const TRANSPORT_NAME = { ws: 'WebSocket', sse: 'SSE' } as const;
 const SAMPLES = num('samples');
 const PROCS = num('procs');
 const CLIENTS = num('clients');
@@ -259,6 +266,7 @@ async function cleanRedis(): Promise<void> {
 // 1. Memory per idle connection
 
 interface MemoryRow {
+  run: number;
   runtime: string;
   transport: string;
   connections: number;
@@ -284,8 +292,8 @@ async function sampleMemory(gw: Gateway): Promise<{ rss: number; heap: number | 
   return { rss: median(rssSamples), heap: heapSamples.length ? median(heapSamples) : null, metricRss: metricRss.length ? median(metricRss) : null };
 }
 
-async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', count: number): Promise<MemoryRow> {
-  const label = `${runtime} ${transport === 'ws' ? 'WebSocket' : 'SSE'}`;
+async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', count: number, run: number): Promise<MemoryRow> {
+  const label = `${runtime} ${TRANSPORT_NAME[transport]}, run ${run}`;
   log(`1. ${label}: starting a gateway`);
   const gw = await startGateway(runtime);
   try {
@@ -320,8 +328,9 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
       await sleep(20_000);
     }
     const row: MemoryRow = {
+      run,
       runtime,
-      transport: transport === 'ws' ? 'WebSocket' : 'SSE',
+      transport: TRANSPORT_NAME[transport],
       connections: count,
       rssBefore: before.rss,
       rssAfter: after.rss,
@@ -344,6 +353,7 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
 
 interface ThroughputRow {
   server: 'gateway' | 'plain ws' | 'nchan';
+  transport: 'WebSocket' | 'SSE';
   round: number;
   framesPerSecond: number;
   cpuCores: number;
@@ -367,8 +377,8 @@ async function measureFrames(pid: number, running: () => boolean): Promise<{ fra
   return { framesPerSecond: (f1 - f0) / wall, cpuCores: (c1 - c0) / wall };
 }
 
-async function gatewayThroughput(round: number): Promise<ThroughputRow> {
-  log(`2. round ${round}, gateway: ${n(CLIENTS)} feed.v1 clients, ${n(RECIPIENTS)} recipients per message`);
+async function gatewayThroughput(round: number, transport: 'ws' | 'sse'): Promise<ThroughputRow> {
+  log(`2. round ${round}, gateway: ${n(CLIENTS)} feed.v1 ${TRANSPORT_NAME[transport]} clients, ${n(RECIPIENTS)} recipients per message`);
   const users = Array.from({ length: CLIENTS }, (_, i) => userId(i));
   // The users' logs exist before they connect: the gateway's sessions start at the same epoch
   // the messages carry, so each recipient goes through the real de-duplication check.
@@ -379,9 +389,9 @@ async function gatewayThroughput(round: number): Promise<ThroughputRow> {
   try {
     await openClients(
       'feed',
-      'ws',
+      transport,
       users.map((u) => [u, gw.httpUrl]),
-      'gateway clients',
+      `gateway ${TRANSPORT_NAME[transport]} clients`,
     );
     await sleep(1_000);
     const base = Date.now();
@@ -418,8 +428,8 @@ async function gatewayThroughput(round: number): Promise<ThroughputRow> {
     await publisher;
     const closes = (await gw.metrics()).get('gateway_closes_total') ?? 0;
     if (closes > 0) log(`   warning: the gateway closed ${closes} sessions`);
-    log(`2. round ${round}, gateway: ${n(result.framesPerSecond)} frames/s, gateway CPU ${result.cpuCores.toFixed(2)} cores`);
-    return { server: 'gateway', round, ...result };
+    log(`2. round ${round}, gateway ${TRANSPORT_NAME[transport]}: ${n(result.framesPerSecond)} frames/s, gateway CPU ${result.cpuCores.toFixed(2)} cores`);
+    return { server: 'gateway', transport: TRANSPORT_NAME[transport], round, ...result };
   } finally {
     running = false;
     await channel.close().catch(() => {});
@@ -447,7 +457,7 @@ async function plainThroughput(round: number): Promise<ThroughputRow> {
     const result = await measureFrames(child.pid!, () => running);
     await done;
     log(`2. round ${round}, plain ws: ${n(result.framesPerSecond)} frames/s, server CPU ${result.cpuCores.toFixed(2)} cores`);
-    return { server: 'plain ws', round, ...result };
+    return { server: 'plain ws', transport: 'WebSocket', round, ...result };
   } finally {
     await closeClients();
     child.kill('SIGKILL');
@@ -721,6 +731,7 @@ http {
 }
 
 interface NchanMemoryRow {
+  run: number;
   transport: 'WebSocket' | 'SSE';
   connections: number;
   rssBefore: number;
@@ -737,8 +748,8 @@ async function rssMedian(pid: number): Promise<number> {
   return median(samples);
 }
 
-async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<NchanMemoryRow> {
-  const label = `Nchan ${transport === 'ws' ? 'WebSocket' : 'SSE'}`;
+async function nchanMemory(transport: 'ws' | 'sse', count: number, run: number): Promise<NchanMemoryRow> {
+  const label = `Nchan ${TRANSPORT_NAME[transport]}, run ${run}`;
   log(`4. ${label}: starting nginx`);
   const nchan = await startNchan();
   try {
@@ -762,7 +773,7 @@ async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<Ncha
     log(`4. ${label}: settling ${SETTLE} s, then ${SAMPLES} samples`);
     await sleep(SETTLE * 1000);
     const after = await rssMedian(nchan.workerPid);
-    const row: NchanMemoryRow = { transport: transport === 'ws' ? 'WebSocket' : 'SSE', connections: count, rssBefore: before, rssAfter: after, perConnectionKb: (after - before) / count / 1024 };
+    const row: NchanMemoryRow = { run, transport: TRANSPORT_NAME[transport], connections: count, rssBefore: before, rssAfter: after, perConnectionKb: (after - before) / count / 1024 };
     log(`4. ${label}: worker RSS ${f1(before / 2 ** 20)} → ${f1(after / 2 ** 20)} MiB → ${f1(row.perConnectionKb)} KB per connection`);
     return row;
   } finally {
@@ -771,8 +782,8 @@ async function nchanMemory(transport: 'ws' | 'sse', count: number): Promise<Ncha
   }
 }
 
-async function nchanThroughput(round: number): Promise<ThroughputRow> {
-  log(`4. round ${round}, Nchan: ${n(CLIENTS)} WebSocket subscribers of one channel`);
+async function nchanThroughput(round: number, transport: 'ws' | 'sse'): Promise<ThroughputRow> {
+  log(`4. round ${round}, Nchan: ${n(CLIENTS)} ${TRANSPORT_NAME[transport]} subscribers of one channel`);
   const nchan = await startNchan();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const publish = () =>
@@ -786,11 +797,12 @@ async function nchanThroughput(round: number): Promise<ThroughputRow> {
     });
   let running = true;
   try {
+    const subscribe = `${transport === 'ws' ? nchan.url.replace('http:', 'ws:') : nchan.url}/sub/all`;
     await openClients(
       'nchan',
-      'ws',
-      Array.from({ length: CLIENTS }, (_, i) => [userId(i), `${nchan.url.replace('http:', 'ws:')}/sub/all`] as [string, string]),
-      'Nchan subscribers',
+      transport,
+      Array.from({ length: CLIENTS }, (_, i) => [userId(i), subscribe] as [string, string]),
+      `Nchan ${TRANSPORT_NAME[transport]} subscribers`,
     );
     await sleep(1_000);
     // The same window as the gateway's: at most CLIENTS × WINDOW_ROUNDS frames published and not yet received.
@@ -811,8 +823,8 @@ async function nchanThroughput(round: number): Promise<ThroughputRow> {
     const result = await measureFrames(nchan.workerPid, () => running);
     running = false;
     await publisher;
-    log(`4. round ${round}, Nchan: ${n(result.framesPerSecond)} frames/s, worker CPU ${result.cpuCores.toFixed(2)} cores`);
-    return { server: 'nchan', round, ...result };
+    log(`4. round ${round}, Nchan ${TRANSPORT_NAME[transport]}: ${n(result.framesPerSecond)} frames/s, worker CPU ${result.cpuCores.toFixed(2)} cores`);
+    return { server: 'nchan', transport: TRANSPORT_NAME[transport], round, ...result };
   } finally {
     running = false;
     agent.destroy();
@@ -840,25 +852,31 @@ let routed: Awaited<ReturnType<typeof routing>> | undefined;
 try {
   await cleanRedis();
   if (STEPS.has(1)) {
-    for (const runtime of RUNTIMES) {
-      memory.push(await memoryRun(runtime, 'ws', CONNECTIONS));
-      if (SSE_CONNECTIONS > 0) memory.push(await memoryRun(runtime, 'sse', SSE_CONNECTIONS));
+    // Run after run of every kind (not one kind's runs back to back), so a noisy minute spreads.
+    for (let run = 1; run <= MEMORY_RUNS; run++) {
+      for (const runtime of RUNTIMES) {
+        memory.push(await memoryRun(runtime, 'ws', CONNECTIONS, run));
+        if (SSE_CONNECTIONS > 0) memory.push(await memoryRun(runtime, 'sse', SSE_CONNECTIONS, run));
+      }
     }
   }
   if (STEPS.has(2)) {
     for (let round = 1; round <= ROUNDS; round++) {
       // Alternate the order, so neither side always runs first on a shared machine.
-      if (round % 2) throughput.push(await gatewayThroughput(round), await plainThroughput(round));
-      else throughput.push(await plainThroughput(round), await gatewayThroughput(round));
+      const plain = FRAME_TRANSPORTS.includes('ws') ? [() => plainThroughput(round)] : [];
+      const ours = FRAME_TRANSPORTS.map((t) => () => gatewayThroughput(round, t));
+      for (const measure of round % 2 ? [...ours, ...plain] : [...plain, ...ours]) throughput.push(await measure());
     }
   }
   if (STEPS.has(3)) routed = await routing();
   if (STEPS.has(4) && !(existsSync(NGINX) && nchanModule())) {
     log('4. skipped: needs nginx and libnginx-mod-nchan (apt-get install nginx-light libnginx-mod-nchan)');
   } else if (STEPS.has(4)) {
-    nchanMemoryRows.push(await nchanMemory('ws', CONNECTIONS));
-    if (SSE_CONNECTIONS > 0) nchanMemoryRows.push(await nchanMemory('sse', SSE_CONNECTIONS));
-    for (let round = 1; round <= ROUNDS; round++) nchanFrames.push(await nchanThroughput(round));
+    for (let run = 1; run <= MEMORY_RUNS; run++) {
+      nchanMemoryRows.push(await nchanMemory('ws', CONNECTIONS, run));
+      if (SSE_CONNECTIONS > 0) nchanMemoryRows.push(await nchanMemory('sse', SSE_CONNECTIONS, run));
+    }
+    for (let round = 1; round <= ROUNDS; round++) for (const t of FRAME_TRANSPORTS) nchanFrames.push(await nchanThroughput(round, t));
   }
 } finally {
   await clients.stop();
@@ -884,38 +902,71 @@ const machine = [
 
 const out: string[] = ['## Gateway', '', ...machine, ''];
 
+/** Each kind's runs (a runtime and transport, or Nchan's transport), in the order first run. */
+function byKind<T>(rows: readonly T[], kind: (row: T) => string): [string, T[]][] {
+  const kinds = new Map<string, T[]>();
+  for (const row of rows) kinds.set(kind(row), [...(kinds.get(kind(row)) ?? []), row]);
+  return [...kinds];
+}
+const memoryKind = (r: MemoryRow) => `${r.runtime} ${r.transport}`;
+/** The median over runs of RSS per connection, for our Node gateway (the Nchan comparison) or Nchan. */
+const oursMedianKb = (transport: string) => {
+  const runs = memory.filter((r) => r.runtime === 'node' && r.transport === transport);
+  return runs.length ? median(runs.map((r) => r.perConnectionKb)) : undefined;
+};
+
 if (memory.length) {
   out.push(
     '### Memory per idle authenticated connection',
     '',
-    `One gateway process; ${SAMPLES} samples 1 s apart, medians, before (after a warm-up of 200 connections, closed) and ${SETTLE} s after the last of the connections opened (RSS from /proc/<pid>/status VmRSS, heap from the gateway's /metrics). Target: ≤ 12 KB per connection.`,
+    `One gateway process per run; ${SAMPLES} samples 1 s apart, medians, before (after a warm-up of 200 connections, closed) and ${SETTLE} s after the last of the connections opened (RSS from /proc/<pid>/status VmRSS, heap from the gateway's /metrics); ${MEMORY_RUNS} run(s) of each kind, one kind after another within each run. Target: ≤ 12 KB per connection, the median of the runs.`,
     '',
-    '| runtime | transport | connections | RSS before | RSS after | **RSS per connection** | heap used per connection |',
-    '|---|---|--:|--:|--:|--:|--:|',
+    '| runtime | transport | connections | **RSS per connection, median** | runs | heap used per connection, median |',
+    '|---|---|--:|--:|---|--:|',
+    ...byKind(memory, memoryKind).map(([, runs]) => {
+      const heaps = runs.map((r) => r.heapPerConnectionKb).filter((h): h is number => h !== null);
+      return `| ${runs[0]!.runtime} | ${runs[0]!.transport} | ${n(runs[0]!.connections)} | **${f1(median(runs.map((r) => r.perConnectionKb)))} KB** | ${runs.map((r) => f1(r.perConnectionKb)).join(', ')} KB | ${heaps.length ? `${f1(median(heaps))} KB` : 'n/a'} |`;
+    }),
+    '',
+    '<details><summary>Every run</summary>',
+    '',
+    '| run | runtime | transport | RSS before | RSS after | RSS per connection | heap used per connection |',
+    '|--:|---|---|--:|--:|--:|--:|',
     ...memory.map(
-      (r) =>
-        `| ${r.runtime} | ${r.transport} | ${n(r.connections)} | ${f1(r.rssBefore / 2 ** 20)} MiB | ${f1(r.rssAfter / 2 ** 20)} MiB | **${f1(r.perConnectionKb)} KB** | ${r.heapPerConnectionKb !== null ? `${f1(r.heapPerConnectionKb)} KB` : 'n/a'} |`,
+      (r) => `| ${r.run} | ${r.runtime} | ${r.transport} | ${f1(r.rssBefore / 2 ** 20)} MiB | ${f1(r.rssAfter / 2 ** 20)} MiB | ${f1(r.perConnectionKb)} KB | ${r.heapPerConnectionKb !== null ? `${f1(r.heapPerConnectionKb)} KB` : 'n/a'} |`,
     ),
+    '',
+    '</details>',
     '',
   );
 }
 
+/** Medians over rounds of one server's frames/s and CPU per frame (µs) on one transport; undefined when not run. */
+function frameMedians(rows: readonly ThroughputRow[], server: ThroughputRow['server'], transport: ThroughputRow['transport']) {
+  const mine = rows.filter((r) => r.server === server && r.transport === transport);
+  if (mine.length === 0) return undefined;
+  return { framesPerSecond: median(mine.map((r) => r.framesPerSecond)), cpuPerFrame: median(mine.map((r) => (r.cpuCores / r.framesPerSecond) * 1e6)), rounds: mine.length };
+}
+
 if (throughput.length) {
-  const gw = median(throughput.filter((r) => r.server === 'gateway').map((r) => r.framesPerSecond));
-  const plain = median(throughput.filter((r) => r.server === 'plain ws').map((r) => r.framesPerSecond));
-  const gwCpu = median(throughput.filter((r) => r.server === 'gateway').map((r) => (r.cpuCores / r.framesPerSecond) * 1e6));
-  const plainCpu = median(throughput.filter((r) => r.server === 'plain ws').map((r) => (r.cpuCores / r.framesPerSecond) * 1e6));
+  const gw = frameMedians(throughput, 'gateway', 'WebSocket');
+  const plain = frameMedians(throughput, 'plain ws', 'WebSocket');
+  const sse = frameMedians(throughput, 'gateway', 'SSE');
   out.push(
     '### Frames per second: one gateway against a plain `ws` server',
     '',
-    `${n(CLIENTS)} WebSocket clients (feed.v1 through the client SDK, ${TEXT}-character post text, ${FRAME.length}-byte frames). The gateway is fed \`direct\` messages on its own queue, ${n(RECIPIENTS)} recipients per message (one message per batch of recipients, as the fan-out worker sends them), with at most ${n(CLIENTS * WINDOW_ROUNDS)} frames published and not yet received; the plain server (bench/plain-ws-server.ts) sends the same string to every client in a loop, pausing when a client has 64 KiB queued. Frames counted at the clients over ${SECONDS} s after a 2 s warm-up; ${ROUNDS} rounds, alternating which runs first. CPU is the server process's user+system time per wall second.`,
+    `${n(CLIENTS)} clients (feed.v1 through the client SDK, ${TEXT}-character post text, ${FRAME.length}-byte frames), over WebSocket and, for the gateway, over SSE too. The gateway is fed \`direct\` messages on its own queue, ${n(RECIPIENTS)} recipients per message (one message per batch of recipients, as the fan-out worker sends them), with at most ${n(CLIENTS * WINDOW_ROUNDS)} frames published and not yet received; the plain server (bench/plain-ws-server.ts) sends the same string to every WebSocket client in a loop, pausing when a client has 64 KiB queued. Frames counted at the clients over ${SECONDS} s after a 2 s warm-up; ${ROUNDS} rounds, alternating which runs first. CPU is the server process's user+system time per wall second.`,
     '',
-    '| round | server | frames/s | server CPU (cores) | server CPU per frame |',
-    '|--:|---|--:|--:|--:|',
-    ...throughput.map((r) => `| ${r.round} | ${r.server} | ${n(r.framesPerSecond)} | ${r.cpuCores.toFixed(2)} | ${f1((r.cpuCores / r.framesPerSecond) * 1e6)} µs |`),
+    '| round | server | transport | frames/s | server CPU (cores) | server CPU per frame |',
+    '|--:|---|---|--:|--:|--:|',
+    ...throughput.map((r) => `| ${r.round} | ${r.server} | ${r.transport} | ${n(r.framesPerSecond)} | ${r.cpuCores.toFixed(2)} | ${f1((r.cpuCores / r.framesPerSecond) * 1e6)} µs |`),
     '',
-    `Median: gateway ${n(gw)} frames/s, plain ws ${n(plain)} frames/s: **the gateway delivers ${pct(gw / plain)} of the plain server's rate** (target ≥ 60 %); per frame the gateway spends ${f1(gwCpu)} µs of CPU against the plain server's ${f1(plainCpu)} µs (${pct(plainCpu / gwCpu)} of its efficiency).`,
-    '',
+    ...(gw && plain
+      ? [
+          `Median over WebSocket: gateway ${n(gw.framesPerSecond)} frames/s, plain ws ${n(plain.framesPerSecond)} frames/s: **the gateway delivers ${pct(gw.framesPerSecond / plain.framesPerSecond)} of the plain server's rate** (target ≥ 60 %); per frame the gateway spends ${f1(gw.cpuPerFrame)} µs of CPU against the plain server's ${f1(plain.cpuPerFrame)} µs (${pct(plain.cpuPerFrame / gw.cpuPerFrame)} of its efficiency).${sse ? ` Over SSE the gateway delivers ${n(sse.framesPerSecond)} frames/s at ${f1(sse.cpuPerFrame)} µs per frame.` : ''}`,
+          '',
+        ]
+      : []),
   );
 }
 
@@ -938,27 +989,28 @@ if (routed) {
 }
 
 if (nchanMemoryRows.length || nchanFrames.length) {
-  const ours = (transport: string) => memory.find((r) => r.runtime === 'node' && r.transport === transport);
-  const gwRows = throughput.filter((r) => r.server === 'gateway');
-  const perFrame = (rows: ThroughputRow[]) => median(rows.map((r) => (r.cpuCores / r.framesPerSecond) * 1e6));
   const ratio = (a: number | undefined, b: number) => (a === undefined || !Number.isFinite(a / b) ? 'not measured in this run' : `${(a / b).toFixed(2)}×`);
   out.push(
     '### A native anchor: Nchan',
     '',
-    `Nchan ${version('sh', ['-c', "dpkg-query -W -f='${Version}' libnginx-mod-nchan"])} (nginx's pub/sub module, written in C) in ${version('sh', ['-c', `${NGINX} -v 2>&1`]).replace(/^nginx version: /, '')} with one worker process, served to the same client processes as the gateway above: memory per idle subscriber (one channel each, worker RSS, measured as in step 1), and frames/s to ${n(CLIENTS)} WebSocket subscribers of one channel, fed by HTTP publishes of the plain server's ${FRAME.length}-byte frame with the same window as the gateway (CPU of the worker per wall second). "Ours" is the Node gateway's figure from the steps above in the same run. Goal: memory per idle connection and CPU per frame at most Nchan's (ours ÷ Nchan ≤ 1.0× on those rows; on frames/s above 1.0× is better).`,
+    `Nchan ${version('sh', ['-c', "dpkg-query -W -f='${Version}' libnginx-mod-nchan"])} (nginx's pub/sub module, written in C) in ${version('sh', ['-c', `${NGINX} -v 2>&1`]).replace(/^nginx version: /, '')} with one worker process, served to the same client processes as the gateway above: memory per idle subscriber (one channel each, worker RSS, measured as in step 1, the median of ${MEMORY_RUNS} run(s)), and frames/s to ${n(CLIENTS)} WebSocket or EventSource subscribers of one channel, fed by HTTP publishes of the plain server's ${FRAME.length}-byte frame with the same window as the gateway (CPU of the worker per wall second). "Ours" is the Node gateway's figure from the steps above in the same run. Goal: memory per idle connection and CPU per frame at most Nchan's (ours ÷ Nchan ≤ 1.0× on those rows; on frames/s above 1.0× is better).`,
     '',
     '| measure | Nchan | ours (Node gateway) | ours ÷ Nchan |',
     '|---|--:|--:|--:|',
-    ...nchanMemoryRows.map((r) => {
-      const o = ours(r.transport);
-      return `| RSS per idle ${r.transport} connection (${n(r.connections)}) | ${f1(r.perConnectionKb)} KB | ${o ? `${f1(o.perConnectionKb)} KB` : '–'} | ${ratio(o?.perConnectionKb, r.perConnectionKb)} |`;
+    ...byKind(nchanMemoryRows, (r) => r.transport).map(([transport, runs]) => {
+      const theirs = median(runs.map((r) => r.perConnectionKb));
+      const o = oursMedianKb(transport);
+      return `| RSS per idle ${transport} connection (${n(runs[0]!.connections)}), median of ${runs.length} | ${f1(theirs)} KB | ${o !== undefined ? `${f1(o)} KB` : '–'} | ${ratio(o, theirs)} |`;
     }),
-    ...(nchanFrames.length
-      ? [
-          `| WebSocket frames/s (median of ${nchanFrames.length}) | ${n(median(nchanFrames.map((r) => r.framesPerSecond)))} | ${gwRows.length ? n(median(gwRows.map((r) => r.framesPerSecond))) : '–'} | ${ratio(gwRows.length ? median(gwRows.map((r) => r.framesPerSecond)) : undefined, median(nchanFrames.map((r) => r.framesPerSecond)))} |`,
-          `| CPU per WebSocket frame | ${f1(perFrame(nchanFrames))} µs | ${gwRows.length ? `${f1(perFrame(gwRows))} µs` : '–'} | ${ratio(gwRows.length ? perFrame(gwRows) : undefined, perFrame(nchanFrames))} |`,
-        ]
-      : []),
+    ...(['WebSocket', 'SSE'] as const).flatMap((transport) => {
+      const theirs = frameMedians(nchanFrames, 'nchan', transport);
+      if (!theirs) return [];
+      const o = frameMedians(throughput, 'gateway', transport);
+      return [
+        `| ${transport} frames/s (median of ${theirs.rounds}) | ${n(theirs.framesPerSecond)} | ${o ? n(o.framesPerSecond) : '–'} | ${ratio(o?.framesPerSecond, theirs.framesPerSecond)} |`,
+        `| CPU per ${transport} frame | ${f1(theirs.cpuPerFrame)} µs | ${o ? `${f1(o.cpuPerFrame)} µs` : '–'} | ${ratio(o?.cpuPerFrame, theirs.cpuPerFrame)} |`,
+      ];
+    }),
     '',
   );
 }
@@ -966,7 +1018,7 @@ if (nchanMemoryRows.length || nchanFrames.length) {
 out.push(
   '### What limits each figure',
   '',
-  "- **Memory per connection.** What a connection holds is mostly the `ws` library and Node: the socket (net.Socket with its readable and writable state), the WebSocket with its Receiver (itself a Writable stream) and Sender, the TCP handle; then the session and the hub's and token-expiry sweep's entries, a few hundred bytes. An SSE stream holds less: the gateway reads the first request head itself and serves the stream on the bare socket (gateway/src/transports/request-head.ts), so no IncomingMessage, ServerResponse or HTTP parser state (with every request header as a string) stays alive beside it. RSS also carries heap that is garbage between collections and the V8 heap's headroom, which is why RSS per connection is larger than the live heap per connection, and why one run's figure moves by a few KB with garbage-collection timing: read the median of several runs (`npm run bench:gateway -- --steps 1 --runtimes node --no-docs`). A heap snapshot of a settled gateway (`--gateway-node-args=--heapsnapshot-signal=SIGUSR2 --snapshot`) shows what each connection retains. Nchan's figure is its worker's RSS, which includes the shared-memory pages it touched for its channels.",
+  "- **Memory per connection.** What a connection holds is mostly the `ws` library and Node: the socket (net.Socket with its readable and writable state), the WebSocket with its Receiver (itself a Writable stream) and Sender, the TCP handle; then the session and the hub's and token-expiry sweep's entries, a few hundred bytes. An SSE stream holds less: the gateway reads the first request head itself and serves the stream on the bare socket (gateway/src/transports/request-head.ts), so no IncomingMessage, ServerResponse or HTTP parser state (with every request header as a string) stays alive beside it. RSS also carries heap that is garbage between collections and the V8 heap's headroom, which is why RSS per connection is larger than the live heap per connection, and why one run's figure moves by a few KB with garbage-collection timing: so the table gives the median of the runs (`--memory-runs`, 3 by default) and lists each run. A heap snapshot of a settled gateway (`--gateway-node-args=--heapsnapshot-signal=SIGUSR2 --snapshot`) shows what each connection retains. Nchan's figure is its worker's RSS, which includes the shared-memory pages it touched for its channels.",
   "- **Frames per second.** The servers share two cores with the client processes, so the clients' CPU caps every rate; CPU per frame is the figure that shows a server's own cost. Most of a frame's cost is the `writev` system call of its socket write (on loopback it also runs the receiving side of TCP); a CPU profile of the gateway (`--gateway-node-args=\"--cpu-prof --cpu-prof-dir=/tmp/prof\"`, summed with `npx tsx bench/load/profile-top.ts`) shows it beside the gateway's own JavaScript (validation, the hub's lookups, de-duplication, encoding, metrics). The gateway corks a client's socket at its first frame of an event-loop turn and uncorks it once the ready I/O is handled (gateway/src/coalesce.ts), so the frames a client gets in one turn leave in one write, and it encodes an event's data once for all its recipients (each feed.v1 frame adds only its session's id); the plain server writes each frame as it comes. Nchan is fed by one HTTP publish per round of frames (the same frame to every subscriber of one channel), so its CPU per frame includes a publish shared by all the subscribers.",
   "- **Routing.** Each gateway receives one message per post that has at least one follower connected to it, listing only its own recipients: the recipient events each gateway handles are its users' share (about 1/N with users spread evenly), and the number of messages never exceeds the number of posts, whatever the follower counts. A post whose followers sit on few gateways reaches only those. The worker (one process here) and RabbitMQ's message rate bound the total; the per-gateway figures do not depend on them.",
   '',
