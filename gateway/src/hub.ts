@@ -34,7 +34,7 @@ export interface HubSettings {
    * passed the user by: their live sessions must catch up from the log (or be reset).
    */
   onLost?: (userId: string, sessions: readonly Session[]) => void;
-  /** Told when a user's first session opens here and when their last one closes. */
+  /** The queue's routing: told when a user's first session opens here and when their last one closes, and how celebrities' posts arrive. */
   routing?: Pick<QueueRouting, 'userArrived' | 'userLeft' | 'celebrityPosts'>;
   /** Core revoked a token (logout): the streams opened with it close. */
   onRevoked?: (notice: Extract<GatewayMessage, { kind: 'session.revoked' }>) => void;
