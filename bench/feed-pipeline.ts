@@ -40,7 +40,7 @@ import { createServices } from '../core/src/services.ts';
 import { launch, type StackProcess } from '../test/support/launcher.ts';
 import { writeSection } from './report.ts';
 import { seededIndex } from './random.ts';
-import { stats, type Stats } from './stats.ts';
+import { median, stats, type Stats } from './stats.ts';
 
 const DB_NAME = 'feed_bench_pipeline';
 const REDIS_PREFIX = 'bench:pipeline:';
@@ -94,10 +94,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // Numbers
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const f = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 const n = (x: number) => Math.round(x).toLocaleString('en');
 

@@ -38,6 +38,7 @@ import { Redis } from 'ioredis';
 import { ClientPool } from './client-pool.ts';
 import type { EdgeConn, edgeClients } from './gateway-clients.ts';
 import { seededIndex } from './random.ts';
+import { median } from './stats.ts';
 import { createCache } from '@feed/cache';
 import { topology, type GatewayMessage } from '@feed/contracts';
 import { createPool, inTransaction, migrate, outbox, posts } from '@feed/db';
@@ -126,10 +127,6 @@ const COMMAND = `npm run bench:gateway${process.argv.length > 2 ? ` -- ${process
 const started = performance.now();
 const log = (msg: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const n = (x: number) => Math.round(x).toLocaleString('en');
 const f1 = (x: number) => x.toFixed(1);
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
@@ -902,14 +899,17 @@ const machine = [
 
 const out: string[] = ['## Gateway', '', ...machine, ''];
 
-/** Each kind's runs (a runtime and transport, or Nchan's transport), in the order first run. */
+/** Each kind's runs (a runtime and transport, or Nchan's transport), kinds in the order they first ran. */
 function byKind<T>(rows: readonly T[], kind: (row: T) => string): [string, T[]][] {
   const kinds = new Map<string, T[]>();
-  for (const row of rows) kinds.set(kind(row), [...(kinds.get(kind(row)) ?? []), row]);
+  for (const row of rows) {
+    const runs = kinds.get(kind(row));
+    if (runs) runs.push(row);
+    else kinds.set(kind(row), [row]);
+  }
   return [...kinds];
 }
-const memoryKind = (r: MemoryRow) => `${r.runtime} ${r.transport}`;
-/** The median over runs of RSS per connection, for our Node gateway (the Nchan comparison) or Nchan. */
+/** The median over runs of our Node gateway's RSS per connection on a transport (the Nchan comparison). */
 const oursMedianKb = (transport: string) => {
   const runs = memory.filter((r) => r.runtime === 'node' && r.transport === transport);
   return runs.length ? median(runs.map((r) => r.perConnectionKb)) : undefined;
@@ -923,7 +923,7 @@ if (memory.length) {
     '',
     '| runtime | transport | connections | **RSS per connection, median** | runs | heap used per connection, median |',
     '|---|---|--:|--:|---|--:|',
-    ...byKind(memory, memoryKind).map(([, runs]) => {
+    ...byKind(memory, (r) => `${r.runtime} ${r.transport}`).map(([, runs]) => {
       const heaps = runs.map((r) => r.heapPerConnectionKb).filter((h): h is number => h !== null);
       return `| ${runs[0]!.runtime} | ${runs[0]!.transport} | ${n(runs[0]!.connections)} | **${f1(median(runs.map((r) => r.perConnectionKb)))} KB** | ${runs.map((r) => f1(r.perConnectionKb)).join(', ')} KB | ${heaps.length ? `${f1(median(heaps))} KB` : 'n/a'} |`;
     }),

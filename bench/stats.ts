@@ -20,6 +20,14 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
+/** The middle value of values in any order, the mean of the two middle ones for an even count; NaN when there are none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /** The p-quantile of values in any order (see nearestRank). */
 export function quantile(values: readonly number[], p: number): number {
   return nearestRank(
