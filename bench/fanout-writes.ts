@@ -19,6 +19,8 @@ import { createCache, type FanoutStep } from '@feed/cache';
 import { FEED_LUA } from '../cache/src/feed.ts';
 import { PRESENCE_LUA } from '../cache/src/presence.ts';
 import { writeSection } from './report.ts';
+import { median } from './stats.ts';
+import { median } from './stats.ts';
 
 const PREFIX = 'bench:fanout:';
 const { values: args } = parseArgs({
@@ -174,7 +176,6 @@ async function measure(deliver: Deliver, userIds: string[]): Promise<Sample> {
   return { wallMs: wallMs / POSTS, redisMs: redisMs / POSTS, clientMs: (cpu.user + cpu.system) / 1000 / POSTS };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: { size: number; samples: Sample[] }[] = [];
 
 try {

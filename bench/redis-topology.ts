@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { connectRedis, createCache, type Cache, type RedisClient } from '@feed/cache';
 import { startPrivateRedis, type PrivateRedis } from '../test/support/redis-cluster.ts';
 import { writeSection } from './report.ts';
+import { median } from './stats.ts';
 
 type Mode = 'single' | 'cluster';
 
@@ -90,7 +91,6 @@ async function measure(t: Target, userIds: string[], posts: number): Promise<Sam
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function runTopologies(o: { modes: Mode[]; recipients: number; posts: number; rounds: number; docs: boolean; log: (m: string) => void }): Promise<boolean> {
   const targets: Target[] = [];
