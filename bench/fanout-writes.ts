@@ -20,7 +20,6 @@ import { FEED_LUA } from '../cache/src/feed.ts';
 import { PRESENCE_LUA } from '../cache/src/presence.ts';
 import { writeSection } from './report.ts';
 import { median } from './stats.ts';
-import { median } from './stats.ts';
 
 const PREFIX = 'bench:fanout:';
 const { values: args } = parseArgs({
