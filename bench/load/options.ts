@@ -16,6 +16,8 @@ export interface LoadOptions {
   sseShare: number;
   haproxyShare: number;
   systems: System[];
+  /** Times the side-by-side comparison runs, the systems' order rotating each round (see rounds.ts). */
+  rounds: number;
   /** Gateway counts for the scaling run (empty: none); clients and rate are per gateway there. */
   scaling: number[];
   clientsPerProcess: number;
@@ -57,6 +59,7 @@ export function parseOptions(argv: string[]): LoadOptions {
       'sse-share': { type: 'string', default: '0.3' },
       'haproxy-share': { type: 'string', default: '0.2' },
       systems: { type: 'string', default: SYSTEMS.join(',') },
+      rounds: { type: 'string', default: '1' },
       scaling: { type: 'string', default: '' },
       'clients-per-process': { type: 'string', default: '1250' },
       'connect-concurrency': { type: 'string', default: '10' },
@@ -80,6 +83,8 @@ export function parseOptions(argv: string[]): LoadOptions {
     .map((s) => s.trim())
     .filter(Boolean) as System[];
   for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`unknown system ${s}: one of ${SYSTEMS.join(', ')}`);
+  const rounds = num('rounds');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number of at least 1, not ${String(values.rounds)}`);
   return {
     users,
     clients: values.clients ? Number(values.clients) : users,
@@ -94,6 +99,7 @@ export function parseOptions(argv: string[]): LoadOptions {
     sseShare: num('sse-share'),
     haproxyShare: num('haproxy-share'),
     systems,
+    rounds,
     scaling: String(values.scaling).split(',').filter(Boolean).map(Number),
     clientsPerProcess: num('clients-per-process'),
     connectConcurrency: num('connect-concurrency'),

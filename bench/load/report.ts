@@ -9,6 +9,7 @@ import type { LoadResult } from './load.ts';
 import { KNEE_P99_MS, SATURATED_P99_MS, type RunResult } from './run.ts';
 import { tailHop } from './edge-stats.ts';
 import { SYSTEM_LABEL } from './stack.ts';
+import { summarize, type SystemSummary } from './rounds.ts';
 
 export const TITLE = 'End to end (ledger)';
 const FINDINGS = new URL('./findings.md', import.meta.url);
@@ -70,7 +71,7 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
         xLabel: 'ms from POST sent to event received (log)',
         yLabel: '% of deliveries',
         logX: true,
-        series: r.comparison.map((x) => ({ name: x.system, points: cdf(x) })),
+        series: firstOfEach(r.comparison).map((x) => ({ name: x.system, points: cdf(x) })),
       }),
     );
     charts.push('![latency CDF](benchmarks/load-latency.svg)');
@@ -80,12 +81,14 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
         title: 'Side by side, relative to ours (= 1)',
         yLabel: 'ratio to ours',
         groups: ['deliveries/s', 'p99 latency', 'inbound msgs / edge node', 'CPU per delivery'],
-        series: r.comparison.map((x) => {
-          const v = ours
-            ? [x.ledger.deliveriesPerSecond / ours.ledger.deliveriesPerSecond, x.ledger.latencyMs.p99 / ours.ledger.latencyMs.p99, inboundPerPost(x) / inboundPerPost(ours), x.cpuMsPerDelivery / ours.cpuMsPerDelivery]
-            : [1, 1, 1, 1];
-          return { name: x.system, values: v, labels: v.map((n) => `${n.toFixed(2)}`) };
-        }),
+        series: (() => {
+          const summaries = summarize(r.comparison, inboundPerPost);
+          const base = summaries.find((x) => x.system === 'ours');
+          return summaries.map((x) => {
+            const v = base ? [x.deliveriesPerSecond / base.deliveriesPerSecond, x.p99.median / base.p99.median, x.inboundPerPost / base.inboundPerPost, x.cpuMsPerDelivery.median / base.cpuMsPerDelivery.median] : [1, 1, 1, 1];
+            return { name: x.system, values: v, labels: v.map((n) => `${n.toFixed(2)}`) };
+          });
+        })(),
       }),
     );
     charts.push('![side by side](benchmarks/load-comparison.svg)');
@@ -151,19 +154,10 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       '',
     );
     if (ours) {
-      lines.push('Ratios against ours (> 1 means more than ours):', '', '| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) |', '|---|---:|---:|---:|---:|');
-      for (const x of r.comparison) {
-        if (x.verdict && !x.verdict.ok) {
-          lines.push(`| ${SYSTEM_LABEL[x.system]} | ✗ ${x.verdict.problems.join('; ')} | – | – | – |`);
-          continue;
-        }
-        lines.push(
-          `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.ledger.deliveriesPerSecond, ours.ledger.deliveriesPerSecond)} | ${ratio(x.ledger.latencyMs.p99, ours.ledger.latencyMs.p99)} | ${ratio(inboundPerPost(x), inboundPerPost(ours))} | ${ratio(x.cpuMsPerDelivery, ours.cpuMsPerDelivery)} |`,
-        );
-      }
+      lines.push(...ratioTable(r.comparison));
       lines.push('', `Processes in our run (${ours.label}):`, '', processTable(ours), '');
     }
-    lines.push(...hopTable(r.comparison));
+    lines.push(...hopTable(firstOfEach(r.comparison)));
     if (kneeRuns.length) {
       const rates = [...new Set(kneeRuns.flatMap((x) => x.knee.steps.map((k) => k.rate)))].sort((a, b) => a - b);
       lines.push(
@@ -203,19 +197,7 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       ...light.comparison.map(runRow),
       '',
     );
-    if (lo) {
-      lines.push('| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) |', '|---|---:|---:|---:|---:|');
-      for (const x of light.comparison) {
-        if (x.verdict && !x.verdict.ok) {
-          lines.push(`| ${SYSTEM_LABEL[x.system]} | ✗ ${x.verdict.problems.join('; ')} | – | – | – |`);
-          continue;
-        }
-        lines.push(
-          `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.ledger.deliveriesPerSecond, lo.ledger.deliveriesPerSecond)} | ${ratio(x.ledger.latencyMs.p99, lo.ledger.latencyMs.p99)} | ${ratio(inboundPerPost(x), inboundPerPost(lo))} | ${ratio(x.cpuMsPerDelivery, lo.cpuMsPerDelivery)} |`,
-        );
-      }
-      lines.push('');
-    }
+    if (lo) lines.push(...ratioTable(light.comparison), '');
   }
   if (r.scaling.length) {
     lines.push(
@@ -239,6 +221,49 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
   lines.push(...charts.map((c) => `${c}\n`));
   if (existsSync(FINDINGS)) lines.push(readFileSync(FINDINGS, 'utf8').trim(), '');
   await writeSection(TITLE, lines.join('\n'));
+}
+
+/** Each system's first run (the charts and the hop table show one run per system). */
+function firstOfEach(runs: readonly RunResult[]): RunResult[] {
+  return runs.filter((x, i) => runs.findIndex((y) => y.system === x.system) === i);
+}
+
+const each = (xs: number[], fmt: (v: number) => string) => (xs.length > 1 ? ` (${xs.map(fmt).join(', ')})` : '');
+
+/**
+ * Ratios against ours, between the systems' medians over their runs (one run each: its own
+ * figures). With several rounds, each cell also lists the rounds' own figures, in round order.
+ */
+function ratioTable(runs: readonly RunResult[]): string[] {
+  const summaries = summarize(runs, inboundPerPost);
+  const ours = summaries.find((x) => x.system === 'ours');
+  if (!ours) return [];
+  const rounds = Math.max(...summaries.map((x) => x.rounds));
+  const row = (x: SystemSummary) => {
+    if (!x.ok) return `| ${SYSTEM_LABEL[x.system]} | ✗ ${x.problems.join('; ')} | – | – | – | – |`;
+    return `| ${SYSTEM_LABEL[x.system]} | ${ratio(x.deliveriesPerSecond, ours.deliveriesPerSecond)} | ${ratio(x.p99.median, ours.p99.median)} | ${ratio(x.inboundPerPost, ours.inboundPerPost)} | ${ratio(x.cpuMsPerDelivery.median, ours.cpuMsPerDelivery.median)} | ${ratio(x.cpuMsPerDeliveryWithServices.median, ours.cpuMsPerDeliveryWithServices.median)} |`;
+  };
+  const lines = [
+    rounds > 1 ? `Ratios against ours between the medians of ${rounds} rounds (> 1 means more than ours):` : 'Ratios against ours (> 1 means more than ours):',
+    '',
+    '| system | deliveries/s | p99 | inbound msgs per edge node | CPU per delivery (own) | with Redis+RabbitMQ+PG |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...summaries.map(row),
+  ];
+  if (rounds > 1) {
+    lines.push(
+      '',
+      `Medians over the rounds, and each round's figure in brackets (round 1 first; each round ran the systems in an order rotated by one from the round before):`,
+      '',
+      '| system | p99 ms | CPU ms/delivery (own) | with Redis+RabbitMQ+PG |',
+      '|---|---:|---:|---:|',
+      ...summaries.map(
+        (x) =>
+          `| ${SYSTEM_LABEL[x.system]} | ${f1(x.p99.median)}${each(x.p99.each, f1)} | ${f3(x.cpuMsPerDelivery.median)}${each(x.cpuMsPerDelivery.each, f3)} | ${f3(x.cpuMsPerDeliveryWithServices.median)}${each(x.cpuMsPerDeliveryWithServices.each, f3)} |`,
+      ),
+    );
+  }
+  return lines;
 }
 
 /** Per system, the event's age as it left each hop (p50 / p99 bucket bounds) and where the tail builds. */
