@@ -20,7 +20,7 @@ const stalls = args.includes('--stalls');
 // connecting, into the measured window).
 const afterAt = args.indexOf('--after');
 const afterSeconds = afterAt >= 0 ? Number(args[afterAt + 1]) : 0;
-const [file, n = stalls ? '5' : '25'] = args.filter((a, i) => a !== '--stalls' && i !== afterAt && i !== afterAt + 1);
+const [file, n = stalls ? '5' : '25'] = args.filter((a, i) => a !== '--stalls' && (afterAt < 0 || (i !== afterAt && i !== afterAt + 1)));
 if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [--stalls [--after <s>]] [n]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number };
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
