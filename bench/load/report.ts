@@ -12,6 +12,8 @@ import { SYSTEM_LABEL } from './stack.ts';
 import { summarize, type SystemSummary } from './rounds.ts';
 
 export const TITLE = 'End to end (ledger)';
+/** Runs rendered after the main one (load.json), each from its own saved JSON when present. */
+const SIDE_RUNS = ['load-light.json', 'load-websocket.json'];
 const FINDINGS = new URL('./findings.md', import.meta.url);
 
 const f1 = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
@@ -178,26 +180,28 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       );
     }
   }
-  // A second side-by-side run at another rate kept beside the main one
-  // (docs/benchmarks/load-light.json: copy a run's load.json there).
-  const lightFile = `${dir}/load-light.json`;
-  if (existsSync(lightFile)) {
-    const light = JSON.parse(readFileSync(lightFile, 'utf8')) as LoadResult & { command?: string };
-    const lo = light.comparison.find((x) => x.system === 'ours');
+  // Further side-by-side runs kept beside the main one: copy a run's load.json to one of these.
+  for (const file of SIDE_RUNS) {
+    const path = `${dir}/${file}`;
+    if (!existsSync(path)) continue;
+    const side = JSON.parse(readFileSync(path, 'utf8')) as LoadResult & { command?: string };
+    const so = side.options;
+    const webSocketOnly = so.sseShare === 0 && so.haproxyShare === 0;
     lines.push(
-      `### Side by side at ${int(light.options.rate)} deliveries/s`,
+      `### Side by side at ${int(so.rate)} deliveries/s${webSocketOnly ? ', every client on WebSocket straight to its edge node' : ''}`,
       '',
       '```sh',
-      light.command ?? '',
+      side.command ?? '',
       '```',
       '',
-      `Same workload and clients, ${int(light.options.rate)} deliveries/s (${light.startedAt.slice(0, 16).replace('T', ' ')} UTC).`,
+      `Same workload${webSocketOnly ? ', with the clients Socket.IO has: all on WebSocket, none through HAProxy' : ' and clients'}, ${int(so.rate)} deliveries/s (${side.startedAt.slice(0, 16).replace('T', ' ')} UTC).`,
       '',
       RUN_HEADER,
-      ...light.comparison.map(runRow),
+      ...side.comparison.map(runRow),
+      '',
+      ...ratioTable(side.comparison),
       '',
     );
-    if (lo) lines.push(...ratioTable(light.comparison), '');
   }
   if (r.scaling.length) {
     lines.push(
