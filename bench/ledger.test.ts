@@ -151,4 +151,24 @@ describe('ledger', () => {
       [1000, 4, NaN, NaN, 0, true],
     ]);
   });
+  it('lists orphan receipts and says what another ledger knew of each (a copy of a post it had already delivered)', () => {
+    const measured = new Ledger();
+    measured.ignore(50);
+    measured.expect(100, AUTHOR, 1000, [ALICE]);
+    measured.expect(101, AUTHOR, 1000, [ALICE]);
+    measured.receipts([100, ALICE, 1040, LIVE]);
+    const step = new Ledger();
+    step.receipts([100, ALICE, 2000, LIVE, 101, BOB, 2001, LIVE, 50, ALICE, 2002, LIVE, 777, ALICE, 2003, REFETCHED]);
+    expect(step.orphanReceipts()).toEqual([
+      [100, ALICE, 2000],
+      [101, BOB, 2001],
+      [50, ALICE, 2002],
+    ]);
+    expect(step.orphanReceipts(1)).toEqual([[100, ALICE, 2000]]);
+    expect(measured.standing(100, ALICE)).toBe('already received (live, 40 ms after it was sent)');
+    expect(measured.standing(101, BOB)).toBe('not owed to this user');
+    expect(measured.standing(101, ALICE)).toBe('owed, not yet received');
+    expect(measured.standing(50, ALICE)).toBe('a warm-up post');
+    expect(measured.standing(999, ALICE)).toBe('not posted in this ledger');
+  });
 });

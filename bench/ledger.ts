@@ -228,6 +228,26 @@ export class Ledger {
     return n;
   }
 
+  /** The first live receipts of post ids the poster never registered: [postId, userId, at]. */
+  orphanReceipts(limit = 5): [number, number, number][] {
+    const found: [number, number, number][] = [];
+    for (const [postId, list] of this.early) {
+      for (let i = 0; i + 2 < list.length && found.length < limit; i += 3) if (list[i + 2] === LIVE) found.push([postId, list[i]!, list[i + 1]!]);
+    }
+    return found;
+  }
+
+  /** What this ledger knows of one post for one user: whether it was owed, and how it arrived. */
+  standing(postId: number, userId: number): string {
+    if (this.ignored.has(postId)) return 'a warm-up post';
+    const entry = this.posts.get(postId);
+    if (!entry) return 'not posted in this ledger';
+    const held = entry.recipients.get(userId);
+    const delivered = this.#deliveries.find((d) => d.postId === postId && d.userId === userId);
+    if (held === undefined) return 'not owed to this user';
+    return held === 'owed' ? 'owed, not yet received' : `already received (${held}${delivered ? `, ${(delivered.at - entry.sentAt).toFixed(0)} ms after it was sent` : ''})`;
+  }
+
   /** Posts still owed to someone, of those sent in [from, to): [postId, authorId, sentAt, users still waiting (the first 8)]. */
   owed(limit = 10, from = -Infinity, to = Infinity): [number, number, number, number[]][] {
     const out: [number, number, number, number[]][] = [];

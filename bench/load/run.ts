@@ -6,6 +6,7 @@ import { ClientPool } from '../client-pool.ts';
 import type { ConnKind, ConnSpec, loadClients } from './client.ts';
 import type { Graph } from './graph.ts';
 import { Ledger, type LedgerSummary } from '../ledger.ts';
+import { now } from '../clock.ts';
 import { createPost, post, type PostStats } from './poster.ts';
 import { Sampler, pidsNamed, usage, type ProcessReport, type Watched } from './procstat.ts';
 import { edgeStats, hopLine, hopStats, processStalls, type EdgeStats, type HopStats, type ProcessStalls } from './edge-stats.ts';
@@ -225,6 +226,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
     for (const [i, rate] of (o.kneeRates ?? []).entries()) {
       const step = new Ledger((userId) => pathOf.get(userId) ?? 'unknown');
       receiving = step;
+      const stepStart = now();
       const stepPosts = await post({ coreUrl: stack.coreUrl, postsPerSecond: rate / perPost, seconds: o.kneeSeconds ?? 10, celebrityShare: o.celebrityShare, seed: 11 + i }, graph, tokens, step, connectedUsers);
       const until = performance.now() + o.graceSeconds * 1000;
       while (step.outstanding > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 100));
@@ -233,6 +235,8 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
       const v = verdictOf({ ledger: s, clients: clientStats, posts: stepPosts, messagesIn: [] });
       steps.push({ rate, deliveriesPerSecond: s.deliveriesPerSecond, delivered: s.delivered, p50: s.latencyMs.p50, p99: s.latencyMs.p99, verdict: v });
       log(`  ${mark(v)} ${label} knee step ${rate}/s offered: ${s.delivered}/${s.expected} delivered, ${s.deliveriesPerSecond.toFixed(0)}/s, p50 ${s.latencyMs.p50.toFixed(1)} p99 ${s.latencyMs.p99.toFixed(1)} ms`);
+      // Receipts of posts the step never made are copies of earlier posts: say what the measured run knew of them.
+      for (const [postId, userId, at] of step.orphanReceipts()) log(`    post ${postId} arrived for user ${userId} during the step (${(at - stepStart).toFixed(0)} ms into it); in the measured run it was ${ledger.standing(postId, userId)}`);
       if (!v.ok || s.latencyMs.p99 > SATURATED_P99_MS) break;
     }
     receiving = ledger;
