@@ -91,7 +91,6 @@ async function measure(t: Target, userIds: string[], posts: number): Promise<Sam
   };
 }
 
-
 export async function runTopologies(o: { modes: Mode[]; recipients: number; posts: number; rounds: number; docs: boolean; log: (m: string) => void }): Promise<boolean> {
   const targets: Target[] = [];
   try {
