@@ -58,45 +58,41 @@ export async function runLoad(o: LoadOptions, env: Environment, log: (line: stri
     };
     const prof = (system: string) => (o.cpuProf.length ? { roles: o.cpuProf, dir: `${o.out}/profiles/${system}` } : undefined);
     const comparison: RunResult[] = [];
-    // The knee steps and profiles belong to the first round only: later rounds repeat the measured run.
-    for (let round = 1; round <= o.rounds; round++)
-      for (const system of roundOrder(o.systems, round)) {
-        const first = round === 1;
-        const label = o.rounds > 1 ? `${system} ×${o.gateways}, round ${round}` : undefined;
-        const run = {
-          ...base,
-          system,
-          label,
-          gateways: o.gateways,
-          clients: o.clients,
-          deliveriesPerSecond: o.rate,
-          haproxyShare: system === 'socketio' ? 0 : o.haproxyShare,
-          cpuProf: first ? prof(system) : undefined,
-          kneeRates: first ? o.knee : [],
-          kneeSeconds: o.kneeSeconds,
-        };
-        if (o.redis.length === 0) {
-          comparison.push(await runSystem(run, graph, tokens, log));
-          continue;
-        }
-        if (system !== 'ours' && o.redis.includes('cluster')) throw new Error(`--redis cluster: only our system runs on a Redis Cluster, not ${system}`);
-        for (const mode of o.redis) {
-          // A Redis of its own for this run only, so its redis-servers' CPU is this run's alone.
-          const redis = await startPrivateRedis(mode);
-          try {
-            const servers = await redis.servers();
-            const result = await runSystem(
-              { ...run, redisUrl: redis.env.REDIS_URL, env: { ...o.env, REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES }, label: `${label ?? `${system} ×${o.gateways}`}, Redis ${mode}` },
-              graph,
-              tokens,
-              log,
-            );
-            comparison.push({ ...result, redis: { mode, servers } });
-          } finally {
-            await redis.stop();
-          }
+    // Every round runs every system, the order rotated by one each round; the knee steps and
+    // profiles belong to the first round only (later rounds repeat the measured run).
+    const schedule = Array.from({ length: o.rounds }, (_, i) => roundOrder(o.systems, i + 1).map((system) => ({ round: i + 1, system }))).flat();
+    for (const { round, system } of schedule) {
+      const first = round === 1;
+      const label = o.rounds > 1 ? `${system} ×${o.gateways}, round ${round}` : `${system} ×${o.gateways}`;
+      const run = {
+        ...base,
+        system,
+        label,
+        gateways: o.gateways,
+        clients: o.clients,
+        deliveriesPerSecond: o.rate,
+        haproxyShare: system === 'socketio' ? 0 : o.haproxyShare,
+        cpuProf: first ? prof(system) : undefined,
+        kneeRates: first ? o.knee : [],
+        kneeSeconds: o.kneeSeconds,
+      };
+      if (o.redis.length === 0) {
+        comparison.push(await runSystem(run, graph, tokens, log));
+        continue;
+      }
+      if (system !== 'ours' && o.redis.includes('cluster')) throw new Error(`--redis cluster: only our system runs on a Redis Cluster, not ${system}`);
+      for (const mode of o.redis) {
+        // A Redis of its own for this run only, so its redis-servers' CPU is this run's alone.
+        const redis = await startPrivateRedis(mode);
+        try {
+          const servers = await redis.servers();
+          const result = await runSystem({ ...run, redisUrl: redis.env.REDIS_URL, env: { ...o.env, REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES }, label: `${label}, Redis ${mode}` }, graph, tokens, log);
+          comparison.push({ ...result, redis: { mode, servers } });
+        } finally {
+          await redis.stop();
         }
       }
+    }
     const scaling: RunResult[] = [];
     const widest = Math.max(0, ...o.scaling);
     for (const g of o.scaling) {

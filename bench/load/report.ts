@@ -64,6 +64,9 @@ function processTable(r: RunResult): string {
 export async function writeReport(r: LoadResult, command: string, dir = 'docs/benchmarks'): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const ours = r.comparison.find((x) => x.system === 'ours');
+  // The bar chart's ratios, like the ratio table's, are between the systems' medians over their rounds.
+  const summaries = summarize(r.comparison, inboundPerPost);
+  const base = summaries.find((x) => x.system === 'ours');
   const charts: string[] = [];
   if (r.comparison.length) {
     writeFileSync(
@@ -83,14 +86,10 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
         title: 'Side by side, relative to ours (= 1)',
         yLabel: 'ratio to ours',
         groups: ['deliveries/s', 'p99 latency', 'inbound msgs / edge node', 'CPU per delivery'],
-        series: (() => {
-          const summaries = summarize(r.comparison, inboundPerPost);
-          const base = summaries.find((x) => x.system === 'ours');
-          return summaries.map((x) => {
-            const v = base ? [x.deliveriesPerSecond / base.deliveriesPerSecond, x.p99.median / base.p99.median, x.inboundPerPost / base.inboundPerPost, x.cpuMsPerDelivery.median / base.cpuMsPerDelivery.median] : [1, 1, 1, 1];
-            return { name: x.system, values: v, labels: v.map((n) => `${n.toFixed(2)}`) };
-          });
-        })(),
+        series: summaries.map((x) => {
+          const v = base ? [x.deliveriesPerSecond / base.deliveriesPerSecond, x.p99.median / base.p99.median, x.inboundPerPost / base.inboundPerPost, x.cpuMsPerDelivery.median / base.cpuMsPerDelivery.median] : [1, 1, 1, 1];
+          return { name: x.system, values: v, labels: v.map((n) => `${n.toFixed(2)}`) };
+        }),
       }),
     );
     charts.push('![side by side](benchmarks/load-comparison.svg)');
