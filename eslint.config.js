@@ -20,4 +20,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The benchmarks use the product as its other users do: through each package's entry points
+    // (`@feed/core`, `@feed/db/seed`, …), so a file moved or renamed inside a package breaks
+    // nothing outside it.
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(contracts|client|db|cache|broker|core|gateway|web)/src/', message: 'Import the package (@feed/…) instead of a file inside it.' }] }],
+    },
+  },
 );

@@ -15,9 +15,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { createCache, type FanoutStep } from '@feed/cache';
-import { FEED_LUA } from '../cache/src/feed.ts';
-import { PRESENCE_LUA } from '../cache/src/presence.ts';
+import { createCache, FEED_LUA, PRESENCE_LUA, type FanoutStep } from '@feed/cache';
 import { writeSection } from './report.ts';
 import { median } from './stats.ts';
 

@@ -17,11 +17,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createPool, migrate, users, type Queryable } from '@feed/db';
-import { createApp } from '../core/src/app.ts';
-import { loadConfig } from '../core/src/config.ts';
-import { createLogger } from '../core/src/log.ts';
-import { seed, seedDefaults } from '../db/src/seed/seed.ts';
-import { createRandom } from '../db/src/seed/random.ts';
+import { createApp, createLogger, loadConfig } from '@feed/core';
+import { createRandom, seed, seedDefaults } from '@feed/db/seed';
 import { stats, type Stats } from './stats.ts';
 
 const DB_NAME = 'feed_bench_search';

@@ -27,6 +27,10 @@ export { CelebrityFollows } from './celebrity-follows.ts';
 export { RateLimits, type BucketPolicy, type BucketState } from './rate-limit.ts';
 export { Revocations, type RevocationCursor, type RevocationsRead, type TokenRef } from './revocation.ts';
 export { Renewal, type Renewed } from './renewal.ts';
+// The Lua the fan-out script is composed of, for benchmarks that compose alternative designs from
+// the same parts (bench/fanout-writes.ts).
+export { FEED_LUA } from './feed.ts';
+export { PRESENCE_LUA } from './presence.ts';
 
 export interface CacheSettings {
   prefix: string;

@@ -16,6 +16,7 @@ import { createPostTexts } from './texts.ts';
 
 export { seedDefaults, type SeedOptions } from './options.ts';
 export { SEED_PASSWORD } from './password.ts';
+export { createRandom, type Random } from './random.ts';
 
 export interface SeedSummary {
   ids: IdRange;
