@@ -13,7 +13,7 @@ import { summarize, type SystemSummary } from './rounds.ts';
 
 export const TITLE = 'End to end (ledger)';
 /** Runs rendered after the main one (load.json), each from its own saved JSON when present. */
-const SIDE_RUNS = ['load-light.json', 'load-websocket.json'];
+const SIDE_RUNS = ['load-light.json', 'load-websocket.json', 'load-websocket-3000.json'];
 const FINDINGS = new URL('./findings.md', import.meta.url);
 
 const f1 = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
@@ -186,6 +186,8 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
     const side = JSON.parse(readFileSync(path, 'utf8')) as LoadResult & { command?: string };
     const so = side.options;
     const webSocketOnly = so.sseShare === 0 && so.haproxyShare === 0;
+    // A side run from another machine says so: its absolute figures do not compare with the main run's.
+    const elsewhere = side.machine.cpuModel === r.machine.cpuModel ? '' : `, on ${side.machine.cpus} cores of ${side.machine.cpuModel}`;
     lines.push(
       `### Side by side at ${int(so.rate)} deliveries/s${webSocketOnly ? ', every client on WebSocket straight to its edge node' : ''}`,
       '',
@@ -193,7 +195,7 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       side.command ?? '',
       '```',
       '',
-      `Same workload${webSocketOnly ? ', with the clients Socket.IO has: all on WebSocket, none through HAProxy' : ' and clients'}, ${int(so.rate)} deliveries/s (${side.startedAt.slice(0, 16).replace('T', ' ')} UTC).`,
+      `Same workload${webSocketOnly ? ', with the clients Socket.IO has: all on WebSocket, none through HAProxy' : ' and clients'}, ${int(so.rate)} deliveries/s (${side.startedAt.slice(0, 16).replace('T', ' ')} UTC${elsewhere}).`,
       '',
       RUN_HEADER,
       ...side.comparison.map(runRow),
