@@ -46,21 +46,23 @@ async function shutdown(signal: string, drain: boolean): Promise<void> {
   log.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), config.DRAIN_DELAY_MS + config.DRAIN_WINDOW_MS + 10_000);
   // A drain or stop that throws is a failed shutdown: exit non-zero so a supervisor (and the
-  // drain test) can tell it from a clean one.
+  // drain test) can tell it from a clean one. Each step runs whether or not the one before failed.
   let code = 0;
-  try {
-    if (drain) await node.drain();
-    await node.stop();
-    close();
-    await redis.quit().catch(() => {});
-  } catch (err) {
-    code = 1;
-    log.error({ err }, 'shutdown failed');
-  } finally {
-    clearTimeout(force);
-    log.info({ code }, 'stopped');
-    process.exit(code);
-  }
+  const step = async (what: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (err) {
+      code = 1;
+      log.error({ err: (err as Error).message }, `${what} failed`);
+    }
+  };
+  if (drain) await step('drain', () => node.drain());
+  await step('stop', () => node.stop());
+  close();
+  await redis.quit().catch(() => {});
+  clearTimeout(force);
+  log.info({ code }, 'stopped');
+  process.exit(code);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM', true));
 process.on('SIGINT', () => void shutdown('SIGINT', false));

@@ -233,7 +233,9 @@ export class GatewayNode {
       session.close('drain');
       if (step >= 1) await sleep(step);
     }
-    await this.hub.unregisterAll().catch(() => {});
+    // A registry it cannot leave keeps routing its users' events here until the entries expire:
+    // the drain failed, and says so (the process exits non-zero).
+    await this.hub.unregisterAll();
   }
 
   async stop(): Promise<void> {
@@ -242,7 +244,10 @@ export class GatewayNode {
     this.expiry.stop();
     this.revocation.stop();
     for (const session of [...this.hub.sessions()]) session.close('shutdown');
-    await this.hub.unregisterAll().catch(() => {});
-    await this.broker.stop();
+    try {
+      await this.hub.unregisterAll();
+    } finally {
+      await this.broker.stop();
+    }
   }
 }

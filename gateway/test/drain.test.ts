@@ -1,13 +1,14 @@
 // A gateway told to stop (SIGTERM) drains: it fails its health check first, refuses new
 // streams, then closes its sessions with "reconnect elsewhere" (1012) spread over a window,
 // leaves the presence registry and exits 0. Its clients resume on another gateway and miss
-// nothing written meanwhile.
+// nothing written meanwhile. A drain that cannot leave the registry exits non-zero.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway } from './harness.ts';
 import { handshakeStatus, openFeed, openWs, sseStatus } from './clients.ts';
+import { startPrivateRedis } from '../../test/support/redis-cluster.ts';
 
 let p: Pipeline;
 let draining: Gateway;
@@ -112,5 +113,19 @@ describe(`gateway drain on ${runtime}`, () => {
     expect([...ssePosts].sort()).toEqual([p1, during, gap, live].sort());
     back.close();
     sseBack.close();
+  }, 60_000);
+
+  it('exits non-zero when the drain cannot leave the presence registry (its Redis is gone)', async () => {
+    const redis = await startPrivateRedis('single');
+    const stranded = await startGateway(p, { ...redis.env, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
+    try {
+      await redis.stop();
+      expect(await stranded.stop('SIGTERM')).toBe(1);
+      expect(stranded.output()).toContain('"msg":"drain failed"');
+      expect(stranded.output()).toContain('"msg":"stopped"');
+    } finally {
+      await stranded.stop('SIGKILL');
+      await redis.stop();
+    }
   }, 60_000);
 });

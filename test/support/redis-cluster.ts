@@ -255,7 +255,6 @@ export class RedisCluster {
   }
 }
 
-/** A Redis of its own for a benchmark: one redis-server, or a six-node cluster (three masters). */
 /** Whether a redis-server answers PING at `url` now (one try, no reconnecting). */
 export async function pingRedis(url: string): Promise<boolean> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -268,6 +267,7 @@ export async function pingRedis(url: string): Promise<boolean> {
   }
 }
 
+/** A Redis of its own for a benchmark or a test: one redis-server, or a six-node cluster (three masters). */
 export interface PrivateRedis {
   mode: 'single' | 'cluster';
   /** What services are given. */
