@@ -5,6 +5,7 @@
 // the frames they receive: the benchmark measures the server's CPU per frame, so the clients
 // must keep up, and the SDK hands its frames over undecoded (`onRawFrame`).
 import http from 'node:http';
+import { createParser } from 'eventsource-parser';
 import WebSocket from 'ws';
 import { signToken, tokenKey } from '@feed/contracts';
 import { serveConnections, type Connection } from './client-pool.ts';
@@ -46,10 +47,10 @@ function nchanEventSource(url: string, frame: () => void, lost: () => void): Pro
     const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
       res.setEncoding('utf8');
-      // One message per `id:` line; the first chunk (retry, comment) has none.
-      res.on('data', (chunk: string) => {
-        for (let i = chunk.indexOf('id: '); i !== -1; i = chunk.indexOf('id: ', i + 4)) frame();
-      });
+      // Parsed as the SDK parses ours (eventsource-parser), so a chunk boundary inside an event
+      // counts it once and both servers' clients do the same work per frame.
+      const parser = createParser({ onEvent: frame });
+      res.on('data', (chunk: string) => parser.feed(chunk));
       res.on('close', lost);
       resolve({
         close: () => {
