@@ -8,12 +8,6 @@ export interface Post {
 
 const POST_COLUMNS = 'id::text AS id, text, author_id::text AS author_user_id';
 
-export async function createPost(tx: Queryable, authorId: string, text: string): Promise<{ id: string; createdAt: string }> {
-  const { rows } = await tx.query<{ id: string; created_at: Date }>('INSERT INTO posts (author_id, text) VALUES ($1, $2) RETURNING id::text AS id, created_at', [authorId, text]);
-  const row = rows[0]!;
-  return { id: row.id, createdAt: row.created_at.toISOString() };
-}
-
 export async function findPost(db: Queryable, id: string): Promise<Post | undefined> {
   const { rows } = await db.query<Post>(`SELECT ${POST_COLUMNS} FROM posts WHERE id = $1 AND deleted_at IS NULL`, [id]);
   return rows[0];
