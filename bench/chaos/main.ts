@@ -48,19 +48,19 @@ first follower's log entry is written, i.e. in the middle of the batches, before
 (sent once the last batch is done). The unacknowledged messages go back to the quorum queue; the
 worker is started again a second later and handles them again: the log appends are idempotent
 (the index of event keys returns the entries already written), and the live message carries, per
-recipient, the log entry before its own. **Defect found and fixed**: a session that had meanwhile
-sent a newer event (a small post fanned out faster, or handled first after the restart) dropped
-the redelivered post as "already sent" — 199 of 200 followers never got it (also possible without
-a crash: a big fan-out overtaken by a small one). Sessions now notice the gap (the previous entry
-is not the last one they sent) and fill it from the log, in log order.`,
+recipient, the log entry before its own. **What it guards against**: a session that has meanwhile
+sent a newer event (a small post fanned out faster, or handled first after the restart) must not
+drop the redelivered post as "already sent" (also possible without a crash: a big fan-out
+overtaken by a small one). Sessions notice the gap (the previous entry is not the last one they
+sent) and fill it from the log, in log order.`,
   'rabbit-restart': `\`rabbitmqctl stop_app\`, 3 s, \`start_app\` on the private node. Posts are still
 accepted: they wait in the outbox and the relay publishes them in order when the broker is back.
 Gateways report 503 on /health while their link is down (HAProxy marks them down; open streams
 stay), then re-declare their queue (non-durable: gone with the restart) and resync every session
-from the event logs; the worker reconnects and takes up the durable quorum queue. **Defect found
-and fixed**: the backlog was handled 16 at a time, so two posts of one author could be appended to
-followers' logs out of order (23 out-of-order deliveries in one run); the worker now handles one
-author's post events one after the other, in delivery order.`,
+from the event logs; the worker reconnects and takes up the durable quorum queue. **What it guards
+against**: a backlog handled several messages at a time could append two posts of one author to
+followers' logs out of order; the worker handles one author's post events one after the other, in
+delivery order.`,
   'redis-restart': `redis-server is SIGKILLed and started again on the same port, empty (no
 persistence): every feed, event log and presence entry is gone. Services' commands wait while
 ioredis reconnects (backoff with jitter, capped at 2 s); fan-outs that failed are retried (in
@@ -68,18 +68,17 @@ place, 1 s apart). Gateways see the reconnect and resync: re-register presence, 
 finds its log gone and sends \`feed.reset\` (a new epoch); the client refetches \`GET /post/feed\`
 (the feed is rebuilt from Postgres). Posts fanned out before the logs were reopened reach the
 client only through that refetch: the ledger counts a post re-fetched after the reset as
-delivered, as the SPA merges the refetched page by post id. **Defect found and fixed**: a fan-out
-that failed while Redis was down went back to the queue after 1 s, and the author's next post,
-already in the worker's hands, overtook it (1 out-of-order delivery in a full run); the worker now
-retries a failing message in place (3 times, 1 s apart, the author's later posts waiting behind
+delivered, as the SPA merges the refetched page by post id. **What it guards against**: a fan-out
+that fails while Redis is down and goes back to the queue would be overtaken by the author's next
+post, already in the worker's hands; the worker retries a failing message in place (3 times, 1 s apart, the author's later posts waiting behind
 it) before returning it to the queue.`,
   'redis-flush': `\`FLUSHALL\` on the private instance: as a restart, but no connection drops, so
 nothing tells the gateways by itself. Until presence is written again the worker finds no gateway
 for anyone and sends nothing live (feeds are not written either: a missing feed is rebuilt on
-read). **Defect found and fixed**: gateways renewed presence at their next refresh
-(\`PRESENCE_REFRESH_MS\`, 10 s) and live events came back, but without log entries (the logs were
-gone and nothing reopened them): clients were never reset, and the posts of those seconds were
-silently missing (243 deliveries in one run). Now a gateway that finds its own heartbeat gone at
+read). **What it guards against**: gateways renew presence at their next refresh
+(\`PRESENCE_REFRESH_MS\`, 10 s) and live events come back, but without log entries (the logs are
+gone and nothing reopens them): without more, clients would never be reset and the posts of those
+seconds would be silently missing. A gateway that finds its own heartbeat gone at
 a refresh (it outlives a refresh period, so only a data loss removes it) resyncs every session,
 and a live event without a log entry for a user with an open session makes that session catch up
 once; either way the replay finds the epoch gone, sends \`feed.reset\`, and the client refetches

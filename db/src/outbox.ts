@@ -12,7 +12,7 @@ export async function enqueue(tx: Queryable, event: OutboxEvent): Promise<void> 
 /**
  * A new post and its `post.created` outbox row in one statement: one round trip, and no
  * transaction left open between statements while commits queue on the outbox NOTIFY (under
- * load, BEGIN/INSERT/INSERT/COMMIT kept pool connections idle in transaction). The event is
+ * load, BEGIN/INSERT/INSERT/COMMIT keeps pool connections idle in transaction). The event is
  * the contract's type, built here; the statement adds the two fields only the new row knows:
  * its id and its creation time (the database's clock, the one follows are stamped with, which
  * the fan-out compares them against).

@@ -1,7 +1,7 @@
 // Visits every member of a live set once per period, a slice per tick, so that a chore done for
 // each connection (a WebSocket ping, an SSE heartbeat) never runs for all of them in one turn of
-// the event loop. Pinging 5,000 sockets at once blocked a gateway for up to 424 ms, and every
-// event arriving meanwhile waited (bench:load, the gateways' event-loop delay).
+// the event loop. Pinging thousands of sockets in one turn blocks a gateway for hundreds of
+// milliseconds, and every event arriving meanwhile waits (bench:load, the gateways' event-loop delay).
 
 /** A live collection whose iterator sees members added during a round (a Set, a Map's keys). */
 export interface Members<T> {

@@ -1,6 +1,6 @@
 // When each session's access token runs out. One timer for the whole gateway instead of one per
 // session: tens of thousands of idle sessions each holding a Timeout (and the map entry that
-// finds it again) was a measurable share of a connection's memory. Sessions sit in one-second
+// finds it again) would be a measurable share of a connection's memory. Sessions sit in one-second
 // buckets; a sweep every second closes those whose second has passed.
 export class TokenExpiry<S> {
   private readonly buckets = new Map<number, Set<S>>();
