@@ -59,22 +59,30 @@ export function settingsOf(shape: Shape, keep: (name: string, field: z.ZodType) 
     });
 }
 
-/** The local clusters' scripts, whose settings are declared in their header comment. */
-export const CLUSTER_SCRIPTS = ['scripts/redis-cluster.sh', 'scripts/rabbit-cluster.sh'] as const;
+/**
+ * Files that declare their settings in a comment block rather than a schema: the local clusters'
+ * scripts, the compose file and the SPA's dev server, with the section each gets in the document.
+ */
+export const COMMENTED_SETTINGS = [
+  { file: 'scripts/redis-cluster.sh', title: '`npm run redis:cluster`', intro: 'a cluster on this machine for development and tests.' },
+  { file: 'scripts/rabbit-cluster.sh', title: '`npm run rabbit:cluster`', intro: 'a cluster on this machine for development and tests.' },
+  { file: 'docker-compose.yml', title: '`docker compose up`', intro: 'what compose fills into the services’ environment; it refuses to start without the required ones.' },
+  { file: 'web/vite.config.ts', title: '`npm run dev -w web`', intro: 'the SPA’s development server.' },
+] as const;
 
 /**
- * A shell script's settings, from its `# Settings (environment):` block: one line per variable,
- * `#   NAME   what it sets   (default: …)`.
+ * A file's settings, from its `Settings (environment):` comment block (`#` or `//`): one line
+ * per variable, `#   NAME   what it sets   (default: …)`; a default of `required` means none.
  */
-export function shellSettings(script: string): Setting[] {
-  const lines = readFileSync(path.join(ROOT, script), 'utf8').split('\n');
-  const start = lines.findIndex((line) => line.trim() === '# Settings (environment):');
+export function commentedSettings(file: string): Setting[] {
+  const lines = readFileSync(path.join(ROOT, file), 'utf8').split('\n');
+  const start = lines.findIndex((line) => /^(#|\/\/) Settings \(environment\):$/.test(line.trim()));
   if (start < 0) return [];
   const settings: Setting[] = [];
   for (const line of lines.slice(start + 1)) {
-    const m = /^#\s+([A-Z][A-Z0-9_]*)\s+(.*?)\s*\(default: (.*)\)\s*$/.exec(line);
+    const m = /^(?:#|\/\/)\s+([A-Z][A-Z0-9_]*)\s+(.*?)\s*\(default: (.*)\)\s*$/.exec(line);
     if (!m) break;
-    settings.push({ name: m[1]!, description: m[2]!, shownDefault: `\`${m[3]!}\`` });
+    settings.push({ name: m[1]!, description: m[2]!, shownDefault: m[3] === 'required' ? 'required' : `\`${m[3]!}\`` });
   }
   return settings;
 }
@@ -113,10 +121,10 @@ export function sections(): { title: string; intro: string; settings: Setting[] 
         '`scripts/start-settings.ts`: what `npm start` reads itself. Every other variable set for `npm start` reaches the services it runs, except what it sets for each itself (`scripts/stack.ts`): `PORT`, `GATEWAY_ID`, `ALLOWED_ORIGINS`, `MIGRATE_ON_START`, `DRAIN_DELAY_MS` and `DRAIN_WINDOW_MS`.',
       settings: settingsOf(startSettings.shape),
     },
-    ...CLUSTER_SCRIPTS.map((script) => ({
-      title: `\`npm run ${path.basename(script, '.sh').replace('-cluster', ':cluster')}\``,
-      intro: `\`${script}\`, from the settings block at its top: a cluster on this machine for development and tests.`,
-      settings: shellSettings(script),
+    ...COMMENTED_SETTINGS.map(({ file, title, intro }) => ({
+      title,
+      intro: `\`${file}\`, from the settings block at its top: ${intro}`,
+      settings: commentedSettings(file),
     })),
   ];
 }

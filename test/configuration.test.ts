@@ -8,24 +8,26 @@ import { sharedSettings } from '@feed/contracts/config';
 import { coreSettings, loadConfig as coreConfig } from '../core/src/config.ts';
 import { gatewaySettings, loadConfig as gatewayConfig } from '../gateway/src/config.ts';
 import { startSettings } from '../scripts/start-settings.ts';
-import { CLUSTER_SCRIPTS, CONFIGURATION_DOC, renderConfigurationDoc, shellSettings } from '../scripts/config-docs.ts';
+import { COMMENTED_SETTINGS, CONFIGURATION_DOC, commentedSettings, renderConfigurationDoc } from '../scripts/config-docs.ts';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-/** Product code: what runs in production or under `npm start` (benchmarks and tests read their own knobs). */
-const PRODUCT = ['core/src', 'gateway/src', 'cache/src', 'db/src', 'scripts'];
+/** Product code: what runs in production, under `npm start` or compose (benchmarks and tests read their own knobs). */
+const PRODUCT = ['core/src', 'gateway/src', 'cache/src', 'db/src', 'broker/src', 'contracts/src', 'client/src', 'web/src', 'web/vite.config.ts', 'scripts', 'docker-compose.yml'];
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir)).flatMap((name) => {
-    const rel = path.join(dir, name);
+function filesUnder(entry: string): string[] {
+  if (!statSync(path.join(ROOT, entry)).isDirectory()) return [entry];
+  return readdirSync(path.join(ROOT, entry)).flatMap((name) => {
+    const rel = path.join(entry, name);
     if (statSync(path.join(ROOT, rel)).isDirectory()) return name === 'node_modules' ? [] : filesUnder(rel);
-    return /\.(ts|mjs|js|sh)$/.test(name) && !/\.test\.ts$/.test(name) ? [rel] : [];
+    return /\.(ts|tsx|mjs|js|sh)$/.test(name) && !/\.test\.tsx?$/.test(name) ? [rel] : [];
   });
 }
 
 /**
  * The environment variables a source file reads, the ways this code base reads them:
  * `process.env.X`, `process.env['X']`, an alias of process.env (`const env = process.env;
- * env.X`), destructuring, `Deno.env.get('X')`, and in shell `${X:-default}`.
+ * env.X`), destructuring, `Deno.env.get('X')`, in shell `${X:-default}`, and in compose
+ * `${X:-default}` or `${X:?message}`.
  */
 function variablesRead(file: string, source: string): string[] {
   const names = new Set<string>();
@@ -34,6 +36,10 @@ function variablesRead(file: string, source: string): string[] {
   };
   if (file.endsWith('.sh')) {
     add(/\$\{([A-Z][A-Z0-9_]*):-/g);
+    return [...names];
+  }
+  if (file.endsWith('.yml')) {
+    add(/\$\{([A-Z][A-Z0-9_]*):?[-?]/g);
     return [...names];
   }
   add(/process\.env\.([A-Z][A-Z0-9_]*)/g);
@@ -53,7 +59,7 @@ function variablesRead(file: string, source: string): string[] {
   return [...names];
 }
 
-const declared = new Set([...Object.keys(coreSettings.shape), ...Object.keys(gatewaySettings.shape), ...Object.keys(startSettings.shape), ...CLUSTER_SCRIPTS.flatMap((script) => shellSettings(script).map((s) => s.name))]);
+const declared = new Set([...Object.keys(coreSettings.shape), ...Object.keys(gatewaySettings.shape), ...Object.keys(startSettings.shape), ...COMMENTED_SETTINGS.flatMap(({ file }) => commentedSettings(file).map((s) => s.name))]);
 
 describe('configuration', () => {
   it('docs/configuration.md is what `npm run docs:config` renders from the schemas', () => {
@@ -69,7 +75,7 @@ describe('configuration', () => {
         .map(([name]) => `${service}: ${name}`),
     );
     expect(undescribed, 'give each of these a .describe() or .meta({ description }) in its schema, then run `npm run docs:config`').toEqual([]);
-    for (const script of CLUSTER_SCRIPTS) expect(shellSettings(script).length, `${script} declares its settings`).toBeGreaterThan(0);
+    for (const { file } of COMMENTED_SETTINGS) expect(commentedSettings(file).length, `${file} declares its settings`).toBeGreaterThan(0);
   });
 
   it('every variable product code reads is declared in a schema (and so documented)', () => {
@@ -80,6 +86,8 @@ describe('configuration', () => {
         { file: 'scripts/stack.ts', name: 'STATIC_DIR' },
         { file: 'db/src/cli/migrate.ts', name: 'DATABASE_URL' },
         { file: 'scripts/redis-cluster.sh', name: 'REDIS_CLUSTER_PORT' },
+        { file: 'docker-compose.yml', name: 'FEED_SUBNET' },
+        { file: 'web/vite.config.ts', name: 'API_URL' },
       ]),
     );
     const undeclared = reads.filter(({ name }) => !declared.has(name)).map(({ file, name }) => `${name} (read in ${file})`);
@@ -90,6 +98,7 @@ describe('configuration', () => {
     const sample = ['process.env.ONE;', "process.env['TWO'];", 'const { THREE, FOUR: four } = process.env;', 'const env = process.env;', "env.FIVE ?? env['SIX'];", "Deno.env.get('SEVEN');"].join('\n');
     expect(variablesRead('x.ts', sample).sort()).toEqual(['FIVE', 'FOUR', 'ONE', 'SEVEN', 'SIX', 'THREE', 'TWO']);
     expect(variablesRead('x.sh', 'PORT="${EIGHT:-7001}"')).toEqual(['EIGHT']);
+    expect(variablesRead('x.yml', 'A: ${NINE:?set NINE}\nB: ${TEN:-x}')).toEqual(['NINE', 'TEN']);
   });
 
   it('both services refuse, by name, the shared settings they cannot run with', () => {
