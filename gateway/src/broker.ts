@@ -16,7 +16,7 @@
 // there, then `onReconnect` resyncs every session from the event logs, which covers what was
 // lost in between.
 import { connectBroker, declareGatewayQueue, type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from '@feed/broker';
-import { gatewayMessage, type GatewayMessage, type Topology } from '@feed/contracts';
+import { gatewayMessage, type DomainEvent, type GatewayMessage, type Topology } from '@feed/contracts';
 import type { Logger } from 'pino';
 
 /**
@@ -115,7 +115,7 @@ export class GatewayBroker {
    */
   requestCelebrityFollows(userId: string): void {
     const { names, gatewayId } = this.settings;
-    const body = { type: 'celebrity-follows.requested', userId, gatewayId };
+    const body = { type: 'celebrity-follows.requested', userId, gatewayId } satisfies DomainEvent;
     try {
       this.channel?.publish(names.domainExchange, body.type, Buffer.from(JSON.stringify(body)), {
         contentType: 'application/json',

@@ -3,9 +3,10 @@
 // The log id is the position in the user's own event log; the celebrity part is the newest
 // celebrity post delivered, since celebrity posts are not written into followers' logs.
 import { STREAM_ID } from '@feed/cache';
-import type { LiveEvent } from '@feed/contracts';
+import { FEED_V1, type LiveEvent } from '@feed/contracts';
 
-export type Protocol = 'asyncapi' | 'feed.v1' | 'sse';
+/** What a session speaks: the OTUS AsyncAPI frames, the feed.v1 subprotocol, or SSE. */
+export type Protocol = 'asyncapi' | typeof FEED_V1 | 'sse';
 
 /** Where a session stands, and what a client resumes from. */
 export interface Position {
@@ -85,7 +86,7 @@ export function encode(protocol: Protocol, event: LiveEvent, id: string): string
   switch (protocol) {
     case 'asyncapi':
       return asyncApiFrame(event);
-    case 'feed.v1':
+    case FEED_V1:
       return `{"id":${JSON.stringify(id)},"type":"${event.type}","data":${dataJson(event)}}`;
     case 'sse':
       return `id: ${id}\nevent: ${event.type}\ndata: ${dataJson(event)}\n\n`;

@@ -146,8 +146,8 @@ export class WebSocketTransport {
       ws.on('close', onClose);
       ws.on('error', ignore);
       ws.on('message', onMessage);
-      const protocol = ws.protocol === FEED_V1 ? 'feed.v1' : 'asyncapi';
-      const resumeFrom = protocol === 'feed.v1' && since ? (parseEventId(since) ?? 'invalid') : null;
+      const protocol = ws.protocol === FEED_V1 ? FEED_V1 : 'asyncapi';
+      const resumeFrom = protocol === FEED_V1 && since ? (parseEventId(since) ?? 'invalid') : null;
       this.node.open({ userId, protocol, transport: connection, resumeFrom, expiresAt, tokenId }).then(
         (session) => connection.opened(session),
         (err: Error) => {

@@ -6,20 +6,13 @@ export interface Sample {
   gateways: GatewayStats[];
 }
 
-export interface GatewayRates {
-  id: string;
-  url: string | null;
-  reachable: boolean;
-  runtime: string | null;
-  sessions: number | null;
-  users: number | null;
-  /** Per second since the previous sample; null when unknown (first sample, restart, unreachable). */
-  messagesIn: number | null;
-  eventsIn: number | null;
-  eventsOut: number | null;
-}
-
 type Counter = 'messagesIn' | 'eventsIn' | 'eventsOut';
+
+/**
+ * A gateway as GET /cluster reports it, its counters as rates: per second since the previous
+ * sample, null when unknown (first sample, restart, unreachable).
+ */
+export type GatewayRates = Omit<GatewayStats, Counter> & Record<Counter, number | null>;
 
 export function rates(previous: Sample | null, current: Sample): GatewayRates[] {
   const seconds = previous ? (current.at - previous.at) / 1000 : 0;
