@@ -12,6 +12,7 @@ import { online, startGateway, type Gateway } from '../gateway/test/harness.ts';
 import { openWs, type WsClient } from '../gateway/test/clients.ts';
 import { RabbitCluster } from './support/rabbit-cluster.ts';
 import { waitFor } from './support/ports.ts';
+import { median } from '../bench/stats.ts';
 
 const VICTIM = 2; // the node we stop
 const RATE_PER_S = 10;
@@ -170,7 +171,7 @@ describe('a three-node RabbitMQ cluster', () => {
     const resyncA = lines(a).find((l) => l.msg === 'resyncing sessions' && l.why === 'broker reconnected');
     const consumingAgain = lines(a).filter((l) => l.msg === 'consuming gateway queue')[1];
     const phase = (from: number, to: number) => written.filter((w) => w.at - start >= from && w.at - start < to).map(latency);
-    const stats = (xs: number[]) => (xs.length ? { posts: xs.length, p50: xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)], max: Math.max(...xs) } : { posts: 0 });
+    const stats = (xs: number[]) => (xs.length ? { posts: xs.length, p50: median(xs), max: Math.max(...xs) } : { posts: 0 });
     const report = {
       posts: written.length,
       followers: followers.length,

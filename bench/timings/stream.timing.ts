@@ -13,6 +13,7 @@ import { online, type Gateway } from '../../gateway/test/harness.ts';
 import { startStack, type Stack } from '../../test/support/stack.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { rawUpgrade } from '../../test/abuse/raw.ts';
+import { median } from '../stats.ts';
 
 const BIG_POST = 60_000;
 let stack: Stack;
@@ -31,8 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 
 function summary(ms: number[]): string {
-  const sorted = [...ms].sort((a, b) => a - b);
-  return `n=${sorted.length} p50=${sorted[Math.floor(sorted.length / 2)]} ms max=${sorted.at(-1)} ms`;
+  return `n=${ms.length} p50=${median(ms)} ms max=${Math.max(...ms)} ms`;
 }
 
 /** The watcher's latency for `n` posts, 100 ms apart. */

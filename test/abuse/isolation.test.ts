@@ -10,6 +10,7 @@ import { Client } from '../../core/test/client.ts';
 import { openFeed, rawSse, type FeedStream } from '../../gateway/test/clients.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { waitFor } from '../support/ports.ts';
+import { seededRandom } from '../../bench/random.ts';
 
 const USERS = 30;
 const ROUNDS = 3;
@@ -31,17 +32,9 @@ let stack: Stack;
 let users: User[];
 const streams: Stream[] = [];
 
-/** A small seeded PRNG (mulberry32), so a failing graph can be replayed with ISOLATION_SEED. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so a failing graph can be replayed with ISOLATION_SEED.
 const seed = Number(process.env.ISOLATION_SEED ?? Date.now() % 100_000);
-const random = prng(seed);
+const random = seededRandom(seed);
 const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
 
 /** A feed.v1 stream (WebSocket or SSE, read by the SDK) as the checks below see it. */
