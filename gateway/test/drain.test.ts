@@ -17,8 +17,9 @@ let other: Gateway;
 beforeAll(async () => {
   p = await startPipeline();
   await p.startWorker();
-  // Three sessions over a 3 s window: one closed a second, so "one at a time" is visible.
-  [draining, other] = await Promise.all([startGateway(p, { DRAIN_DELAY_MS: '1000', DRAIN_WINDOW_MS: '3000' }), startGateway(p)]);
+  // The delay outlasts the checks made during it on a busy machine; three sessions over a 6 s
+  // window are closed two seconds apart, so "one at a time" is visible.
+  [draining, other] = await Promise.all([startGateway(p, { DRAIN_DELAY_MS: '3000', DRAIN_WINDOW_MS: '6000' }), startGateway(p)]);
 }, 90_000);
 
 afterAll(async () => {
