@@ -7,7 +7,7 @@
 // post.created [postId, userId, at, source] (source 0 = live, 1 = re-fetched feed), and the
 // moments each stream went down and came back.
 import http from 'node:http';
-import { FeedClient, NO_POSITION, type FeedStatus } from '@feed/client';
+import { backoffDelay, FeedClient, NO_POSITION, type FeedStatus } from '@feed/client';
 import { nodeWebSocket } from '@feed/client/node';
 import { serveConnections } from '../client-pool.ts';
 import { now } from '../clock.ts';
@@ -160,7 +160,7 @@ class Stream {
             break;
           } catch {
             if (this.closed) return;
-            await new Promise((r) => setTimeout(r, Math.random() * Math.min(this.settings.backoffCapMs, this.settings.backoffBaseMs * 2 ** attempt++)));
+            await new Promise((r) => setTimeout(r, backoffDelay(attempt++, { baseMs: this.settings.backoffBaseMs, capMs: this.settings.backoffCapMs })));
           }
         }
       } while (this.refetchAgain && !this.closed);

@@ -14,7 +14,7 @@
 //   got it is gone after the failover. Writes that must survive one (fan-out) ask for WAIT.
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type ChainableCommander } from 'ioredis';
-import { parseClusterNodes } from '@feed/contracts';
+import { backoffDelay, parseClusterNodes } from '@feed/contracts';
 import { results } from './script.ts';
 
 /** One Redis node or a Redis Cluster: the command API the cache modules use is the same. */
@@ -30,8 +30,8 @@ export interface RedisSettings {
   clusterNodes?: string;
 }
 
-/** Reconnect backoff: exponential with jitter, capped at 2 s. */
-const backoff = (attempt: number) => Math.min(2_000, 50 * 2 ** attempt) * (0.7 + Math.random() * 0.6);
+/** Reconnect backoff: from 50 ms, capped at 2 s (ioredis counts attempts from 1). */
+const backoff = (attempt: number) => backoffDelay(attempt, { baseMs: 50, capMs: 2_000 });
 
 /**
  * A client as every service uses it: commands wait while Redis reconnects (backoff above)

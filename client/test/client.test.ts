@@ -5,6 +5,7 @@ import {
   Backoff,
   backoffCeiling,
   backoffDelay,
+  DEFAULT_BACKOFF,
   FeedClient,
   NO_POSITION,
   type FeedEvent,
@@ -96,7 +97,7 @@ describe('backoff with full jitter', () => {
   });
 
   it('spreads clients: many delays for one attempt are not all alike', () => {
-    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(4)));
+    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(4, DEFAULT_BACKOFF)));
     expect(delays.size).toBeGreaterThan(40);
   });
 

@@ -7,3 +7,4 @@ export * from './redis-nodes.ts';
 export * from './stream.ts';
 export * from './cluster.ts';
 export * from './pipeline.ts';
+export * from './backoff.ts';

@@ -5,7 +5,7 @@
 // mark) is absorbed by the worker's idempotency.
 import pg from 'pg';
 import { type Pool, inTransaction, outboxRelay } from '@feed/db';
-import type { Topology } from '@feed/contracts';
+import { backoffDelay, type Topology } from '@feed/contracts';
 import { declareDomainExchange, type ChannelModel, type ConfirmChannel } from '@feed/broker';
 import type { Logger } from '../log.ts';
 import { observeAge } from '../pipeline-age.ts';
@@ -75,7 +75,7 @@ export class OutboxRelay {
       .catch((err) => {
         this.failures++;
         this.log.warn({ err: err?.message, failures: this.failures }, 'outbox relay: publish failed, rows stay pending');
-        const delay = Math.min(5_000, 100 * 2 ** this.failures) * (0.7 + Math.random() * 0.6);
+        const delay = backoffDelay(this.failures, { baseMs: 100, capMs: 5_000 });
         setTimeout(() => this.kick(), delay).unref();
       })
       .finally(() => {
