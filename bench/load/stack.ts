@@ -8,6 +8,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { connectRedis, unlinkMatching } from '@feed/cache';
+import { topology } from '@feed/contracts';
+import { alternativeTopology } from './alternatives/topology.ts';
 import { Launcher, type NodeRole } from '../../test/support/launcher.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import type { Watched } from './procstat.ts';
@@ -192,9 +194,10 @@ async function cleanupPrefixes(redisUrl: string, clusterNodes: string, amqpUrl: 
   } finally {
     await redis.quit().catch(() => {});
   }
-  const p = prefix.amqp;
-  const queues = [`${p}fanout`, `${p}fanout.dead`, ...edgeIds.map((id) => `${p}gw.${id}`)];
-  const exchanges = [`${p}posts`, `${p}gateways`, `${p}fanout.dlx`, `${p}broadcast`, `${p}users`];
+  const names = topology(prefix.amqp);
+  const alternatives = alternativeTopology(prefix.amqp);
+  const queues = [names.fanoutQueue, names.deadLetterQueue, ...edgeIds.map((id) => names.gatewayQueue(id))];
+  const exchanges = [names.domainExchange, names.gatewayExchange, names.deadLetterExchange, alternatives.broadcastExchange, alternatives.usersExchange];
   const conn = await amqp.connect(amqpUrl);
   try {
     for (const q of queues) {

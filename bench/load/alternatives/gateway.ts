@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createCache } from '@feed/cache';
 import { createGatewayServer, createMetrics, GatewayNode, loadConfig, type QueueRouting } from '@feed/gateway';
+import { alternativeTopology } from './topology.ts';
 
 const mode = process.env.ALT_MODE ?? 'broadcast';
 const config = loadConfig();
@@ -18,13 +19,12 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 const cache = createCache(redis, { prefix: config.REDIS_PREFIX, logMaxLength: config.EVENT_LOG_LENGTH, logTtlSeconds: config.EVENT_LOG_TTL_SECONDS });
 const metrics = createMetrics(config.GATEWAY_ID);
-const broadcastExchange = `${config.AMQP_PREFIX}broadcast`;
-const usersExchange = `${config.AMQP_PREFIX}users`;
+const { broadcastExchange, usersExchange, userKey, declareBroadcast, declareUsers } = alternativeTopology(config.AMQP_PREFIX);
 
 /** Every event reaches every gateway; the hub skips the recipients it does not hold. */
 const broadcast: QueueRouting = {
   async bind(channel, queue) {
-    await channel.assertExchange(broadcastExchange, 'fanout', { durable: false });
+    await declareBroadcast(channel);
     await channel.bindQueue(queue, broadcastExchange, '');
   },
 };
@@ -34,16 +34,16 @@ function perUser(): QueueRouting {
   let link: { channel: Channel; queue: string } | undefined;
   return {
     async bind(channel, queue) {
-      await channel.assertExchange(usersExchange, 'direct', { durable: false });
+      await declareUsers(channel);
       link = { channel, queue };
       // After a reconnect the queue may be new: bind the users already held.
-      for (const session of node.hub.sessions()) await channel.bindQueue(queue, usersExchange, `u.${session.userId}`);
+      for (const session of node.hub.sessions()) await channel.bindQueue(queue, usersExchange, userKey(session.userId));
     },
     async userArrived(userId) {
-      await link?.channel.bindQueue(link.queue, usersExchange, `u.${userId}`);
+      await link?.channel.bindQueue(link.queue, usersExchange, userKey(userId));
     },
     async userLeft(userId) {
-      await link?.channel.unbindQueue(link.queue, usersExchange, `u.${userId}`).catch(() => {});
+      await link?.channel.unbindQueue(link.queue, usersExchange, userKey(userId)).catch(() => {});
     },
     // Its worker writes a celebrity's post into each follower's log, as any other post.
     celebrityPosts: 'per-recipient',

@@ -10,14 +10,14 @@ import type { GatewayMessage, LiveEvent } from '@feed/contracts';
 import { createServer } from 'node:http';
 import { connectBroker, type ChannelModel } from '@feed/broker';
 import { createLogger, createMetrics, createServices, FanoutConsumer, loadConfig, onShutdown, retryPolicy, type LivePublisher } from '@feed/core';
+import { alternativeTopology } from './topology.ts';
 
 type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
 const mode = process.env.ALT_MODE ?? 'broadcast';
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, 'alt-worker');
 const { db, redis, cache, names } = createServices(config, log);
-const broadcastExchange = `${config.AMQP_PREFIX}broadcast`;
-const usersExchange = `${config.AMQP_PREFIX}users`;
+const { broadcastExchange, usersExchange, userKey, declareBroadcast, declareUsers } = alternativeTopology(config.AMQP_PREFIX);
 
 /** Every follower of an author (the per-user and Socket.IO paths have no per-gateway audience). */
 async function followersOf(authorId: string): Promise<string[]> {
@@ -38,8 +38,8 @@ class AltPublisher implements LivePublisher {
   async attach(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     channel.on('error', () => {});
-    if (mode === 'broadcast') await channel.assertExchange(broadcastExchange, 'fanout', { durable: false });
-    if (mode === 'per-user') await channel.assertExchange(usersExchange, 'direct', { durable: false });
+    if (mode === 'broadcast') await declareBroadcast(channel);
+    if (mode === 'per-user') await declareUsers(channel);
     this.channel = channel;
   }
 
@@ -51,7 +51,7 @@ class AltPublisher implements LivePublisher {
       this.publish(broadcastExchange, '', { kind: 'direct', event, createdAt, recipients });
       await this.channel!.waitForConfirms();
     } else if (mode === 'per-user') {
-      for (const r of recipients) this.publish(usersExchange, `u.${r[0]}`, { kind: 'direct', event, createdAt, recipients: [r] });
+      for (const r of recipients) this.publish(usersExchange, userKey(r[0]), { kind: 'direct', event, createdAt, recipients: [r] });
       await this.channel!.waitForConfirms();
     } else {
       // Socket.IO nodes keep no presence registry: emit to the room of every follower.
@@ -85,7 +85,7 @@ class AltPublisher implements LivePublisher {
   async celebrityFollows(_gateway: string, userId: string, celebrities: string[]): Promise<void> {
     const message: GatewayMessage = { kind: 'celebrity-follows', userId, celebrities };
     if (mode === 'broadcast') this.publish(broadcastExchange, '', message);
-    else if (mode === 'per-user') this.publish(usersExchange, `u.${userId}`, message);
+    else if (mode === 'per-user') this.publish(usersExchange, userKey(userId), message);
     else return; // Socket.IO nodes route by rooms: every follower's room gets the emit
     await this.channel!.waitForConfirms();
   }
