@@ -10,8 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { renderConfig, haproxyEnv } from '../haproxy/render.ts';
-import { seed, seedDefaults } from '../db/src/seed/seed.ts';
-import { gatewayCommand } from '../gateway/src/launch.ts';
+import { seed, seedDefaults } from '@feed/db/seed';
+import { coreCommand } from '@feed/core/launch';
+import { gatewayCommand } from '@feed/gateway/launch';
 import { startSettings } from './start-settings.ts';
 import { Supervisor } from './supervisor.ts';
 import { gatewayRuntimes, localTopology } from './topology.ts';
@@ -126,13 +127,12 @@ function start(name: string, command: string, args: string[], extraEnv: Record<s
   supervisor.add({ name, command, args, cwd: ROOT, env: { ...env, DATABASE_URL, ...extraEnv } });
 }
 
-// Node with tsx's loader, not the tsx CLI: one process per service, so a kill -9 of it leaves
-// no orphan behind and the supervisor sees the exit.
-const TS = ['--import', 'tsx'];
 const logLevel = settings.LOG_LEVEL;
 for (const service of topology) {
-  if (service.role === 'core') start('core', process.execPath, [...TS, 'core/src/main.ts'], { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel });
-  if (service.role === 'worker') start('worker', process.execPath, [...TS, 'core/src/worker.ts'], { LOG_LEVEL: logLevel });
+  if (service.role === 'core' || service.role === 'worker') {
+    const { command, args } = coreCommand(service.role);
+    start(service.role, command, args, service.role === 'core' ? { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel } : { LOG_LEVEL: logLevel });
+  }
   if (service.role === 'gateway') {
     const i = gateways.findIndex((g) => g.name === service.name);
     const { command, args } = gatewayCommand(gateways[i]!.runtime);

@@ -1,5 +1,5 @@
 // What `npm start` runs, by role. docker-compose.yml must run the same (checked by a test).
-import type { Runtime } from '../gateway/src/launch.ts';
+import type { Runtime } from '@feed/gateway/launch';
 
 export type Role = 'core' | 'worker' | 'gateway' | 'haproxy';
 

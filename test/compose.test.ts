@@ -11,7 +11,7 @@ import { DEVELOPMENT_SECRET } from '@feed/contracts';
 import { localTopology, type Role } from '../scripts/topology.ts';
 import { renderConfig } from '../haproxy/render.ts';
 import { dockerTopology } from '../haproxy/docker.ts';
-import { gatewayCommand } from '../gateway/src/launch.ts';
+import { gatewayCommand } from '@feed/gateway/launch';
 import { loadConfig as coreConfig } from '../core/src/config.ts';
 import { loadConfig as gatewayConfig } from '../gateway/src/config.ts';
 

@@ -85,7 +85,8 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       ...o.env,
     },
   });
-  const start = (name: string, role: NodeRole, script: string, env: Record<string, string>) => {
+  // `script`: an alternative's entry point instead of the role's own.
+  const start = (name: string, role: NodeRole, script: string | undefined, env: Record<string, string>) => {
     let nodeArgs: string[] | undefined;
     if (o.cpuProf?.roles.includes(role)) {
       // One directory per process: tsx's loader thread writes a profile of its own beside the main one.
@@ -100,11 +101,11 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   const edges: EdgeNode[] = [];
   let haproxyUrl: string | undefined;
   try {
-    const core = await start('core', 'core', 'core/src/main.ts', { MIGRATE_ON_START: 'false', POST_BURST: '100000000', DATABASE_POOL_SIZE: '20' });
-    for (let i = 0; i < o.workers; i++) await start(`worker${i + 1}`, 'worker', alt ? 'bench/load/alternatives/worker.ts' : 'core/src/worker.ts', { ALT_MODE: o.system });
+    const core = await start('core', 'core', undefined, { MIGRATE_ON_START: 'false', POST_BURST: '100000000', DATABASE_POOL_SIZE: '20' });
+    for (let i = 0; i < o.workers; i++) await start(`worker${i + 1}`, 'worker', alt ? 'bench/load/alternatives/worker.ts' : undefined, { ALT_MODE: o.system });
     for (let i = 0; i < o.gateways; i++) {
       const id = `g${i + 1}`;
-      const script = o.system === 'ours' ? 'gateway/src/main.ts' : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
+      const script = o.system === 'ours' ? undefined : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
       const edge = await start(id, 'gateway', script, { GATEWAY_ID: id, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
       edges.push({ id, port: edge.port, httpUrl: edge.url, child: edge.child! });
     }

@@ -25,11 +25,19 @@ export function denoBinary(root = ROOT): string {
  */
 export const DENO_PERMISSIONS = ['--no-prompt', '--allow-net', '--allow-env', '--allow-sys', '--allow-read'] as const;
 
+/** The gateway's entry point, from the repository root. */
+export const GATEWAY_ENTRY = 'gateway/src/main.ts';
+
 /**
  * The command that starts one gateway, run from the repository root. On Node it is node with
  * tsx's loader (not the tsx CLI, which runs the script in a second process that a kill -9 of
- * the first would orphan).
+ * the first would orphan), with `nodeArgs` before the script; a benchmark may run another
+ * edge node's `script` the same way.
  */
-export function gatewayCommand(runtime: Runtime): { command: string; args: string[] } {
-  return runtime === 'deno' ? { command: denoBinary(), args: ['run', ...DENO_PERMISSIONS, 'gateway/src/main.ts'] } : { command: process.execPath, args: ['--import', 'tsx', 'gateway/src/main.ts'] };
+export function gatewayCommand(runtime: Runtime, nodeArgs: readonly string[] = [], script = GATEWAY_ENTRY): { command: string; args: string[] } {
+  if (runtime === 'deno') {
+    if (nodeArgs.length > 0 || script !== GATEWAY_ENTRY) throw new Error("only the gateway's own entry point runs on Deno, without Node options");
+    return { command: denoBinary(), args: ['run', ...DENO_PERMISSIONS, GATEWAY_ENTRY] };
+  }
+  return { command: process.execPath, args: ['--import', 'tsx', ...nodeArgs, script] };
 }

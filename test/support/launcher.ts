@@ -9,7 +9,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gatewayCommand, type Runtime } from '../../gateway/src/launch.ts';
+import { coreCommand } from '@feed/core/launch';
+import { gatewayCommand, type Runtime } from '@feed/gateway/launch';
 import { haproxyEnv, randomStatsCredentials, renderConfig, type StatsCredentials, type Topology } from '../../haproxy/render.ts';
 import { freePort, waitFor } from './ports.ts';
 
@@ -178,7 +179,6 @@ export class StackProcess {
   }
 }
 
-const ENTRY: Record<NodeRole, string> = { core: 'core/src/main.ts', worker: 'core/src/worker.ts', gateway: 'gateway/src/main.ts' };
 /** The variable each role takes its port from (a worker serves /health and /metrics only with it). */
 const PORT_VARIABLE: Record<NodeRole, string> = { core: 'PORT', worker: 'WORKER_METRICS_PORT', gateway: 'PORT' };
 
@@ -195,10 +195,9 @@ export interface RoleOptions {
 }
 
 function commandOf(role: NodeRole, o: RoleOptions): { command: string; args: string[] } {
-  if (role === 'gateway' && !o.script && !o.nodeArgs) return gatewayCommand(o.runtime ?? 'node');
+  if (role === 'gateway') return gatewayCommand(o.runtime ?? 'node', o.nodeArgs, o.script);
   if (o.runtime === 'deno') throw new Error(`only the gateway's own entry point runs on Deno`);
-  // Node with tsx's loader, not the tsx CLI: one process, so a kill -9 of it orphans nothing.
-  return { command: process.execPath, args: ['--import', 'tsx', ...(o.nodeArgs ?? []), o.script ?? ENTRY[role]] };
+  return coreCommand(role, o.nodeArgs, o.script);
 }
 
 /** Starts a core, worker or gateway process (without waiting for it to be healthy). */
