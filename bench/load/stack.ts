@@ -109,13 +109,7 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       const edge = await start(id, 'gateway', script, { GATEWAY_ID: id, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
       edges.push({ id, port: edge.port, httpUrl: edge.url, child: edge.child! });
     }
-    // The alternative worker serves no /health: the workers are ready once they consume (below).
-    await Promise.all(
-      launcher
-        .processes()
-        .filter((p) => p.role !== 'worker')
-        .map((p) => p.waitHealthy()),
-    );
+    await Promise.all(launcher.processes().map((p) => p.waitHealthy()));
     if (o.haproxy && o.system !== 'socketio') {
       const haproxy = await launcher.startHaproxy({ core: [{ name: 'core1', address: `127.0.0.1:${core.port}` }], gateways: edges.map((e) => ({ name: e.id, address: `127.0.0.1:${e.port}` })) });
       haproxyUrl = haproxy.url;

@@ -7,9 +7,8 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { follows } from '@feed/db';
 import { logEventKeys, type Delivery } from '@feed/cache';
 import type { GatewayMessage, LiveEvent } from '@feed/contracts';
-import { createServer } from 'node:http';
 import { connectBroker, type ChannelModel } from '@feed/broker';
-import { createLogger, createMetrics, createServices, FanoutConsumer, loadConfig, onShutdown, retryPolicy, type LivePublisher } from '@feed/core';
+import { createLogger, createServices, FanoutConsumer, loadConfig, onShutdown, retryPolicy, serveWorkerPort, type LivePublisher } from '@feed/core';
 import { alternativeTopology } from './topology.ts';
 
 type ConfirmChannel = Awaited<ReturnType<ChannelModel['createConfirmChannel']>>;
@@ -109,14 +108,8 @@ const broker = await connectBroker(config.AMQP_URL, log, async (model) => {
 await broker.waitForConnect();
 log.info({ queue: names.fanoutQueue, mode }, 'alternative worker consuming');
 
-// /metrics as our worker serves it (the load tool reads hop ages, event-loop delay and GC there).
-const metrics = createMetrics();
-const server = config.WORKER_METRICS_PORT
-  ? createServer((req, res) => {
-      if (req.url === '/metrics') void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
-      else res.writeHead(404).end();
-    }).listen(config.WORKER_METRICS_PORT, config.HOST)
-  : undefined;
+// The port our worker serves (the load tool reads hop ages, event-loop delay and GC there).
+const server = config.WORKER_METRICS_PORT ? serveWorkerPort(config.WORKER_METRICS_PORT, config.HOST, broker) : undefined;
 
 onShutdown(log, config.SHUTDOWN_GRACE_MS, async () => {
   server?.close();
