@@ -5,28 +5,23 @@
 // be named in the section (on the numbered path, or beside it as plumbing, instrumentation or a
 // chore on its own clock), and every file of the numbered path must have run.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectRedis, unlinkMatching } from '@feed/cache';
-import { topology } from '@feed/contracts';
+import { STREAM_PATH, topology } from '@feed/contracts';
 import { Client } from '../core/test/client.ts';
+import { pathsIn, postPathSection, postPathSteps, stepFile } from './support/architecture-doc.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { Launcher, ROOT, type StackProcess } from './support/launcher.ts';
 import { waitFor } from './support/ports.ts';
 
-const section = readFileSync(new URL('../docs/architecture.md', import.meta.url), 'utf8')
-  .split(/^## /m)
-  .find((s) => s.startsWith('The path of one post'))!;
-/** Repository paths in backticks, as test/architecture.test.ts reads them. */
-const pathsIn = (text: string): string[] => [...text.matchAll(/`([a-z][\w-]*\/[\w./-]*\.[a-z]+)`/g)].map((m) => m[1]!);
-const numbered = section
-  .split('\n')
-  .map((line) => /^\d+\. `([^`]+)`/.exec(line)?.[1])
+const numbered = postPathSteps()
+  .map(stepFile)
   .filter((file): file is string => file !== undefined);
-const named = new Set(pathsIn(section));
+const named = new Set(pathsIn(postPathSection()));
+const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 /** Chrome DevTools Protocol over a process's inspector WebSocket: just the profiler calls. */
 class Inspector {
@@ -75,7 +70,7 @@ const launcher = new Launcher({
     REDIS_URL: inject('redisUrl'),
     REDIS_CLUSTER_NODES: '',
     REDIS_PREFIX: prefix.redis,
-    AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+    AMQP_URL,
     AMQP_PREFIX: prefix.amqp,
     JWT_SECRET: randomBytes(32).toString('hex'),
     MIGRATE_ON_START: 'false',
@@ -123,7 +118,7 @@ afterAll(async () => {
       await unlinkMatching(redis, `${prefix.redis}*`).finally(() => redis.quit());
     })(),
     (async () => {
-      const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+      const conn = await amqp.connect(AMQP_URL);
       const ch = await conn.createChannel();
       for (const q of [names.fanoutQueue, names.deadLetterQueue, names.gatewayQueue(`path${tag}`)]) await ch.deleteQueue(q);
       for (const x of [names.domainExchange, names.gatewayExchange, names.deadLetterExchange]) await ch.deleteExchange(x);
@@ -141,12 +136,12 @@ it('names every file whose code runs for one post, and runs every file of its nu
   const follower = await api.signUp({ first_name: 'Fred', second_name: 'Follower' });
   expect((await follower.put(`/friend/set/${author.userId}`)).status).toBe(200);
 
-  const stream = `${gateway.url.replace(/^http/, 'ws')}/post/feed/posted`;
+  const stream = `${gateway.url.replace(/^http/, 'ws')}${STREAM_PATH}`;
   const wsFrames: string[] = [];
   const socket = new WebSocket(stream, 'feed.v1', { headers: { authorization: `Bearer ${follower.token}` } });
   socket.on('message', (data) => wsFrames.push(String(data)));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  const sse = await fetch(`${gateway.url}/post/feed/posted`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${follower.token}` } });
+  const sse = await fetch(`${gateway.url}${STREAM_PATH}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${follower.token}` } });
   expect(sse.status).toBe(200);
   let sseText = '';
   void (async () => {

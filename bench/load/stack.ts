@@ -69,6 +69,7 @@ export interface LoadStack {
 export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   const tag = randomBytes(3).toString('hex');
   const prefix = { redis: `bench_load:${tag}:`, amqp: `bench_load.${tag}.` };
+  const { fanoutQueue } = topology(prefix.amqp);
   const launcher = new Launcher({
     log: o.log,
     env: {
@@ -114,7 +115,7 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       const haproxy = await launcher.startHaproxy({ core: [{ name: 'core1', address: `127.0.0.1:${core.port}` }], gateways: edges.map((e) => ({ name: e.id, address: `127.0.0.1:${e.port}` })) });
       haproxyUrl = haproxy.url;
     }
-    await waitFor('the workers to consume', async () => (await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`))?.consumerCount === o.workers || undefined, 60_000, 200);
+    await waitFor('the workers to consume', async () => (await queueInfo(o.amqpUrl, fanoutQueue))?.consumerCount === o.workers || undefined, 60_000, 200);
   } catch (err) {
     await close();
     throw err;
@@ -144,7 +145,7 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       return new Map(await Promise.all(nodes.map(async (p) => [p.name, await samples(`${p.url}/metrics`)] as const)));
     },
     async fanoutBacklog() {
-      const q = await queueInfo(o.amqpUrl, `${prefix.amqp}fanout`);
+      const q = await queueInfo(o.amqpUrl, fanoutQueue);
       return q ? q.messageCount : 0;
     },
     close,
