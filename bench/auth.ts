@@ -1,5 +1,5 @@
 // `npm run bench:auth`: does a registration flood delay logins, and what does it cost core in
-// memory? Two runs against a fresh core process each (production scrypt cost, N = 2^17): logins
+// memory? Two runs against a fresh core process each (the production hashing cost): logins
 // alone, then the same logins while one client sends a flood of registrations at once. Prints
 // login latency and core's peak RSS (VmHWM) for both, and the flood's answers, and writes the
 // "Password hashing under a registration flood" section of docs/benchmarks.md.
@@ -13,6 +13,7 @@ import pg from 'pg';
 import amqp from 'amqplib';
 import { connectRedis, unlinkMatching } from '@feed/cache';
 import { topology } from '@feed/contracts';
+import { loadConfig } from '@feed/core';
 import { launch } from '../test/support/launcher.ts';
 import { writeSection } from './report.ts';
 import { stats, type Stats } from './stats.ts';
@@ -216,12 +217,14 @@ const answers = Object.entries(floodAnswers.statuses)
   .map(([status, n]) => `${n} × ${status}`)
   .join(', ');
 
+const defaults = loadConfig({});
+const lanes = `logins ${defaults.LOGIN_HASH_CONCURRENCY} at once and ${defaults.LOGIN_HASH_QUEUE} waiting, registrations ${defaults.REGISTRATION_HASH_CONCURRENCY} at once and ${defaults.REGISTRATION_HASH_QUEUE} waiting`;
+const cost = `Argon2id, ${Math.round(defaults.PASSWORD_MEMORY_KIB / 1024)} MiB and ${defaults.PASSWORD_PASSES} passes a hash`;
 const section = `## ${TITLE}
 
 \`npm run bench:auth -- --registrations ${REGISTRATIONS} --logins ${LOGINS} --login-concurrency ${LOGIN_CONCURRENCY}\` (\`bench/auth.ts\`):
-a fresh core process per run, straight to its port, at the production scrypt cost (N = 2^17,
-128 MiB a hash) and the default hashing lanes (logins 2 at once and 64 waiting, registrations 1
-at once and 32 waiting, \`core/src/auth/hashing.ts\`). ${LOGINS} logins of one account,
+a fresh core process per run, straight to its port, at the production hashing cost (${cost})
+and the default hashing lanes (${lanes}, \`core/src/auth/hashing.ts\`). ${LOGINS} logins of one account,
 ${LOGIN_CONCURRENCY} at a time; in the second run one client sends ${REGISTRATIONS} registrations at once just
 before the first login. "During" counts the logins sent before the flood's last answer. Peak
 RSS is core's VmHWM. Machine: ${machine}.
@@ -233,8 +236,8 @@ ${rows.join('\n')}
 The flood was answered ${answers}, the last after ${ms(floodAnswers.lastAnswerMs)}${floodAnswers.retryAfter.length ? `; the 503s carried \`Retry-After\` ${floodAnswers.retryAfter.join(', ')} s` : ''}.
 A login never waits in the registrations' queue (each lane has its own threads); what the flood
 still costs a login is CPU, as the registration being hashed shares the machine's cores with it.
-The registrations beyond the lane's 1 + 32 are refused at once, so memory stays bounded by the
-lanes (three hashes of 128 MiB at most), whatever the flood's size.
+Registrations beyond the lane's ${defaults.REGISTRATION_HASH_CONCURRENCY} + ${defaults.REGISTRATION_HASH_QUEUE} are refused at once, and memory stays bounded by the
+lanes' concurrency (${defaults.LOGIN_HASH_CONCURRENCY + defaults.REGISTRATION_HASH_CONCURRENCY} hashes at most), whatever the flood's size.
 `;
 
 console.log(section);

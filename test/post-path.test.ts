@@ -74,7 +74,6 @@ const launcher = new Launcher({
     AMQP_PREFIX: prefix.amqp,
     JWT_SECRET: randomBytes(32).toString('hex'),
     MIGRATE_ON_START: 'false',
-    SCRYPT_LOG_N: '12',
     LOG_LEVEL: 'silent',
     GATEWAY_ID: `path${tag}`,
     NO_COLOR: '1',

@@ -110,7 +110,6 @@ beforeAll(async () => {
       GATEWAY_RUNTIME: 'mixed',
       STACK_RUN_DIR: runDir,
       STATIC_DIR: '/nonexistent-spa-build',
-      SCRYPT_LOG_N: '12',
       HAPROXY_TLS_CERT: '',
       HAPROXY_STATS_PASSWORD: '',
       LOG_LEVEL: 'warn',

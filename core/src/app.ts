@@ -6,8 +6,9 @@ import { pinoHttp } from 'pino-http';
 import { type Pool, feedFromDatabase } from '@feed/db';
 import { tokenKey, verificationKeys } from '@feed/contracts';
 import { Presence, RateLimits, Revocations, createKeys, type RedisClient } from '@feed/cache';
-import { hashingSettings, rateLimitSettings, type Config } from './config.ts';
+import { hashingSettings, passwordCost, rateLimitSettings, type Config } from './config.ts';
 import { PasswordHashing } from './auth/hashing.ts';
+import { argon2Hasher } from './auth/password.ts';
 import { withoutTokens, type Logger } from './log.ts';
 import { SessionRevocation, type RevocationNotice } from './auth/revocation.ts';
 import { authenticate } from './http/authenticate.ts';
@@ -50,8 +51,7 @@ export function createApp({ config, db, redis, log, readFeed, isReady = () => tr
   const settings = {
     tokenKey: key,
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
-    scryptLogN: config.SCRYPT_LOG_N,
-    hashing: hashing ?? new PasswordHashing(hashingSettings(config)),
+    hashing: hashing ?? new PasswordHashing(hashingSettings(config), argon2Hasher(passwordCost(config))),
   };
   const feedReader: FeedReader = readFeed ?? ((userId, offset, limit) => feedFromDatabase(db, userId, { offset, limit }));
 

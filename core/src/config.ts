@@ -6,6 +6,7 @@ import express from 'express';
 import { z } from 'zod';
 import { checkProductionSecrets, flag, positiveInt, sharedSettings } from '@feed/contracts/config';
 import type { HashingSettings } from './auth/hashing.ts';
+import type { Argon2Cost } from './auth/password.ts';
 import type { RateLimitSettings } from './http/rate-limits.ts';
 import { defaultRetryPolicy } from './fanout/retry-policy.ts';
 
@@ -81,14 +82,18 @@ export const coreSettings = z
     OUTBOX_RETENTION_SECONDS: int(24 * 3600).describe('Seconds a published outbox row is kept before the relay deletes it.'),
     RELAY_ENABLED: flag(true).describe('`false`: this core process runs no outbox relay; at least one core must run it, or no event is published.'),
     TOKEN_TTL_SECONDS: int(24 * 3600).describe('Lifetime of an access token, in seconds.'),
-    SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17).describe('Password hashing cost, scrypt’s log2(N); 17 is OWASP’s minimum recommendation (128 MiB, r=8, p=1).'),
+    // Argon2id at OWASP's first recommended setting (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane.
+    PASSWORD_MEMORY_KIB: z.coerce.number().int().min(8192).max(1048576).default(19456).describe('Memory per password hash (Argon2id), KiB; 19456 (19 MiB) is OWASP’s first recommendation with 2 passes.'),
+    PASSWORD_PASSES: z.coerce.number().int().min(1).max(10).default(2).describe('Passes over that memory per password hash (Argon2id’s time cost).'),
     // Password hashing lanes (core/src/auth/hashing.ts): beyond a lane's queue the answer is 503
     // with Retry-After. Logins and registrations never wait for each other, and together leave
-    // one of libuv's threads free.
+    // one of libuv's threads free. The queues are deep because waiting costs nothing but a
+    // socket (memory is bounded by the lanes' concurrency): a hundred people logging in at once
+    // from one office are queued, about 15 ms each, not refused.
     LOGIN_HASH_CONCURRENCY: int(2).describe('Logins hashed at once (their own lane of the password-hashing queue).'),
-    LOGIN_HASH_QUEUE: int(64).describe('Logins waiting for a hash at most; beyond, 503 with Retry-After.'),
+    LOGIN_HASH_QUEUE: int(1000).describe('Logins waiting for a hash at most; beyond, 503 with Retry-After.'),
     REGISTRATION_HASH_CONCURRENCY: int(1).describe('Registrations hashed at once (their own lane, so a flood of them cannot delay logins).'),
-    REGISTRATION_HASH_QUEUE: int(32).describe('Registrations waiting for a hash at most; beyond, 503 with Retry-After.'),
+    REGISTRATION_HASH_QUEUE: int(500).describe('Registrations waiting for a hash at most; beyond, 503 with Retry-After.'),
     UV_THREADPOOL_SIZE: int(4).describe('libuv’s thread pool, which every hash runs on (Node reads it at start-up). The two lanes’ concurrency together must stay below it.'),
     // Rate limits (docs/api.md#rate-limits): token buckets of N that refill in full over the window.
     LOGIN_FAILURES_PER_ACCOUNT: int(10).describe('Failed logins (wrong password) per account per LOGIN_FAILURE_WINDOW_SECONDS; a success fills the bucket again.'),
@@ -119,7 +124,12 @@ export type Config = z.infer<typeof coreSettings>;
 export const REPLACED: Record<string, string> = {
   LOGIN_RATE_PER_MINUTE: 'LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and LOGIN_FAILURE_WINDOW_SECONDS (only failed logins count)',
   POST_RATE_PER_MINUTE: 'POST_BURST and POST_WINDOW_SECONDS',
+  SCRYPT_LOG_N: 'PASSWORD_MEMORY_KIB and PASSWORD_PASSES (new hashes are Argon2id; stored scrypt hashes still verify)',
 };
+
+export function passwordCost(config: Config): Argon2Cost {
+  return { memoryKiB: config.PASSWORD_MEMORY_KIB, passes: config.PASSWORD_PASSES };
+}
 
 export function hashingSettings(config: Config): HashingSettings {
   return {

@@ -49,7 +49,6 @@ export async function startCore(env: Record<string, string> = {}, options: { log
     REDIS_CLUSTER_NODES: inject('redisClusterNodes'),
     // Each harness its own prefix: rate-limit counters of one file never trip another's.
     REDIS_PREFIX: `${inject('redisPrefix')}${Math.random().toString(36).slice(2, 8)}:`,
-    SCRYPT_LOG_N: '12', // fast hashing in tests; the production default is 17
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // The API alone: whether the SPA is built (e2e tests build it) must not change API answers.
     STATIC_DIR: '/nonexistent-spa-build',

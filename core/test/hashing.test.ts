@@ -4,7 +4,7 @@
 // durations: registrations are held at a gate the test opens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashingBusy, HashingLane, PasswordHashing } from '../src/auth/hashing.ts';
-import { scryptDerive, type Derive } from '../src/auth/password.ts';
+import { argon2Hasher, type PasswordHasher } from '../src/auth/password.ts';
 import { loadConfig } from '../src/config.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { startCore, type Harness } from './harness.ts';
@@ -49,15 +49,21 @@ describe('a registration flood', () => {
   let open: () => void = () => {};
   const gate = new Promise<void>((r) => (open = r));
   // Registrations of the flood wait at the gate; everything else hashes for real at once.
-  const derive: Derive = async (password, salt, cost) => {
+  const real = argon2Hasher({ memoryKiB: 19456, passes: 2 });
+  const marked = async <T>(password: string, work: () => Promise<T>): Promise<T> => {
     const who = password.startsWith(FLOOD) ? 'flood' : 'login';
     markers.push(`${who} start`);
     if (who === 'flood') await gate;
-    const key = await scryptDerive(password, salt, cost);
+    const result = await work();
     markers.push(`${who} done`);
-    return key;
+    return result;
   };
-  const hashing = new PasswordHashing({ login: { concurrency: 1, queue: 4 }, registration: { concurrency: 1, queue: 2 } }, derive);
+  const hasher: PasswordHasher = {
+    hash: (password) => marked(password, () => real.hash(password)),
+    verify: (password, stored) => marked(password, () => real.verify(password, stored)),
+    outdated: (stored) => real.outdated(stored),
+  };
+  const hashing = new PasswordHashing({ login: { concurrency: 1, queue: 4 }, registration: { concurrency: 1, queue: 2 } }, hasher);
   let core: Harness;
   beforeAll(async () => {
     core = await startCore({}, { hashing });

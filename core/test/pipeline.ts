@@ -53,7 +53,6 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
     REDIS_PREFIX: `${inject('redisPrefix')}${tag}:`,
     AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
     AMQP_PREFIX: `test.${tag}.`,
-    SCRYPT_LOG_N: '12',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...OUT_OF_THE_WAY,
     ...ROOMY_HASHING,

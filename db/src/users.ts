@@ -38,6 +38,11 @@ export async function findPasswordHash(db: Queryable, id: string): Promise<strin
   return rows[0]?.password_hash;
 }
 
+/** Replaces a password's hash, only if it is still `previous` (a concurrent change wins). */
+export async function replacePasswordHash(db: Queryable, id: string, previous: string, next: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, previous, next]);
+}
+
 export async function userExists(db: Queryable, id: string): Promise<boolean> {
   const { rowCount } = await db.query('SELECT 1 FROM users WHERE id = $1', [id]);
   return rowCount === 1;

@@ -1,5 +1,6 @@
 // The generator against a throwaway database of its own (never the run's shared one).
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { verify } from '@node-rs/argon2';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { migrate } from '../src/migrate.ts';
@@ -100,23 +101,19 @@ describe('seed', () => {
       `SELECT count(*) FILTER (WHERE first_name ~ '^[А-ЯЁ][а-яё]+$' AND second_name ~ '^[А-ЯЁ]')::int AS cyrillic,
               count(*) FILTER (WHERE first_name ~ '^[A-Z]' AND second_name ~ '^[A-Z]')::int AS latin,
               count(*) FILTER (WHERE first_name IS NULL OR second_name IS NULL OR birthdate IS NULL OR city IS NULL)::int AS missing
-         FROM users WHERE password_hash LIKE 'scrypt$%'`,
+         FROM users WHERE password_hash LIKE '$argon2id$%'`,
     );
     expect(r.cyrillic).toBeGreaterThan(USERS * 0.3);
     expect(r.latin).toBeGreaterThan(USERS * 0.3);
     expect(r.missing).toBe(0);
   });
 
-  it('stores one scrypt hash of the shared password that verifies', async () => {
-    const r = await one<{ hashes: number; hash: string }>(`SELECT count(DISTINCT password_hash)::int AS hashes, min(password_hash) AS hash FROM users WHERE password_hash LIKE 'scrypt$%'`);
+  it('stores one Argon2id hash of the shared password that verifies', async () => {
+    const r = await one<{ hashes: number; hash: string }>(`SELECT count(DISTINCT password_hash)::int AS hashes, min(password_hash) AS hash FROM users WHERE password_hash LIKE '$argon2id$%'`);
     expect(r.hashes).toBe(1);
-    const [scheme, logN, blockSize, parallelism, salt, key] = r.hash.split('$');
-    expect([scheme, logN, blockSize, parallelism]).toEqual(['scrypt', '17', '8', '1']);
-    const expected = Buffer.from(key!, 'base64');
-    // Recomputed here with node:crypto, independently of the seeder's own helper.
-    const derive = (password: string) => scryptSync(password, Buffer.from(salt!, 'base64'), expected.length, { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 });
+    expect(r.hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(SEED_PASSWORD).toBe('password123');
-    expect(timingSafeEqual(derive('password123'), expected)).toBe(true);
-    expect(timingSafeEqual(derive('password124'), expected)).toBe(false);
+    expect(await verify(r.hash, 'password123')).toBe(true);
+    expect(await verify(r.hash, 'password124')).toBe(false);
   });
 });

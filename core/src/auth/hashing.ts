@@ -1,12 +1,12 @@
-// Where password hashes run, and how many at once. Each scrypt hash at the default cost takes
-// 128 MiB and a thread of libuv's pool (four threads, shared with everything else that uses
-// it), so an unbounded flood of registrations would take all of them and the memory with it,
-// and every login would wait behind the flood. Instead, logins and registrations each have a
+// Where password hashes run, and how many at once. Each hash at the default cost takes 19 MiB
+// and a thread of libuv's pool (four threads, shared with everything else that uses it), so an
+// unbounded flood of registrations would take all of them, and every login would wait behind
+// the flood. Instead, logins and registrations each have a
 // lane of their own: a fixed number of hashes at once and a bounded queue. A registration
 // flood fills its own lane and is answered 503 with Retry-After beyond it, while logins keep
 // their threads; the two lanes together stay below the pool's size, so one thread is always
 // left for the rest of the process. See docs/security.md#password-hashing.
-import { hashPassword, scryptDerive, verifyPassword, type Derive } from './password.ts';
+import type { PasswordHasher } from './password.ts';
 
 export interface LaneSettings {
   /** Hashes running at once. */
@@ -85,20 +85,26 @@ export class PasswordHashing {
 
   constructor(
     settings: HashingSettings,
-    /** The derivation itself; tests hand in one that waits on their markers. */
-    private readonly derive: Derive = scryptDerive,
+    /** The hashing itself; tests hand in one that waits on their markers. */
+    private readonly hasher: PasswordHasher,
   ) {
     this.login = new HashingLane('login', settings.login);
     this.registration = new HashingLane('registration', settings.registration);
   }
 
   /** A new account's hash, in the registration lane. */
-  hash(password: string, logN: number): Promise<string> {
-    return this.registration.run(() => hashPassword(password, logN, this.derive));
+  hash(password: string): Promise<string> {
+    return this.registration.run(() => this.hasher.hash(password));
   }
 
   /** A login's check, in the login lane. */
   verify(password: string, stored: string): Promise<boolean> {
-    return this.login.run(() => verifyPassword(password, stored, this.derive));
+    return this.login.run(() => this.hasher.verify(password, stored));
+  }
+
+  /** A hash at the current setting for a password that verified against an outdated one; undefined when it is current. */
+  async rehash(password: string, stored: string): Promise<string | undefined> {
+    if (!this.hasher.outdated(stored)) return undefined;
+    return this.login.run(() => this.hasher.hash(password));
   }
 }
