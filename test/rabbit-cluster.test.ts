@@ -2,14 +2,15 @@
 // on it, and one node stopped under a steady stream of posts. The node we stop hosts what there
 // is to lose: the outbox relay's and the worker's connections, the fan-out quorum queue's
 // leader, and gateway A's own queue (with its connection). Every post written during the test
-// must still reach every follower's feed.v1 socket exactly once, with no reset. The latencies
+// must still reach every follower's feed.v1 stream (read through the client SDK) exactly once,
+// with no reset. The latencies
 // it prints are a measurement (docs/rabbitmq.md), not an assertion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import { startPipeline, type Pipeline } from '../core/test/pipeline.ts';
 import { Client } from '../core/test/client.ts';
 import { online, startGateway, type Gateway } from '../gateway/test/harness.ts';
-import { openWs, type WsClient } from '../gateway/test/clients.ts';
+import { openFeed, type FeedStream, type Frame } from '../gateway/test/clients.ts';
 import { RabbitCluster } from './support/rabbit-cluster.ts';
 import { waitFor } from './support/ports.ts';
 import { median } from '../bench/stats.ts';
@@ -24,7 +25,7 @@ let cluster: RabbitCluster | undefined;
 let p: Pipeline | undefined;
 let gwA: Gateway | undefined;
 let gwB: Gateway | undefined;
-const sockets: WsClient[] = [];
+const sockets: FeedStream[] = [];
 
 type User = Client & { userId: string };
 
@@ -69,19 +70,21 @@ describe('a three-node RabbitMQ cluster', () => {
     const authors: User[] = await Promise.all([anon.signUp(), anon.signUp()]);
     const followers: User[] = await Promise.all(Array.from({ length: 6 }, () => anon.signUp()));
     const arrivals = new Map<string, Map<string, number[]>>(); // follower -> post id -> arrival times
-    const frames = new Map<string, { type?: string }[]>();
+    const frames = new Map<string, Frame[]>();
     for (const [i, f] of followers.entries()) {
       const gw = i % 2 === 0 ? a : b;
-      const ws = await openWs(gw.wsUrl, { token: f.token, protocol: 'feed.v1' });
-      sockets.push(ws);
       const seen = new Map<string, number[]>();
       arrivals.set(f.userId, seen);
-      frames.set(f.userId, []);
-      ws.ws.on('message', (data) => {
-        const frame = JSON.parse(data.toString());
-        frames.get(f.userId)!.push(frame);
-        if (frame.type === 'post.created') seen.set(frame.data.id, [...(seen.get(frame.data.id) ?? []), Date.now()]);
+      const received: Frame[] = [];
+      frames.set(f.userId, received);
+      const ws = await openFeed(gw.httpUrl, {
+        token: f.token,
+        onEvent(frame) {
+          received.push(frame);
+          if (frame.type === 'post.created') seen.set(frame.data.id, [...(seen.get(frame.data.id) ?? []), Date.now()]);
+        },
       });
+      sockets.push(ws);
       await online(pipe, f.userId, gw);
       for (const author of authors) expect((await f.put(`/friend/set/${author.userId}`)).status).toBe(200);
       await ws.waitUntil('both follow notices', (fs) => fs.filter((x) => x.type === 'friend.followed').length === 2);

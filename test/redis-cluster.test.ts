@@ -11,7 +11,7 @@ import { isCluster } from '@feed/cache';
 import { startPipeline, type Pipeline } from '../core/test/pipeline.ts';
 import { Client } from '../core/test/client.ts';
 import { online, startGateway, type Gateway } from '../gateway/test/harness.ts';
-import { openWs, type WsClient } from '../gateway/test/clients.ts';
+import { openFeed, type FeedStream, type Frame } from '../gateway/test/clients.ts';
 import { RedisCluster } from './support/redis-cluster.ts';
 import { waitFor } from './support/ports.ts';
 
@@ -41,27 +41,36 @@ class Reader {
   private refetching: Promise<void> = Promise.resolve();
   private seenResets = 0;
 
-  constructor(
+  private constructor(
     readonly user: User,
-    readonly ws: WsClient,
-  ) {
-    ws.ws.on('message', () => {
-      const resets = this.frames().filter((f) => f.type === 'feed.reset').length;
-      if (resets > this.seenResets) {
-        this.seenResets = resets;
-        this.refetching = this.refetching.then(() => this.refetch());
-      }
-    });
+    readonly ws: FeedStream,
+  ) {}
+
+  /** A feed.v1 stream through the client SDK, read as it arrives. */
+  static async open(user: User, gw: Gateway): Promise<Reader> {
+    let reader: Reader | undefined;
+    const stream = await openFeed(gw.httpUrl, { token: user.token, onEvent: () => reader?.noticeResets() });
+    reader = new Reader(user, stream);
+    reader.noticeResets(); // whatever arrived before the reader existed
+    return reader;
   }
 
-  frames(): { type: string; data: { id?: string } }[] {
-    return this.ws.json();
+  private noticeResets(): void {
+    const resets = this.resets();
+    if (resets > this.seenResets) {
+      this.seenResets = resets;
+      this.refetching = this.refetching.then(() => this.refetch());
+    }
+  }
+
+  frames(): Frame[] {
+    return this.ws.events;
   }
 
   live(): string[] {
     return this.frames()
       .filter((f) => f.type === 'post.created')
-      .map((f) => f.data.id!);
+      .map((f) => String(f.data.id));
   }
 
   resets(): number {
@@ -103,7 +112,7 @@ describe('a Redis Cluster master killed under load', () => {
     const late = onVictim.length > 1 ? onVictim.pop()! : undefined; // opens its stream while the replica is frozen
     const readers: Reader[] = [];
     for (const u of users.filter((x) => x !== late)) {
-      readers.push(new Reader(u, await openWs(gw.wsUrl, { token: u.token, protocol: 'feed.v1' })));
+      readers.push(await Reader.open(u, gw));
       await online(p, u.userId, gw);
     }
 
@@ -131,7 +140,7 @@ describe('a Redis Cluster master killed under load', () => {
     cluster.freeze(replica!);
     await cluster.dropReplicas(victim);
     await waitFor('the frozen replica marked failed', async () => (await cluster.view(victim)).find((n) => n.port === replica)?.failed, 30_000, 100);
-    const lateReader = late ? new Reader(late, await openWs(gw.wsUrl, { token: late.token, protocol: 'feed.v1' })) : undefined;
+    const lateReader = late ? await Reader.open(late, gw) : undefined;
     if (late) await online(p, late.userId, gw);
     // A post the victim's readers get live that exists on the master alone.
     await post('on the master alone');

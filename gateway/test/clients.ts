@@ -117,6 +117,8 @@ export interface FeedOptions {
   /** The id to resume from. */
   since?: string;
   headers?: Record<string, string>;
+  /** Called with each event as it arrives, after it joins `events`. */
+  onEvent?: (event: Frame) => void;
 }
 
 /**
@@ -142,7 +144,10 @@ export function openFeed(site: string, opts: FeedOptions = {}): Promise<FeedStre
         opened = true;
         resolve(stream);
       },
-      onEvent: (event) => events.push(event),
+      onEvent(event) {
+        events.push(event);
+        opts.onEvent?.(event);
+      },
       onEnd(end) {
         ended = true;
         endWith(end);
