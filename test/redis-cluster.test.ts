@@ -48,7 +48,7 @@ class Reader {
 
   /** A feed.v1 stream through the client SDK, read as it arrives. */
   static async open(user: User, gw: Gateway): Promise<Reader> {
-    let reader: Reader | undefined;
+    let reader: Reader | undefined = undefined; // assigned once the stream is open; events before that are noticed below
     const stream = await openFeed(gw.httpUrl, { token: user.token, onEvent: () => reader?.noticeResets() });
     reader = new Reader(user, stream);
     reader.noticeResets(); // whatever arrived before the reader existed
