@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashingBusy, HashingLane, PasswordHashing } from '../src/auth/hashing.ts';
 import { argon2Hasher, type PasswordHasher } from '../src/auth/password.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, passwordCost } from '../src/config.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { startCore, type Harness } from './harness.ts';
 import { Client } from './client.ts';
@@ -49,7 +49,7 @@ describe('a registration flood', () => {
   let open: () => void = () => {};
   const gate = new Promise<void>((r) => (open = r));
   // Registrations of the flood wait at the gate; everything else hashes for real at once.
-  const real = argon2Hasher({ memoryKiB: 19456, passes: 2 });
+  const real = argon2Hasher(passwordCost(loadConfig({})));
   const marked = async <T>(password: string, work: () => Promise<T>): Promise<T> => {
     const who = password.startsWith(FLOOD) ? 'flood' : 'login';
     markers.push(`${who} start`);

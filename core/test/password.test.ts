@@ -2,8 +2,9 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { argon2Hasher } from '../src/auth/password.ts';
+import { loadConfig, passwordCost } from '../src/config.ts';
 
-const hasher = argon2Hasher({ memoryKiB: 19456, passes: 2 });
+const hasher = argon2Hasher(passwordCost(loadConfig({})));
 
 describe('password hashing', () => {
   it('hashes with Argon2id at the given cost, and verifies only the right password', async () => {

@@ -1,8 +1,8 @@
 // Where password hashes run, and how many at once. Each hash at the default cost takes 19 MiB
 // and a thread of libuv's pool (four threads, shared with everything else that uses it), so an
 // unbounded flood of registrations would take all of them, and every login would wait behind
-// the flood. Instead, logins and registrations each have a
-// lane of their own: a fixed number of hashes at once and a bounded queue. A registration
+// the flood. Instead, logins and registrations each have a lane of their own: a fixed number
+// of hashes at once and a bounded queue. A registration
 // flood fills its own lane and is answered 503 with Retry-After beyond it, while logins keep
 // their threads; the two lanes together stay below the pool's size, so one thread is always
 // left for the rest of the process. See docs/security.md#password-hashing.

@@ -1,8 +1,8 @@
 // Password hashing. New hashes are Argon2id at OWASP's first recommended setting (19 MiB,
 // 2 passes, 1 lane; Password Storage Cheat Sheet), in the PHC string format, by
 // @node-rs/argon2, whose hashes run on libuv's thread pool like node:crypto's. It costs a
-// login about 15 ms of one core, where scrypt at OWASP's equivalent setting (N = 2^17, 128 MiB)
-// cost about 400 ms: at that price a hundred people logging in at once waited tens of seconds.
+// login about 15 ms of one core; scrypt at OWASP's equivalent setting (N = 2^17, 128 MiB) costs
+// about 400 ms, at which a hundred people logging in at once wait tens of seconds.
 // Hashes stored as `scrypt$<logN>$<r>$<p>$<salt b64>$<key b64>`, or at another cost, still
 // verify, and a login replaces them with one at the current setting.
 // hashing.ts decides how many hashes run at once.
