@@ -48,6 +48,9 @@ describe('outbox events', () => {
     const createdAt = Date.parse(events[0]!.payload.createdAt as string);
     expect(createdAt).toBeGreaterThan(before - 60_000);
     expect(createdAt).toBeLessThan(Date.now() + 60_000);
+    // The event's time is the stored post's, to the millisecond (the fan-out compares follows with it).
+    const { rows } = await core.db.query<{ created_at: Date }>('SELECT created_at FROM posts WHERE id = $1', [id]);
+    expect(rows[0]!.created_at.toISOString()).toBe(events[0]!.payload.createdAt);
   });
 
   it('post update → one post.updated with the new text', async () => {

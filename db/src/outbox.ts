@@ -10,27 +10,24 @@ export async function enqueue(tx: Queryable, event: OutboxEvent): Promise<void> 
 }
 
 /**
- * A new post and its `post.created` outbox row in one statement: one round trip, and no
- * transaction left open between statements while commits queue on the outbox NOTIFY (under
- * load, BEGIN/INSERT/INSERT/COMMIT keeps pool connections idle in transaction). The event is
- * the contract's type, built here; the statement adds the two fields only the new row knows:
- * its id and its creation time (the database's clock, the one follows are stamped with, which
- * the fan-out compares them against).
+ * A new post and its `post.created` outbox row. The post's id and creation time are reserved
+ * first (the identity sequence and the database's clock, the one follows are stamped with and
+ * the fan-out compares them against), so the event is whole, the contract's type, before
+ * anything is written. Then one statement inserts the post and its outbox row: no transaction
+ * left open between statements while commits queue on the outbox NOTIFY (under load,
+ * BEGIN/INSERT/INSERT/COMMIT keeps pool connections idle in transaction).
  */
 export async function createAnnouncedPost(db: Queryable, authorId: string, text: string): Promise<{ id: string; createdAt: string }> {
-  const event: Omit<Extract<OutboxEvent, { type: 'post.created' }>, 'postId' | 'createdAt'> = { type: 'post.created', authorId, text };
-  const { rows } = await db.query<{ id: string; created_at: Date }>(
+  // `stamp` is the same instant as `created_at` with its microseconds, which a Date would drop.
+  const { rows } = await db.query<{ id: string; created_at: Date; stamp: string }>(`SELECT nextval(pg_get_serial_sequence('posts', 'id'))::text AS id, now() AS created_at, now()::text AS stamp`);
+  const reserved = rows[0]!;
+  const event: Extract<OutboxEvent, { type: 'post.created' }> = { type: 'post.created', postId: reserved.id, authorId, text, createdAt: reserved.created_at.toISOString() };
+  await db.query(
     `WITH post AS (
-       INSERT INTO posts (author_id, text) VALUES ($1, $2) RETURNING id, created_at
-     ), announced AS (
-       INSERT INTO outbox (event_type, payload)
-       SELECT $3, $4::jsonb || jsonb_build_object('postId', id::text,
-         'createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-       FROM post
+       INSERT INTO posts (id, author_id, text, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4)
      )
-     SELECT id::text AS id, created_at FROM post`,
-    [authorId, text, event.type, JSON.stringify(event)],
+     INSERT INTO outbox (event_type, payload) VALUES ($5, $6)`,
+    [reserved.id, authorId, text, reserved.stamp, event.type, event],
   );
-  const row = rows[0]!;
-  return { id: row.id, createdAt: row.created_at.toISOString() };
+  return { id: event.postId, createdAt: event.createdAt };
 }
