@@ -1,17 +1,23 @@
 // `npm start` itself (scripts/start.mjs), on ports, a database, a Redis prefix and RabbitMQ names
-// of its own: it starts with no HAProxy alert, restarts a gateway killed with SIGKILL while the
-// rest keep running, and Ctrl-C (SIGINT) leaves no process behind.
+// of its own, judged by clients we did not write: it starts with no HAProxy alert; a client
+// generated from the OTUS OpenAPI by @hey-api/openapi-ts works through HAProxy at its defaults;
+// it restarts a gateway killed with SIGKILL while the rest keep running, and a follower's
+// FeedClient misses and repeats no post across the kill of every gateway; Ctrl-C (SIGINT) leaves
+// no process behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createClient as generateClient } from '@hey-api/openapi-ts';
+import { FeedClient, type FeedEvent, type FeedStatus } from '@feed/client';
+import { nodeWebSocket } from '@feed/client/node';
 import { topology } from '@feed/contracts';
 import { freePort, waitFor } from './support/ports.ts';
 
@@ -87,6 +93,33 @@ function processOf(match: { gateway?: string; command?: string }): number | unde
 async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** What a generated SDK call answers (@hey-api/openapi-ts's fetch client). */
+interface Answer<T> {
+  data?: T;
+  error?: { message?: string };
+  response: Response;
+}
+type Call<Options, T = unknown> = (options: Options) => Promise<Answer<T>>;
+type Path<Name extends string> = { path: Record<Name, string> };
+/** The generated SDK's functions this file calls, under the names the generator gives them; generated at run time, so typed here. */
+interface GeneratedSdk {
+  postUserRegister: Call<{ body: Record<string, string> }, { user_id?: string }>;
+  postLogin: Call<{ body: { id: string; password: string } }, { token?: string }>;
+  getUserGetById: Call<Path<'id'>>;
+  getUserSearch: Call<{ query: { first_name: string; last_name: string } }, unknown[]>;
+  putFriendSetByUserId: Call<Path<'user_id'>>;
+  putFriendDeleteByUserId: Call<Path<'user_id'>>;
+  postPostCreate: Call<{ body: { text: string } }>;
+  putPostUpdate: Call<{ body: { id: string; text: string } }>;
+  putPostDeleteById: Call<Path<'id'>>;
+  getPostGetById: Call<Path<'id'>>;
+  getPostFeed: (options?: { query: { offset: number; limit: number } }) => Promise<Answer<unknown>>;
+  postDialogByUserIdSend: Call<Path<'user_id'> & { body: { text: string } }>;
+}
+interface GeneratedClient {
+  setConfig(config: { baseUrl: string; auth: () => string }): void;
 }
 
 beforeAll(async () => {
@@ -201,6 +234,92 @@ describe('npm start', () => {
         ])
       );
     });
+  });
+
+  it('serves a client generated from the OTUS OpenAPI (@hey-api/openapi-ts) through HAProxy, at its defaults', async () => {
+    // Generated here from the vendored contract, as a team adopting the API would, and used as its README says.
+    const out = path.join(runDir, 'otus-sdk');
+    await generateClient({ input: path.join(ROOT, 'contracts/otus/openapi.json'), output: { path: out }, logs: { level: 'silent' } });
+    const sdk: GeneratedSdk = await import(pathToFileURL(path.join(out, 'index.ts')).href);
+    const { client }: { client: GeneratedClient } = await import(pathToFileURL(path.join(out, 'client.gen.ts')).href);
+    let token = '';
+    client.setConfig({ baseUrl: `http://127.0.0.1:${ports.app}`, auth: () => token });
+
+    const profile = (first_name: string) => ({ first_name, second_name: 'Генерированный', birthdate: '1990-01-02', biography: 'из OpenAPI', city: 'Москва' });
+    const ada = await sdk.postUserRegister({ body: { ...profile('Ада'), password: 'ada-password' } });
+    const bob = await sdk.postUserRegister({ body: { ...profile('Боб'), password: 'bob-password' } });
+    expect([ada.response.status, bob.response.status]).toEqual([200, 200]);
+    const [adaId, bobId] = [ada.data!.user_id!, bob.data!.user_id!];
+    const bobLogin = await sdk.postLogin({ body: { id: bobId, password: 'bob-password' } });
+    expect(bobLogin.response.status).toBe(200);
+    const adaLogin = await sdk.postLogin({ body: { id: adaId, password: 'ada-password' } });
+    token = adaLogin.data!.token!;
+
+    expect((await sdk.getUserGetById({ path: { id: bobId } })).data).toEqual({ id: bobId, ...profile('Боб') });
+    expect((await sdk.getUserSearch({ query: { first_name: 'Бо', last_name: 'Генерир' } })).data).toContainEqual({ id: bobId, ...profile('Боб') });
+    expect((await sdk.putFriendSetByUserId({ path: { user_id: bobId } })).response.status).toBe(200);
+
+    token = bobLogin.data!.token!;
+    const created = await sdk.postPostCreate({ body: { text: 'написано сгенерированным клиентом' } });
+    expect(created.response.status).toBe(200);
+    const postId = String(created.data);
+    expect((await sdk.putPostUpdate({ body: { id: postId, text: 'исправлено' } })).response.status).toBe(200);
+    expect((await sdk.getPostGetById({ path: { id: postId } })).data).toEqual({ id: postId, text: 'исправлено', author_user_id: bobId });
+
+    token = adaLogin.data!.token!;
+    const post = { id: postId, text: 'исправлено', author_user_id: bobId };
+    await waitFor('the post in the follower’s feed', async () => JSON.stringify((await sdk.getPostFeed({ query: { offset: 0, limit: 10 } })).data) === JSON.stringify([post]));
+    expect((await sdk.getPostFeed()).data).toEqual([post]);
+    // Dialogs are outside this project's scope: a clear 404, not a 5xx.
+    const dialog = await sdk.postDialogByUserIdSend({ path: { user_id: bobId }, body: { text: 'привет' } });
+    expect(dialog.response.status).toBe(404);
+    expect(dialog.error).toMatchObject({ message: `no route for POST /dialog/${bobId}/send` });
+
+    token = bobLogin.data!.token!;
+    expect((await sdk.putPostDeleteById({ path: { id: postId } })).response.status).toBe(200);
+    const gone = await sdk.getPostGetById({ path: { id: postId } });
+    expect([gone.response.status, gone.error]).toEqual([404, expect.objectContaining({ message: `post ${postId} not found` })]);
+    token = adaLogin.data!.token!;
+    expect((await sdk.putFriendDeleteByUserId({ path: { user_id: bobId } })).response.status).toBe(200);
+    expect((await sdk.putFriendSetByUserId({ path: { user_id: adaId } })).response.status).toBe(400);
+  });
+
+  it('a follower’s FeedClient through HAProxy gets every post once when every gateway is killed with SIGKILL', async () => {
+    const app = `http://127.0.0.1:${ports.app}`;
+    const json = (res: Response) => res.json() as Promise<Record<string, string>>;
+    const signUp = async (name: string) => {
+      const password = `${name}-password`;
+      const { user_id: id } = await json(await fetch(`${app}/user/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ first_name: name, second_name: 'Kill', password }) }));
+      const { token } = await json(await fetch(`${app}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, password }) }));
+      return { id: id!, token: token! };
+    };
+    const author = await signUp('author');
+    const follower = await signUp('follower');
+    expect((await fetch(`${app}/friend/set/${author.id}`, { method: 'PUT', headers: { authorization: `Bearer ${follower.token}` } })).status).toBe(200);
+    const post = async (text: string) => String(await (await fetch(`${app}/post/create`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${author.token}` }, body: JSON.stringify({ text }) })).json());
+
+    const events: FeedEvent[] = [];
+    const states: FeedStatus['state'][] = [];
+    const client = new FeedClient({ url: app, token: follower.token, webSocket: nodeWebSocket, onEvent: (e) => events.push(e), onStatus: (s) => states.push(s.state) });
+    client.start();
+    try {
+      await waitFor('the stream to open', async () => states.at(-1) === 'open', 30_000);
+      const sent = [await post('before the kill')];
+      await waitFor('the first post live', async () => events.length === 1, 30_000);
+
+      const victims = [processOf({ gateway: 'gw1' })!, processOf({ gateway: 'gw2' })!];
+      for (const pid of victims) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 5; i++) sent.push(await post(`while the gateways restart ${i}`));
+      await waitFor('the client to notice', async () => states.includes('reconnecting'), 30_000);
+      sent.push(await post('after the kill'));
+      await waitFor('every post live', async () => events.length >= sent.length && states.at(-1) === 'open', 60_000, 100);
+      // A marker after the last post: whatever a duplicate would be has arrived before it.
+      sent.push(await post('marker'));
+      await waitFor('the marker', async () => events.some((e) => e.type === 'post.created' && e.data.text === 'marker'), 30_000);
+      expect(events.map((e) => (e.type === 'post.created' ? e.data.id : e.type))).toEqual(sent);
+    } finally {
+      client.stop();
+    }
   });
 
   it('stops every process on SIGINT', async () => {

@@ -11,6 +11,7 @@
 // this machine cannot reach), so the requests are written as its clients write them: query
 // numbers from doubles (`offset=0.0&limit=100.0`), path parameters percent-encoded (simple
 // style), query parameters as `name=value` (form style), JSON bodies with the fields they set.
+// A client generated on npm (@hey-api/openapi-ts) drives `npm start` in test/stack.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Ajv, type ValidateFunction } from 'ajv';
