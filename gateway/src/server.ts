@@ -1,10 +1,10 @@
 // The gateway's HTTP surface: /health for HAProxy, /metrics for Prometheus, and the one stream
 // endpoint /post/feed/posted as a WebSocket upgrade or a text/event-stream response.
 // Connections arrive at a front server that reads the first request head (request-head.ts): a
-// stream request there is served on the bare socket, anything else goes on to Node's HTTP server.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// stream request there (SSE, or a WebSocket upgrade) is served on the bare socket, anything else
+// goes on to Node's HTTP server.
+import { createServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { STREAM_PATH, verificationKeys } from '@feed/contracts';
 import { authenticate, type AuthHeaders, type AuthResult } from './auth.ts';
@@ -109,46 +109,28 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
     return json(res, 400, { message: 'a stream request is a GET with no body, first on its connection' });
   });
 
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A shared no-op: a closure made here would keep this request, its URL and `head` (a slice of
-    // the handshake's read buffer) alive for as long as the socket lives.
-    socket.on('error', ignoreError);
-    const url = requestUrl(req);
-    if (!url) return rejectOnSocket(socket, 400, 'malformed request target');
-    if (url.pathname !== STREAM_PATH) return rejectOnSocket(socket, 404, `no stream at ${url.pathname}`);
-    admit(req.headers, url, socket).then(
-      (result) => {
-        if (!result.ok) {
-          metrics.rejected.inc({ status: String(result.status) });
-          return rejectOnSocket(socket, result.status, result.message);
-        }
-        ws.upgrade(req, socket, head, url, result.claims);
-      },
-      (err) => {
-        log.error({ err }, 'admission failed');
-        rejectOnSocket(socket, 503, 'temporarily unavailable');
-      },
-    );
-  });
-
   // One request per connection handed on: the front server bounded its head (slowloris), and
   // Node's own request timeouts only run on a server that listens itself, so a second request on
   // the same connection would have no bound. The client opens a new connection for the next one.
   http.maxRequestsPerSocket = 1;
   http.maxHeadersCount = 100;
 
-  /** A stream request read off the socket: admitted like any other, then served on the socket itself. */
-  function openRawStream(socket: Socket, head: RequestHead, url: URL): void {
-    // Whatever the client sends after its head is not ours to read; the stream ends when it hangs up.
-    socket.on('data', ignoreData);
-    socket.resume();
+  /** A stream request read off the socket: admitted, then served on the socket itself. */
+  function openStream(socket: Socket, head: RequestHead, url: URL, upgradeHead: Buffer): void {
+    if (!head.upgrade) {
+      // Whatever an SSE client sends after its head is not ours to read; the stream ends when it hangs up.
+      socket.on('data', ignoreData);
+      socket.resume();
+    }
     admit(head.headers, url, socket).then(
       (result) => {
         if (!result.ok) {
           metrics.rejected.inc({ status: String(result.status) });
           return rejectOnSocket(socket, result.status, result.message);
         }
-        if (!socket.destroyed) sse.open(socket, head, url, result.claims);
+        if (socket.destroyed) return;
+        if (head.upgrade) ws.upgrade(head, socket, upgradeHead, url, result.claims);
+        else sse.open(socket, head, url, result.claims);
       },
       (err) => {
         log.error({ err }, 'admission failed');
@@ -171,7 +153,13 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
       if (read.kind === 'timeout') return rejectOnSocket(socket, 408, 'request head not received in time');
       if (read.kind === 'unread') return handOn(socket, read.bytes);
       const url = requestUrl(read.head);
-      if (isStreamRequest(read.head, url)) return openRawStream(socket, read.head, url);
+      if (read.head.upgrade) {
+        // Every upgrade is answered here: the stream's, or a refusal (Node's server would only drop it).
+        if (!url) return rejectOnSocket(socket, 400, 'malformed request target');
+        if (url.pathname !== STREAM_PATH) return rejectOnSocket(socket, 404, `no stream at ${url.pathname}`);
+        return openStream(socket, read.head, url, read.upgradeHead);
+      }
+      if (isStreamRequest(read.head, url)) return openStream(socket, read.head, url, read.upgradeHead);
       handOn(socket, read.bytes);
     }, ignoreError);
   });

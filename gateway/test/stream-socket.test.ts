@@ -1,7 +1,8 @@
 // What a client sees on the wire now that a connection's first request head is read before
 // Node's HTTP server (server.ts, transports/request-head.ts): a stream request served on the bare
 // socket (HTTP/1.1 200, text/event-stream, the body until the connection closes, no chunked
-// encoding), a head that arrives a byte at a time, and everything else answered by Node's server
+// encoding; or a WebSocket upgrade, with the client's first frame in the same packet as its
+// head), a head that arrives a byte at a time, and everything else answered by Node's server
 // as before: malformed and oversized heads, a stream request with a body, one request per
 // connection handed on, and a head that never completes.
 import net from 'node:net';
@@ -85,6 +86,56 @@ describe(`a stream request on its own connection, on ${runtime}`, () => {
     await c.closed;
     expect(c.text()).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
     expect(JSON.parse(c.text().split('\r\n\r\n')[1]!)).toHaveProperty('message');
+  });
+});
+
+const upgradeHead = (token: string, path = '/post/feed/posted') =>
+  `GET ${path} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: feed.v1\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+/** A client's ping frame (masked, as every client frame is) carrying `payload`. */
+function maskedPing(payload: string): Buffer {
+  const data = Buffer.from(payload);
+  const mask = Buffer.from([1, 2, 3, 4]);
+  return Buffer.concat([Buffer.from([0x89, 0x80 | data.length]), mask, Buffer.from(data.map((b, i) => b ^ mask[i % 4]!))]);
+}
+
+describe(`a WebSocket upgrade on its own connection, on ${runtime}`, () => {
+  it('switches protocols on the socket, and reads a frame sent in the same packet as the head', async () => {
+    const reader = await new Client(p.url).signUp();
+    const c = await connect();
+    c.socket.write(Buffer.concat([Buffer.from(upgradeHead(reader.token!)), maskedPing('same-packet')]));
+    // The pong (opcode 0xA, unmasked from the server) echoes the ping's payload.
+    await waitFor('the pong', async () => c.text().includes('\x8a\x0bsame-packet'), 10_000, 20);
+    const lines = c.text().split('\r\n\r\n', 1)[0]!.split('\r\n');
+    expect(lines[0]).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(lines).toContain('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+    expect(lines).toContain('Sec-WebSocket-Protocol: feed.v1');
+    c.socket.destroy();
+  });
+
+  it('reads a handshake that arrives a byte at a time', async () => {
+    const reader = await new Client(p.url).signUp();
+    const c = await connect();
+    for (const byte of Buffer.from(upgradeHead(reader.token!))) {
+      c.socket.write(Buffer.from([byte]));
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitFor('the switch', async () => c.text().startsWith('HTTP/1.1 101 Switching Protocols\r\n'), 10_000, 20);
+    c.socket.write(maskedPing('after'));
+    await waitFor('the pong', async () => c.text().includes('\x8a\x05after'), 10_000, 20);
+    c.socket.destroy();
+  });
+
+  it('refuses an upgrade elsewhere with 404, and a bad token with 401, each with a JSON message', async () => {
+    for (const [head, status] of [
+      [upgradeHead('garbage', '/elsewhere'), 404],
+      [upgradeHead('garbage'), 401],
+    ] as const) {
+      const c = await connect();
+      c.socket.write(head);
+      await c.closed;
+      expect(c.text()).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(JSON.parse(c.text().split('\r\n\r\n')[1]!)).toHaveProperty('message');
+    }
   });
 });
 

@@ -1,10 +1,10 @@
 // The head of the first request on a connection, read before Node's HTTP server sees it, so that
-// an SSE stream can be served on the bare socket: once its head is written, a stream needs
-// nothing of HTTP but the socket, and Node's IncomingMessage, ServerResponse and parser (with
-// every request header as a string) would stay alive for as long as the stream does, several KB
-// per idle connection. Everything else (WebSocket upgrades, /health, /metrics, malformed or
-// oversized heads, keep-alive) goes on to Node's HTTP server with the bytes read so far, exactly
-// as if it had read them itself. The head is parsed by http-parser-js, not by hand.
+// the stream (an SSE request or a WebSocket upgrade) is served on the bare socket: once its
+// handshake is done, a stream needs nothing of HTTP but the socket, and Node's IncomingMessage,
+// ServerResponse and parser (with every request header as a string) would only cost memory for
+// as long as the stream lives. Everything else (/health, /metrics, malformed or oversized heads,
+// keep-alive) goes on to Node's HTTP server with the bytes read so far, exactly as if it had read
+// them itself. The head is parsed by http-parser-js, not by hand.
 import type { Socket } from 'node:net';
 import { HTTPParser } from 'http-parser-js';
 
@@ -19,8 +19,12 @@ export interface RequestHead {
 }
 
 export type HeadRead =
-  /** A complete head, and every byte read (the head and whatever followed it). */
-  | { kind: 'head'; head: RequestHead; bytes: Buffer[] }
+  /**
+   * A complete head, and every byte read (the head and whatever followed it). For an upgrade,
+   * `upgradeHead` holds what the client sent after the head (the first bytes of the new
+   * protocol); the parser stops there.
+   */
+  | { kind: 'head'; head: RequestHead; bytes: Buffer[]; upgradeHead: Buffer }
   /** Not a head we read ourselves (malformed, too large): Node's server answers it from `bytes`. */
   | { kind: 'unread'; bytes: Buffer[] }
   /** No complete head within the time allowed (a slow or silent client). */
@@ -32,6 +36,8 @@ export interface HeadLimits {
   maxBytes: number;
   timeoutMs: number;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Joined as Node joins repeated headers: cookies with '; ', the rest with ', '. */
 function headersOf(flat: string[]): RequestHeaders {
@@ -68,8 +74,9 @@ export function readRequestHead(socket: Socket, limits: HeadLimits): Promise<Hea
     const onData = (chunk: Buffer) => {
       bytes.push(chunk);
       const parsed = parser.execute(chunk);
-      if (head) finish({ kind: 'head', head, bytes });
-      else if (parsed instanceof Error) finish({ kind: 'unread', bytes });
+      if (parsed instanceof Error) finish(head ? { kind: 'head', head, bytes, upgradeHead: EMPTY } : { kind: 'unread', bytes });
+      // On an upgrade the parser stops at the end of the head: `parsed` is where it ended in this chunk.
+      else if (head) finish({ kind: 'head', head, bytes, upgradeHead: head.upgrade ? chunk.subarray(parsed) : EMPTY });
     };
     const onClose = () => finish({ kind: 'closed' });
     const timer = setTimeout(() => finish({ kind: 'timeout' }), limits.timeoutMs);

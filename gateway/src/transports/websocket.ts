@@ -1,7 +1,7 @@
 // WebSocket adapter. Without a subprotocol it speaks the OTUS AsyncAPI exactly; with `feed.v1`
 // it sends typed envelopes with resumable ids (resume with ?since=<id>).
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { CLOSE_CODE, FEED_V1, RESUME, type TokenClaims } from '@feed/contracts';
@@ -10,6 +10,7 @@ import { Staggered } from '../staggered.ts';
 import { WriteCoalescer } from '../coalesce.ts';
 import type { GatewayNode } from '../node.ts';
 import type { CloseReason, Session, Transport } from '../session.ts';
+import type { RequestHead } from './request-head.ts';
 
 /** Close codes a client can act on: 1012 and 4008 mean "reconnect and resume". */
 const CLOSE: Record<CloseReason, [number, string]> = {
@@ -44,7 +45,7 @@ class WebSocketConnection implements Transport {
     readonly ws: WebSocket,
     readonly owner: WebSocketTransport,
     /** The upgraded socket under `ws`, corked while a turn's frames are written. */
-    private readonly socket: Duplex,
+    private readonly socket: Socket,
   ) {}
 
   write(frame: string | Uint8Array): void {
@@ -132,12 +133,20 @@ export class WebSocketTransport {
     this.pinger.start();
   }
 
-  /** Completes an authenticated upgrade and opens the session. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, claims: TokenClaims): void {
+  /**
+   * Completes an authenticated upgrade, read off the bare socket (request-head.ts), and opens the
+   * session. `upgradeHead` is what the client sent after its request head.
+   */
+  upgrade(head: RequestHead, socket: Socket, upgradeHead: Buffer, url: URL, claims: TokenClaims): void {
     // Only what the session needs, so nothing below keeps the request or its URL alive.
     const since = url.searchParams.get(RESUME.webSocketParam);
     const { userId, expiresAt, tokenId } = claims;
-    this.wss.handleUpgrade(req, socket, head, (raw) => {
+    // ws checks the handshake from a request's method and headers; this one lives only for that.
+    const req = new IncomingMessage(socket);
+    req.method = head.method;
+    req.url = head.url;
+    req.headers = head.headers;
+    this.wss.handleUpgrade(req, socket, upgradeHead, (raw) => {
       const ws = raw as Tagged;
       const connection = new WebSocketConnection(ws, this, socket);
       ws[CONNECTION] = connection;
@@ -146,6 +155,8 @@ export class WebSocketTransport {
       ws.on('close', onClose);
       ws.on('error', ignore);
       ws.on('message', onMessage);
+      // The head was read with the socket paused; from here ws reads it.
+      socket.resume();
       const protocol = ws.protocol === FEED_V1 ? FEED_V1 : 'asyncapi';
       const resumeFrom = protocol === FEED_V1 && since ? (parseEventId(since) ?? 'invalid') : null;
       this.node.open({ userId, protocol, transport: connection, resumeFrom, expiresAt, tokenId }).then(
