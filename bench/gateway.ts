@@ -11,9 +11,10 @@
 //   1. memory per idle authenticated connection: RSS of one gateway before and after opening
 //      --connections WebSocket (then SSE) sessions, median of samples after --settle seconds;
 //      --memory-runs runs of each, and the median of the runs
-//   2. frames/s one gateway delivers to --clients feed.v1 clients over WebSocket and over SSE
-//      (--frame-transports), fed with `direct` gateway messages straight onto its queue (as the
-//      fan-out worker sends them), against a plain `ws` server (bench/plain-ws-server.ts)
+//   2. frames/s one gateway (on each of --runtimes) delivers to --clients feed.v1 clients over
+//      WebSocket and over SSE (--frame-transports), fed with `direct` gateway messages straight
+//      onto its queue (as the fan-out worker sends them), against a plain `ws` server
+//      (bench/plain-ws-server.ts)
 //      pushing a frame of the same shape to the same WebSocket clients
 //   3. what each gateway's queue receives with 1, 2 and 4 gateways: users spread over the
 //      gateways, posts through the real pipeline (outbox relay here, a fan-out worker process)
@@ -347,7 +348,7 @@ async function memoryRun(runtime: 'node' | 'deno', transport: 'ws' | 'sse', coun
 // 2. Frames/s: the gateway against a plain ws server
 
 interface ThroughputRow {
-  server: 'gateway' | 'plain ws' | 'nchan';
+  server: 'gateway' | 'gateway on deno' | 'plain ws' | 'nchan';
   transport: 'WebSocket' | 'SSE';
   round: number;
   framesPerSecond: number;
@@ -372,13 +373,14 @@ async function measureFrames(pid: number, running: () => boolean): Promise<{ fra
   return { framesPerSecond: (f1 - f0) / wall, cpuCores: (c1 - c0) / wall };
 }
 
-async function gatewayThroughput(round: number, transport: 'ws' | 'sse'): Promise<ThroughputRow> {
-  log(`2. round ${round}, gateway: ${n(CLIENTS)} feed.v1 ${TRANSPORT_NAME[transport]} clients, ${n(RECIPIENTS)} recipients per message`);
+async function gatewayThroughput(round: number, transport: 'ws' | 'sse', runtime: 'node' | 'deno'): Promise<ThroughputRow> {
+  const server = runtime === 'node' ? 'gateway' : 'gateway on deno';
+  log(`2. round ${round}, ${server}: ${n(CLIENTS)} feed.v1 ${TRANSPORT_NAME[transport]} clients, ${n(RECIPIENTS)} recipients per message`);
   const users = Array.from({ length: CLIENTS }, (_, i) => userId(i));
   // The users' logs exist before they connect: the gateway's sessions start at the same epoch
   // the messages carry, so each recipient goes through the real de-duplication check.
   const epochs = await Promise.all(users.map((u) => cache.logs.open(u)));
-  const gw = await startGateway('node');
+  const gw = await startGateway(runtime);
   const channel = await amqpConnection.createChannel();
   let running = true;
   try {
@@ -423,8 +425,8 @@ async function gatewayThroughput(round: number, transport: 'ws' | 'sse'): Promis
     await publisher;
     const closes = (await gw.metrics()).get('gateway_closes_total') ?? 0;
     if (closes > 0) log(`   warning: the gateway closed ${closes} sessions`);
-    log(`2. round ${round}, gateway ${TRANSPORT_NAME[transport]}: ${n(result.framesPerSecond)} frames/s, gateway CPU ${result.cpuCores.toFixed(2)} cores`);
-    return { server: 'gateway', transport: TRANSPORT_NAME[transport], round, ...result };
+    log(`2. round ${round}, ${server} ${TRANSPORT_NAME[transport]}: ${n(result.framesPerSecond)} frames/s, gateway CPU ${result.cpuCores.toFixed(2)} cores`);
+    return { server, transport: TRANSPORT_NAME[transport], round, ...result };
   } finally {
     running = false;
     await channel.close().catch(() => {});
@@ -858,7 +860,7 @@ try {
     for (let round = 1; round <= ROUNDS; round++) {
       // Alternate the order, so neither side always runs first on a shared machine.
       const plain = FRAME_TRANSPORTS.includes('ws') ? [() => plainThroughput(round)] : [];
-      const ours = FRAME_TRANSPORTS.map((t) => () => gatewayThroughput(round, t));
+      const ours = RUNTIMES.flatMap((runtime) => FRAME_TRANSPORTS.map((t) => () => gatewayThroughput(round, t, runtime)));
       for (const measure of round % 2 ? [...ours, ...plain] : [...plain, ...ours]) throughput.push(await measure());
     }
   }
@@ -949,6 +951,10 @@ if (throughput.length) {
   const gw = frameMedians(throughput, 'gateway', 'WebSocket');
   const plain = frameMedians(throughput, 'plain ws', 'WebSocket');
   const sse = frameMedians(throughput, 'gateway', 'SSE');
+  const onDeno = FRAME_TRANSPORTS.flatMap((t) => {
+    const m = frameMedians(throughput, 'gateway on deno', TRANSPORT_NAME[t]);
+    return m ? [`over ${TRANSPORT_NAME[t]} ${n(m.framesPerSecond)} frames/s at ${f1(m.cpuPerFrame)} µs per frame`] : [];
+  });
   out.push(
     '### Frames per second: one gateway against a plain `ws` server',
     '',
@@ -960,7 +966,7 @@ if (throughput.length) {
     '',
     ...(gw && plain
       ? [
-          `Median over WebSocket: gateway ${n(gw.framesPerSecond)} frames/s, plain ws ${n(plain.framesPerSecond)} frames/s: **the gateway delivers ${pct(gw.framesPerSecond / plain.framesPerSecond)} of the plain server's rate** (target ≥ 60 %); per frame the gateway spends ${f1(gw.cpuPerFrame)} µs of CPU against the plain server's ${f1(plain.cpuPerFrame)} µs (${pct(plain.cpuPerFrame / gw.cpuPerFrame)} of its efficiency).${sse ? ` Over SSE the gateway delivers ${n(sse.framesPerSecond)} frames/s at ${f1(sse.cpuPerFrame)} µs per frame.` : ''}`,
+          `Median over WebSocket: gateway ${n(gw.framesPerSecond)} frames/s, plain ws ${n(plain.framesPerSecond)} frames/s: **the gateway delivers ${pct(gw.framesPerSecond / plain.framesPerSecond)} of the plain server's rate** (target ≥ 60 %); per frame the gateway spends ${f1(gw.cpuPerFrame)} µs of CPU against the plain server's ${f1(plain.cpuPerFrame)} µs (${pct(plain.cpuPerFrame / gw.cpuPerFrame)} of its efficiency).${sse ? ` Over SSE the gateway delivers ${n(sse.framesPerSecond)} frames/s at ${f1(sse.cpuPerFrame)} µs per frame.` : ''}${onDeno.length ? ` On Deno the same gateway delivers ${onDeno.join(', and ')}.` : ''}`,
           '',
         ]
       : []),
