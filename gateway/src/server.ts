@@ -32,11 +32,9 @@ function requestUrl(req: { url?: string | undefined }): URL | undefined {
 const HEAD_TIMEOUT_MS = 10_000;
 const MAX_HEAD_BYTES = 16 * 1024;
 
-/** A plain SSE request for the stream, with no body: the only request served on the bare socket. */
+/** A plain SSE request for the stream, with no body: served on the bare socket, as upgrades are. */
 function isStreamRequest(head: RequestHead, url: URL | undefined): url is URL {
-  return (
-    head.method === 'GET' && !head.upgrade && url?.pathname === STREAM_PATH && (head.headers.accept ?? '').includes('text/event-stream') && head.headers['transfer-encoding'] === undefined && (head.headers['content-length'] ?? '0') === '0'
-  );
+  return head.method === 'GET' && url?.pathname === STREAM_PATH && (head.headers.accept ?? '').includes('text/event-stream') && head.headers['transfer-encoding'] === undefined && (head.headers['content-length'] ?? '0') === '0';
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -154,7 +152,7 @@ export function createGatewayServer(node: GatewayNode, metrics: Metrics, log: Lo
       if (read.kind === 'unread') return handOn(socket, read.bytes);
       const url = requestUrl(read.head);
       if (read.head.upgrade) {
-        // Every upgrade is answered here: the stream's, or a refusal (Node's server would only drop it).
+        // Every upgrade is answered here, the stream's or a refusal, so none reaches Node's server.
         if (!url) return rejectOnSocket(socket, 400, 'malformed request target');
         if (url.pathname !== STREAM_PATH) return rejectOnSocket(socket, 404, `no stream at ${url.pathname}`);
         return openStream(socket, read.head, url, read.upgradeHead);

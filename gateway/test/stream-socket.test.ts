@@ -140,7 +140,7 @@ describe(`a WebSocket upgrade on its own connection, on ${runtime}`, () => {
 });
 
 describe(`everything else goes on to Node's HTTP server, on ${runtime}`, () => {
-  it('answers malformed and oversized heads with 400 and 431, and a stream request with a body with 400', async () => {
+  it('answers malformed and oversized heads (a stream’s too) with 400 and 431, and a stream request with a body with 400', async () => {
     const malformed = await connect();
     malformed.socket.write('NOT HTTP AT ALL\r\n\r\n');
     await malformed.closed;
@@ -151,7 +151,16 @@ describe(`everything else goes on to Node's HTTP server, on ${runtime}`, () => {
     await oversized.closed;
     expect(oversized.text()).toMatch(/^HTTP\/1\.1 431 /);
 
+    // A stream's head is bounded like any other, whether it asks for SSE or an upgrade, in one packet or two.
     const reader = await new Client(p.url).signUp();
+    const big = `X-Big: ${'a'.repeat(20_000)}\r\n`;
+    for (const packets of [[streamHead(reader.token!, big)], [upgradeHead(reader.token!).replace('\r\n\r\n', `\r\n${big}\r\n`)], [streamHead(reader.token!, big).slice(0, 10_000), streamHead(reader.token!, big).slice(10_000)]]) {
+      const c = await connect();
+      for (const packet of packets) c.socket.write(packet);
+      await c.closed;
+      expect(c.text()).toMatch(/^HTTP\/1\.1 431 /);
+    }
+
     const withBody = await connect();
     withBody.socket.write(streamHead(reader.token!, 'Content-Length: 2\r\n') + 'hi');
     await waitFor('the answer', async () => withBody.text().includes('}'), 10_000, 20);

@@ -17,5 +17,8 @@ const REASONS: Record<number, string> = {
  */
 export function rejectOnSocket(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ message });
+  // Read (and drop) whatever the client still sends: a paused socket with unread bytes would
+  // never see the client's end, and so would never close.
+  socket.resume();
   socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` + 'Content-Type: application/json\r\n' + `Content-Length: ${Buffer.byteLength(body)}\r\n` + 'Connection: close\r\n\r\n' + body);
 }

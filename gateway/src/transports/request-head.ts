@@ -32,7 +32,7 @@ export type HeadRead =
   | { kind: 'closed' };
 
 export interface HeadLimits {
-  /** Bytes the head may take; past them Node's server answers 431. */
+  /** Bytes the head may take; a longer one goes on to Node's server, which answers 431. */
   maxBytes: number;
   timeoutMs: number;
 }
@@ -71,12 +71,22 @@ export function readRequestHead(socket: Socket, limits: HeadLimits): Promise<Hea
       parser.close();
       resolve(result);
     };
+    let received = 0;
     const onData = (chunk: Buffer) => {
       bytes.push(chunk);
+      received += chunk.length;
       const parsed = parser.execute(chunk);
-      if (parsed instanceof Error) finish(head ? { kind: 'head', head, bytes, upgradeHead: EMPTY } : { kind: 'unread', bytes });
-      // On an upgrade the parser stops at the end of the head: `parsed` is where it ended in this chunk.
-      else if (head) finish({ kind: 'head', head, bytes, upgradeHead: head.upgrade ? chunk.subarray(parsed) : EMPTY });
+      if (!head) {
+        if (parsed instanceof Error) finish({ kind: 'unread', bytes });
+        return;
+      }
+      // On an upgrade the parser stops at the end of the head: `parsed` is where it ended in this
+      // chunk. Otherwise it reads on past the head, so what was read bounds the head's size. The
+      // parser checks its limit only while a head is incomplete, so the last chunk is checked here.
+      const endOfHead = head.upgrade && typeof parsed === 'number' ? parsed : undefined;
+      const headBytes = endOfHead === undefined ? received : received - chunk.length + endOfHead;
+      if (headBytes > limits.maxBytes) finish({ kind: 'unread', bytes });
+      else finish({ kind: 'head', head, bytes, upgradeHead: endOfHead === undefined ? EMPTY : chunk.subarray(endOfHead) });
     };
     const onClose = () => finish({ kind: 'closed' });
     const timer = setTimeout(() => finish({ kind: 'timeout' }), limits.timeoutMs);
