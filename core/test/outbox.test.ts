@@ -44,13 +44,13 @@ describe('outbox events', () => {
     expect(events[0]!.event_type).toBe('post.created');
     expect(events[0]!.payload).toEqual({ type: 'post.created', postId: id, authorId: alice.userId, text, createdAt: expect.any(String) });
     expect(domainEvent.safeParse(events[0]!.payload).success).toBe(true);
-    expect(events[0]!.payload.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/); // as Date#toISOString writes it
+    expect(events[0]!.payload.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/); // ISO 8601, to the microsecond
     const createdAt = Date.parse(events[0]!.payload.createdAt as string);
     expect(createdAt).toBeGreaterThan(before - 60_000);
     expect(createdAt).toBeLessThan(Date.now() + 60_000);
-    // The event's time is the stored post's, to the millisecond (the fan-out compares follows with it).
-    const { rows } = await core.db.query<{ created_at: Date }>('SELECT created_at FROM posts WHERE id = $1', [id]);
-    expect(rows[0]!.created_at.toISOString()).toBe(events[0]!.payload.createdAt);
+    // The event's time is the stored post's, to the microsecond (the fan-out compares follows with it).
+    const { rows } = await core.db.query<{ created_at: string }>(`SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at FROM posts WHERE id = $1`, [id]);
+    expect(rows[0]!.created_at).toBe(events[0]!.payload.createdAt);
   });
 
   it('post update → one post.updated with the new text', async () => {

@@ -1,11 +1,11 @@
 // Writing posts. Each write records its outbox event in the same transaction, so the feed
 // pipeline hears of exactly the changes that were committed.
-import { type Pool, inTransaction, posts, outbox } from '@feed/db';
+import { type Pool, inTransaction, onOneConnection, posts, outbox } from '@feed/db';
 import { ApiError, unknownAccount } from '../http/errors.ts';
 
 export async function createPost(db: Pool, authorId: string, text: string): Promise<string> {
   try {
-    return (await outbox.createAnnouncedPost(db, authorId, text)).id;
+    return (await onOneConnection(db, (client) => outbox.createAnnouncedPost(client, authorId, text))).id;
   } catch (err) {
     throw unknownAccount(err, 'posts_author_id_fkey');
   }
