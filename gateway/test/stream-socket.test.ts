@@ -38,6 +38,14 @@ async function connect(): Promise<{ socket: net.Socket; text(): string; closed: 
   return { socket, text: () => Buffer.concat(chunks).toString('latin1'), closed };
 }
 
+/** Writes `text` one byte per write, letting the event loop turn between them. */
+async function writeByteByByte(socket: net.Socket, text: string): Promise<void> {
+  for (const byte of Buffer.from(text)) {
+    socket.write(Buffer.from([byte]));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 const streamHead = (token: string, extra = '') => `GET /post/feed/posted HTTP/1.1\r\nHost: gateway\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n${extra}\r\n`;
 
 describe(`a stream request on its own connection, on ${runtime}`, () => {
@@ -67,10 +75,7 @@ describe(`a stream request on its own connection, on ${runtime}`, () => {
   it('reads a head that arrives a byte at a time, and one with a request pipelined behind it', async () => {
     const reader = await new Client(p.url).signUp();
     const slow = await connect();
-    for (const byte of Buffer.from(streamHead(reader.token!))) {
-      slow.socket.write(Buffer.from([byte]));
-      await new Promise((r) => setImmediate(r));
-    }
+    await writeByteByByte(slow.socket, streamHead(reader.token!));
     await waitFor('the byte-at-a-time stream to open', async () => slow.text().includes(': connected'), 10_000, 20);
     const pipelined = await connect();
     pipelined.socket.write(streamHead(reader.token!) + 'GET /health HTTP/1.1\r\nHost: gateway\r\n\r\n');
@@ -115,10 +120,7 @@ describe(`a WebSocket upgrade on its own connection, on ${runtime}`, () => {
   it('reads a handshake that arrives a byte at a time', async () => {
     const reader = await new Client(p.url).signUp();
     const c = await connect();
-    for (const byte of Buffer.from(upgradeHead(reader.token!))) {
-      c.socket.write(Buffer.from([byte]));
-      await new Promise((r) => setImmediate(r));
-    }
+    await writeByteByByte(c.socket, upgradeHead(reader.token!));
     await waitFor('the switch', async () => c.text().startsWith('HTTP/1.1 101 Switching Protocols\r\n'), 10_000, 20);
     c.socket.write(maskedPing('after'));
     await waitFor('the pong', async () => c.text().includes('\x8a\x05after'), 10_000, 20);
