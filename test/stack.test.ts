@@ -19,6 +19,7 @@ import { createClient as generateClient } from '@hey-api/openapi-ts';
 import { FeedClient, type FeedEvent, type FeedStatus } from '@feed/client';
 import { nodeWebSocket } from '@feed/client/node';
 import { topology } from '@feed/contracts';
+import { Client } from '../core/test/client.ts';
 import { freePort, waitFor } from './support/ports.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -286,21 +287,15 @@ describe('npm start', () => {
 
   it('a follower’s FeedClient through HAProxy gets every post once when every gateway is killed with SIGKILL', async () => {
     const app = `http://127.0.0.1:${ports.app}`;
-    const json = (res: Response) => res.json() as Promise<Record<string, string>>;
-    const signUp = async (name: string) => {
-      const password = `${name}-password`;
-      const { user_id: id } = await json(await fetch(`${app}/user/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ first_name: name, second_name: 'Kill', password }) }));
-      const { token } = await json(await fetch(`${app}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, password }) }));
-      return { id: id!, token: token! };
-    };
-    const author = await signUp('author');
-    const follower = await signUp('follower');
-    expect((await fetch(`${app}/friend/set/${author.id}`, { method: 'PUT', headers: { authorization: `Bearer ${follower.token}` } })).status).toBe(200);
-    const post = async (text: string) => String(await (await fetch(`${app}/post/create`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${author.token}` }, body: JSON.stringify({ text }) })).json());
+    const anon = new Client(app);
+    const author = await anon.signUp({ first_name: 'author', second_name: 'Kill' });
+    const follower = await anon.signUp({ first_name: 'follower', second_name: 'Kill' });
+    expect((await follower.put(`/friend/set/${author.userId}`)).status).toBe(200);
+    const post = async (text: string) => String((await author.post('/post/create', { text })).body);
 
     const events: FeedEvent[] = [];
     const states: FeedStatus['state'][] = [];
-    const client = new FeedClient({ url: app, token: follower.token, webSocket: nodeWebSocket, onEvent: (e) => events.push(e), onStatus: (s) => states.push(s.state) });
+    const client = new FeedClient({ url: app, token: follower.token!, webSocket: nodeWebSocket, onEvent: (e) => events.push(e), onStatus: (s) => states.push(s.state) });
     client.start();
     try {
       await waitFor('the stream to open', async () => states.at(-1) === 'open', 30_000);
