@@ -3,6 +3,8 @@
 // createdAt) as it leaves each hop. Fine at the bottom (1 ms steps to 10 ms), because the
 // latency target is tens of milliseconds; the same buckets everywhere, so the hops line up.
 export const PIPELINE_HOPS = [
+  'post committed', // the post and its outbox row are committed (core's API)
+  'relay read', // the outbox relay read the row (core)
   'relay published', // the outbox relay's publish to the domain exchange is confirmed (core)
   'worker consumed', // the fan-out worker got the message from its queue
   'redis written', // feeds, event logs (or the celebrity's timeline) written

@@ -46,4 +46,24 @@ describe('the feed pipeline', () => {
     expect(strangerLog.status === 'ok' && strangerLog.entries).toEqual([]);
     expect(await feedIds(stranger)).toEqual([]);
   });
+
+  it('times a post at each hop of the API process: committed, read by the relay, published', async () => {
+    const anon = new Client(p.url);
+    const author = await anon.signUp();
+    const follower = await anon.signUp();
+    expect((await follower.put(`/friend/set/${author.userId}`)).status).toBe(200);
+    expect(await feedIds(follower)).toEqual([]); // builds the (empty) cached feed
+    const postCount = async () => {
+      const metrics: string = (await anon.get<string>('/metrics')).body;
+      const counts = new Map([...metrics.matchAll(/^feed_pipeline_age_seconds_count\{hop="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+      return ['post committed', 'relay read', 'relay published'].map((hop) => counts.get(hop) ?? 0);
+    };
+    const before = await postCount();
+    const postId: string = (await author.post('/post/create', { text: 'timed' })).body;
+    const timed = async () => (await postCount()).map((n, i) => n - before[i]!);
+    // The relay's confirm may come after the worker has already written the feed: wait for it.
+    await waitFor('the post timed at the three hops', async () => (await timed()).every((n) => n > 0));
+    await waitFor('the post in the cached feed', async () => (await p.cache.feeds.page(follower.userId, 0, 10))?.ids.includes(postId));
+    expect(await timed()).toEqual([1, 1, 1]);
+  });
 });

@@ -2,10 +2,13 @@
 // pipeline hears of exactly the changes that were committed.
 import { type Pool, inTransaction, onOneConnection, posts, outbox } from '@feed/db';
 import { ApiError, unknownAccount } from '../http/errors.ts';
+import { observeAge } from '../pipeline-age.ts';
 
 export async function createPost(db: Pool, authorId: string, text: string): Promise<string> {
   try {
-    return (await onOneConnection(db, (client) => outbox.createAnnouncedPost(client, authorId, text))).id;
+    const post = await onOneConnection(db, (client) => outbox.createAnnouncedPost(client, authorId, text));
+    observeAge('post committed', Date.parse(post.createdAt));
+    return post.id;
   } catch (err) {
     throw unknownAccount(err, 'posts_author_id_fkey');
   }

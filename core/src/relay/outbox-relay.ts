@@ -101,6 +101,7 @@ export class OutboxRelay {
       if (!(await outboxRelay.tryTakeRelayLock(tx))) return 0; // another relay is publishing
       const rows = await outboxRelay.pending(tx, this.settings.batchSize);
       if (rows.length === 0) return 0;
+      for (const row of rows) if (row.event_type === 'post.created') observeAge('relay read', Date.parse((row.payload as { createdAt: string }).createdAt));
       for (const row of rows) {
         channel.publish(this.names.domainExchange, row.event_type, Buffer.from(JSON.stringify(row.payload)), {
           persistent: true,
