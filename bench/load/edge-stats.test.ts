@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeStats, hopStats, processStalls, tailHop } from './edge-stats.ts';
+import { edgeStats, hopLine, hopStats, processStalls, tailHop } from './edge-stats.ts';
 
 const LAG = 'gateway_delivery_lag_seconds_bucket';
 const page = (gapFills: number, counts: [string, number][]) => new Map<string, number>([['gateway_gap_fills_total', gapFills], ...counts.map(([le, n]) => [`${LAG}{le="${le}"}`, n] as [string, number])]);
@@ -76,5 +76,8 @@ describe('pipeline hops', () => {
     expect(hops.find((h) => h.hop === 'redis written')).toEqual({ hop: 'redis written', count: 0, p50: null, p99: null });
     expect(hops.find((h) => h.hop === 'socket written')?.p99).toBe(200);
     expect(tailHop(hops)).toEqual({ hop: 'socket written', addsMs: 197 });
+    // The clients' receipt is the last hop: here it adds more than the socket write did.
+    expect(tailHop(hops, { p50: 20, p99: 420.5 })).toEqual({ hop: 'client received', addsMs: 221 });
+    expect(hopLine(hops, { p50: 20, p99: 420.5 })).toMatch(/socket written 5\/200 → client received 20\/421; the tail builds at "client received" \(\+221 ms at p99\)$/);
   });
 });

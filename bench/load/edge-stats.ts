@@ -86,11 +86,23 @@ export function hopStats(before: Map<string, number>, after: Map<string, number>
   });
 }
 
+/**
+ * The clients' receipt, the ledger's latency, as the hop after the socket write: it is timed in
+ * the client processes, from just before the POST was sent (a little before `createdAt`).
+ */
+export const CLIENT_HOP = 'client received' as const;
+export interface Receipt {
+  p50: number;
+  p99: number;
+}
+type Hop = PipelineHop | typeof CLIENT_HOP;
+
 /** The hop whose p99 grows most over the one before it (the first over the commit itself). */
-export function tailHop(hops: readonly HopStats[]): { hop: PipelineHop; addsMs: number } | undefined {
-  let best: { hop: PipelineHop; addsMs: number } | undefined;
+export function tailHop(hops: readonly HopStats[], received?: Receipt): { hop: Hop; addsMs: number } | undefined {
+  let best: { hop: Hop; addsMs: number } | undefined;
   let previous = 0;
-  for (const h of hops) {
+  const all: { hop: Hop; p99: number | null }[] = [...hops, ...(received ? [{ hop: CLIENT_HOP, p99: Math.ceil(received.p99) }] : [])];
+  for (const h of all) {
     if (h.p99 === null) continue;
     const adds = h.p99 - previous;
     if (!best || adds > best.addsMs) best = { hop: h.hop, addsMs: adds };
@@ -99,10 +111,11 @@ export function tailHop(hops: readonly HopStats[]): { hop: PipelineHop; addsMs: 
   return best;
 }
 
-/** "relay published 2/5 → … ms", for a run's log line. */
-export function hopLine(hops: readonly HopStats[]): string {
+/** "post committed 2/5 → … ms", for a run's log line; the clients' receipt last, when given. */
+export function hopLine(hops: readonly HopStats[], received?: Receipt): string {
   const shown = hops.filter((h) => h.count > 0);
   if (shown.length === 0) return 'no hop timings (this system does not record them)';
-  const tail = tailHop(shown);
-  return `event age since commit, p50/p99 ≤ ms: ${shown.map((h) => `${h.hop} ${h.p50}/${h.p99}`).join(' → ')}${tail ? `; the tail builds at "${tail.hop}" (+${tail.addsMs} ms at p99)` : ''}`;
+  const tail = tailHop(shown, received);
+  const client = received ? ` → ${CLIENT_HOP} ${Math.ceil(received.p50)}/${Math.ceil(received.p99)}` : '';
+  return `event age since createdAt, p50/p99 ≤ ms: ${shown.map((h) => `${h.hop} ${h.p50}/${h.p99}`).join(' → ')}${client}${tail ? `; the tail builds at "${tail.hop}" (+${tail.addsMs} ms at p99)` : ''}`;
 }

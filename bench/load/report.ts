@@ -7,7 +7,7 @@ import { nearestRank } from '../stats.ts';
 import { barChart, lineChart } from './charts.ts';
 import type { LoadResult } from './load.ts';
 import { KNEE_P99_MS, SATURATED_P99_MS, type RunResult } from './run.ts';
-import { tailHop } from './edge-stats.ts';
+import { CLIENT_HOP, tailHop } from './edge-stats.ts';
 import { SYSTEM_LABEL } from './stack.ts';
 import { summarize, type SystemSummary } from './rounds.ts';
 
@@ -279,13 +279,16 @@ function hopTable(runs: RunResult[]): string[] {
   return [
     "### Where the time goes: the event's age at each hop",
     '',
-    'How old a post\'s event is (since its `createdAt`, just before the commit) as it leaves each hop, from the processes\' own histograms (`feed_pipeline_age_seconds`, `gateway_delivery_lag_seconds`; 1 ms buckets to 10 ms, coarser above): the upper bounds of the buckets holding the p50 and the p99, ms. The hops before "socket written" count events, that one counts recipients. "Tail" is the hop whose p99 grows most over the one before. Socket.IO\'s nodes record none.',
+    'How old a post\'s event is (since its `createdAt`, reserved just before the insert) as it leaves each hop, from the processes\' own histograms (`feed_pipeline_age_seconds`, `gateway_delivery_lag_seconds`; 1 ms buckets to 10 ms, coarser above): the upper bounds of the buckets holding the p50 and the p99, ms. The hops before "socket written" count events, that one counts recipients. "Client received" is the ledger\'s latency (exact, timed in the client processes from just before the POST). "Tail" is the hop whose p99 grows most over the one before. Socket.IO\'s nodes record none.',
     '',
-    `| system | ${hops.join(' | ')} | tail |`,
-    `|---|${hops.map(() => '---:').join('|')}|---|`,
+    `| system | ${hops.join(' | ')} | ${CLIENT_HOP} | tail |`,
+    `|---|${hops.map(() => '---:').join('|')}|---:|---|`,
     ...timed.map((x) => {
-      const tail = tailHop(x.hops.filter((h) => h.count > 0));
-      return `| ${SYSTEM_LABEL[x.system]} | ${x.hops.map((h) => (h.count ? `${h.p50} / ${h.p99}` : '–')).join(' | ')} | ${tail ? `${tail.hop} (+${tail.addsMs} ms)` : '–'} |`;
+      const tail = tailHop(
+        x.hops.filter((h) => h.count > 0),
+        x.ledger.latencyMs,
+      );
+      return `| ${SYSTEM_LABEL[x.system]} | ${x.hops.map((h) => (h.count ? `${h.p50} / ${h.p99}` : '–')).join(' | ')} | ${Math.ceil(x.ledger.latencyMs.p50)} / ${Math.ceil(x.ledger.latencyMs.p99)} | ${tail ? `${tail.hop} (+${tail.addsMs} ms)` : '–'} |`;
     }),
     '',
   ];

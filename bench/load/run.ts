@@ -298,7 +298,7 @@ export async function runSystem(o: RunOptions, graph: Graph, tokens: Map<number,
         `, out-of-order ${summary.outOfOrder}, CPU ${result.cpuMsPerDelivery.toFixed(3)} ms/delivery` +
         (edge.lagToSocketMs.count ? `; at the gateways: ${edge.gapFills} gap fills, sessions closed ${JSON.stringify(edge.closes)}, lag to the socket write p50 ≤ ${edge.lagToSocketMs.p50} p99 ≤ ${edge.lagToSocketMs.p99} ms` : ''),
     );
-    log(`    hops: ${hopLine(hops)}`);
+    log(`    hops: ${hopLine(hops, summary.latencyMs)}`);
     log(
       `    stalls: ${Object.entries(stalls)
         .map(([name, s]) => `${name} loop max ${s.eventLoopDelayMaxMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${s.majorGcs} major, ${s.majorGcMs.toFixed(0)} ms)`)
