@@ -202,6 +202,7 @@ export async function writeReport(r: LoadResult, command: string, dir = 'docs/be
       '',
       ...ratioTable(side.comparison),
       '',
+      ...hopTable(firstOfEach(side.comparison), true),
     );
   }
   if (r.scaling.length) {
@@ -271,15 +272,17 @@ function ratioTable(runs: readonly RunResult[]): string[] {
   return lines;
 }
 
+/** What the hop table shows, above the main run's. */
+const HOP_INTRO =
+  'How old a post\'s event is (since its `createdAt`, reserved just before the insert) as it leaves each hop, from the processes\' own histograms (`feed_pipeline_age_seconds`, `gateway_delivery_lag_seconds`; 1 ms buckets to 10 ms, coarser above): the upper bounds of the buckets holding the p50 and the p99, ms. The hops before "socket written" count events, that one counts recipients. "Client received" is the ledger\'s latency (exact, timed in the client processes from just before the POST). "Tail" is the hop whose p99 grows most over the one before. Socket.IO\'s nodes record none.';
+
 /** Per system, the event's age as it left each hop (p50 / p99 bucket bounds) and where the tail builds. */
-function hopTable(runs: RunResult[]): string[] {
+function hopTable(runs: RunResult[], side = false): string[] {
   const timed = runs.filter((x) => x.hops?.some((h) => h.count > 0));
   if (!timed.length) return [];
   const hops = timed[0]!.hops.map((h) => h.hop);
   return [
-    "### Where the time goes: the event's age at each hop",
-    '',
-    'How old a post\'s event is (since its `createdAt`, reserved just before the insert) as it leaves each hop, from the processes\' own histograms (`feed_pipeline_age_seconds`, `gateway_delivery_lag_seconds`; 1 ms buckets to 10 ms, coarser above): the upper bounds of the buckets holding the p50 and the p99, ms. The hops before "socket written" count events, that one counts recipients. "Client received" is the ledger\'s latency (exact, timed in the client processes from just before the POST). "Tail" is the hop whose p99 grows most over the one before. Socket.IO\'s nodes record none.',
+    ...(side ? ["#### The event's age at each hop", '', "Read as the main run's hop table, for this run's first round."] : ["### Where the time goes: the event's age at each hop", '', HOP_INTRO]),
     '',
     `| system | ${hops.join(' | ')} | ${CLIENT_HOP} | tail |`,
     `|---|${hops.map(() => '---:').join('|')}|---:|---|`,
