@@ -1,8 +1,8 @@
-// One stream of ours as the benchmarks hold it: the client SDK's FeedClient, as an app would
-// hold it, with WebSocket or SSE forced (no fallback) and no reconnect. A stream that ends is
+// One stream of ours as the benchmarks hold it: the client SDK's FeedClient, as an app on Node
+// would hold it (with the SDK's Node adapters), with WebSocket or SSE forced (no fallback) and no reconnect. A stream that ends is
 // lost, not reconnected: a reconnect would resume and blur what the run delivered live.
 import { FeedClient, type FeedEvent } from '@feed/client';
-import { nodeWebSocket } from '@feed/client/node';
+import { nodeStreamFetch, nodeWebSocket } from '@feed/client/node';
 import type { Connection } from './client-pool.ts';
 
 export type StreamTransport = 'ws' | 'sse';
@@ -26,6 +26,7 @@ export function openFeedStream(o: FeedStreamOptions, lost: (why: string) => void
       token: o.token,
       transport: o.transport === 'ws' ? 'websocket' : 'sse',
       webSocket: nodeWebSocket,
+      fetch: nodeStreamFetch,
       // Thousands of handshakes at once on a shared machine: slow is not dead.
       openTimeoutMs: 30_000,
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),

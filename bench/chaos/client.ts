@@ -8,7 +8,7 @@
 // moments each stream went down and came back.
 import http from 'node:http';
 import { backoffDelay, FeedClient, NO_POSITION, type FeedStatus } from '@feed/client';
-import { nodeWebSocket } from '@feed/client/node';
+import { nodeStreamFetch, nodeWebSocket } from '@feed/client/node';
 import { serveConnections } from '../client-pool.ts';
 import { now } from '../clock.ts';
 
@@ -86,6 +86,7 @@ class Stream {
       token: c.token,
       transport: c.kind === 'ws' ? 'websocket' : 'sse',
       webSocket: nodeWebSocket,
+      fetch: nodeStreamFetch,
       backoff: { baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs },
       drainJitterMs: settings.drainJitterMs,
       openTimeoutMs: settings.openTimeoutMs,

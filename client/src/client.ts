@@ -6,7 +6,7 @@ import type { FeedEvent } from '@feed/contracts/stream';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { defaultNetwork, type NetworkWatch } from './network.ts';
 import { ResumeTracker, type ResumeOptions } from './resume.ts';
-import { sseTransport } from './sse.ts';
+import { sseTransport, type StreamFetch } from './sse.ts';
 import { realTimers, type AuthError, type Credentials, type OpenTransport, type Timers, type TransportConnection, type TransportEnd, type TransportKind } from './transport.ts';
 import { standardWebSocket, webSocketTransport, type WebSocketAdapter } from './websocket.ts';
 
@@ -46,7 +46,8 @@ export interface FeedClientOptions {
   transport?: TransportPreference;
   /** The WebSocket to use: the runtime's standard one by default; `nodeWebSocket` from `@feed/client/node` on Node. */
   webSocket?: WebSocketAdapter;
-  fetch?: typeof fetch;
+  /** How the SSE transport requests and reads its stream: the runtime's `fetch` by default; `nodeStreamFetch` from `@feed/client/node` on Node. */
+  fetch?: StreamFetch;
   /** Replaces the built-in transports (tests, custom transports). */
   transports?: Record<TransportKind, OpenTransport>;
   /** Where to start, and where to keep the position (e.g. sessionStorage, so a reload resumes). */

@@ -6,7 +6,8 @@ import { signToken, tokenKey } from '@feed/contracts';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { logHolds, online, startGateway, type Gateway } from '../../gateway/test/harness.ts';
 import { freePort } from '../../test/support/ports.ts';
-import type { TransportKind } from '../src/index.ts';
+import type { StreamRequest, TransportKind } from '../src/index.ts';
+import { nodeStreamFetch } from '../src/node.ts';
 import { createPost, pair, recorded, webSocketBlocker } from './support.ts';
 
 let p: Pipeline;
@@ -43,10 +44,13 @@ describe('the stream SDK against a real gateway', () => {
     }
   });
 
-  it('falls back to SSE when a proxy refuses the WebSocket upgrade', async () => {
+  it.each([
+    ['node:http (nodeStreamFetch)', nodeStreamFetch],
+    ["the runtime's fetch", (url: URL, init: StreamRequest) => fetch(url, init)],
+  ])('falls back to SSE when a proxy refuses the WebSocket upgrade, reading the stream with %s', async (_, streamFetch) => {
     const blocker = await webSocketBlocker(gw.httpUrl);
     const { author, reader } = await pair(p);
-    const r = recorded({ url: blocker.url, token: reader.token! });
+    const r = recorded({ url: blocker.url, token: reader.token!, fetch: streamFetch });
     try {
       await r.waitForStatus('open over SSE', (s) => s.state === 'open' && s.transport === 'sse');
       expect(blocker.upgradesRefused()).toBe(1);
@@ -141,6 +145,20 @@ describe('the stream SDK against a real gateway', () => {
     expect(closed.error).toMatchObject(transport === 'websocket' ? { kind: 'auth', code: 4001 } : { kind: 'auth', message: 'token revoked' });
     expect(errors).toEqual([closed.error]);
     expect(r.statuses.map((s) => s.state)).toEqual(['connecting', 'open', 'closed']);
+  });
+
+  it.each([
+    ['node:http (nodeStreamFetch)', nodeStreamFetch],
+    ["the runtime's fetch", (url: URL, init: StreamRequest) => fetch(url, init)],
+  ])('stops at once when the SSE stream refuses the token (401), with the gateway’s message, read with %s', async (_, streamFetch) => {
+    const r = recorded({ url: gw.httpUrl, token: 'not.a.token', transport: 'sse', fetch: streamFetch });
+    const closed = await r.waitForStatus('refused', (s) => s.state === 'closed');
+    expect(closed.error).toMatchObject({ kind: 'auth', status: 401 });
+    expect(closed.error!.message).not.toMatch(/^HTTP 401$/);
+    expect(r.statuses.map((s) => [s.state, s.transport])).toEqual([
+      ['connecting', 'sse'],
+      ['closed', null],
+    ]);
   });
 
   it('stops at once on a refused handshake (401), without trying SSE with the same token', async () => {

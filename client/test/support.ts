@@ -7,7 +7,7 @@ import { Client } from '../../core/test/client.ts';
 import type { Pipeline } from '../../core/test/pipeline.ts';
 import { waitFor } from '../../test/support/ports.ts';
 import { FeedClient, type FeedClientOptions, type FeedEvent, type FeedStatus } from '../src/index.ts';
-import { nodeWebSocket } from '../src/node.ts';
+import { nodeStreamFetch, nodeWebSocket } from '../src/node.ts';
 
 export type User = Client & { userId: string };
 
@@ -35,12 +35,13 @@ export interface Recorded {
   waitForStatus(what: string, test: (s: FeedStatus) => boolean, timeoutMs?: number): Promise<FeedStatus>;
 }
 
-/** A started client (Node's `ws` adapter, fast backoff) that records what it reports. */
+/** A started client (Node's adapters: `ws`, and `node:http` for SSE; fast backoff) that records what it reports. */
 export function recorded(options: FeedClientOptions): Recorded {
   const events: FeedEvent[] = [];
   const statuses: FeedStatus[] = [];
   const client = new FeedClient({
     webSocket: nodeWebSocket,
+    fetch: nodeStreamFetch,
     backoff: { baseMs: 100, capMs: 1_000 },
     drainJitterMs: 200,
     ...options,
