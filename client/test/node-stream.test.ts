@@ -69,6 +69,21 @@ describe('nodeStreamFetch', () => {
     await expect(reader.read()).rejects.toThrow();
   });
 
+  it('aborts a response dropped unread without an error escaping', async () => {
+    let serverSawClose!: () => void;
+    const closed = new Promise<void>((resolve) => (serverSawClose = resolve));
+    const url = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('not an event stream');
+      req.socket.once('close', serverSawClose);
+    });
+    const abort = new AbortController();
+    const res = await nodeStreamFetch(url, { ...request(), signal: abort.signal });
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    abort.abort();
+    await closed;
+  });
+
   it('answers an error status with its JSON body', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'invalid token' }));
