@@ -1,6 +1,7 @@
 // One stream of ours as the benchmarks hold it: the client SDK's FeedClient, as an app on Node
-// would hold it (with the SDK's Node adapters), with WebSocket or SSE forced (no fallback) and no reconnect. A stream that ends is
-// lost, not reconnected: a reconnect would resume and blur what the run delivered live.
+// would hold it (with the SDK's Node adapters), with WebSocket or SSE forced (no fallback) and
+// no reconnect. A stream that ends is lost, not reconnected: a reconnect would resume and blur
+// what the run delivered live.
 import { FeedClient, type FeedEvent } from '@feed/client';
 import { nodeStreamFetch, nodeWebSocket } from '@feed/client/node';
 import type { Connection } from './client-pool.ts';

@@ -1,6 +1,7 @@
 // nodeStreamFetch, the SDK's SSE request on Node, against a plain node:http server: a reader
 // that does not read pushes back on the server (the response is paused), then gets every chunk
-// in order, the end of the stream is told apart from a cut, and an error status keeps its body.
+// in order, the end of the stream is told apart from a cut, a response dropped unread is
+// aborted quietly, and an error status keeps its body.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -6,9 +6,15 @@ import { signToken, tokenKey } from '@feed/contracts';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { logHolds, online, startGateway, type Gateway } from '../../gateway/test/harness.ts';
 import { freePort } from '../../test/support/ports.ts';
-import type { StreamRequest, TransportKind } from '../src/index.ts';
+import type { StreamFetch, TransportKind } from '../src/index.ts';
 import { nodeStreamFetch } from '../src/node.ts';
 import { createPost, pair, recorded, webSocketBlocker } from './support.ts';
+
+/** The two ways the SSE transport can read its stream on Node, for the tests that run with each. */
+const STREAM_FETCHES: [string, StreamFetch][] = [
+  ['node:http (nodeStreamFetch)', nodeStreamFetch],
+  ["the runtime's fetch", (url, init) => fetch(url, init)],
+];
 
 let p: Pipeline;
 let gw: Gateway;
@@ -44,10 +50,7 @@ describe('the stream SDK against a real gateway', () => {
     }
   });
 
-  it.each([
-    ['node:http (nodeStreamFetch)', nodeStreamFetch],
-    ["the runtime's fetch", (url: URL, init: StreamRequest) => fetch(url, init)],
-  ])('falls back to SSE when a proxy refuses the WebSocket upgrade, reading the stream with %s', async (_, streamFetch) => {
+  it.each(STREAM_FETCHES)('falls back to SSE when a proxy refuses the WebSocket upgrade, reading the stream with %s', async (_, streamFetch) => {
     const blocker = await webSocketBlocker(gw.httpUrl);
     const { author, reader } = await pair(p);
     const r = recorded({ url: blocker.url, token: reader.token!, fetch: streamFetch });
@@ -147,10 +150,7 @@ describe('the stream SDK against a real gateway', () => {
     expect(r.statuses.map((s) => s.state)).toEqual(['connecting', 'open', 'closed']);
   });
 
-  it.each([
-    ['node:http (nodeStreamFetch)', nodeStreamFetch],
-    ["the runtime's fetch", (url: URL, init: StreamRequest) => fetch(url, init)],
-  ])('stops at once when the SSE stream refuses the token (401), with the gateway’s message, read with %s', async (_, streamFetch) => {
+  it.each(STREAM_FETCHES)('stops at once when the SSE stream refuses the token (401), with the gateway’s message, read with %s', async (_, streamFetch) => {
     const r = recorded({ url: gw.httpUrl, token: 'not.a.token', transport: 'sse', fetch: streamFetch });
     const closed = await r.waitForStatus('refused', (s) => s.state === 'closed');
     expect(closed.error).toMatchObject({ kind: 'auth', status: 401 });
