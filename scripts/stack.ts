@@ -1,6 +1,6 @@
 // The whole stack on this machine (run by `npm start` once packages are installed, services are
-// up and the database is migrated): seeds demo data on the first run, starts core, the worker and
-// GATEWAYS gateways (on GATEWAY_RUNTIME), then HAProxy once they answer, and prints where to open
+// up and the database is migrated): seeds demo data on the first run, starts CORES core instances,
+// the worker and GATEWAYS gateways (on GATEWAY_RUNTIME), then HAProxy once they answer, and prints where to open
 // everything. A process that dies is restarted with backoff (scripts/supervisor.ts), the way
 // compose's `restart: unless-stopped` does; Ctrl-C stops it all.
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ const RUN = path.resolve(ROOT, settings.STACK_RUN_DIR);
 mkdirSync(RUN, { recursive: true });
 
 const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/feed';
-const { APP_PORT, APP_TLS_PORT, STATS_PORT, CORE_PORT, GATEWAY_PORT, GATEWAYS } = settings;
+const { APP_PORT, APP_TLS_PORT, STATS_PORT, CORE_PORT, CORES, GATEWAY_PORT, GATEWAYS } = settings;
 const TLS_CERT = settings.HAPROXY_TLS_CERT ? path.resolve(settings.HAPROXY_TLS_CERT) : undefined;
 const runtimes = (() => {
   try {
@@ -42,10 +42,12 @@ const runtimes = (() => {
 })();
 // The stats page asks for these; a password nobody chose is drawn for each start and printed.
 const stats = { user: settings.HAPROXY_STATS_USER, password: settings.HAPROXY_STATS_PASSWORD ?? randomBytes(12).toString('base64url') };
-const topology = localTopology(GATEWAYS);
+const topology = localTopology({ cores: CORES, gateways: GATEWAYS });
+const cores = topology.filter((s) => s.role === 'core').map((s, i) => ({ name: s.name, port: CORE_PORT + i, url: `http://127.0.0.1:${CORE_PORT + i}`, address: `127.0.0.1:${CORE_PORT + i}` }));
 const gateways = topology.filter((s) => s.role === 'gateway').map((s, i) => ({ name: s.name, address: `127.0.0.1:${GATEWAY_PORT + i}`, runtime: runtimes[i]! }));
 const app = TLS_CERT ? `https://127.0.0.1:${APP_TLS_PORT}` : `http://127.0.0.1:${APP_PORT}`;
-const core = `http://127.0.0.1:${CORE_PORT}`;
+// The first core answers npm start's own calls (is a stack up already, the demo account).
+const core = cores[0]!.url;
 
 async function answers(url: string, headers: Record<string, string> = {}): Promise<boolean> {
   try {
@@ -131,7 +133,8 @@ const logLevel = settings.LOG_LEVEL;
 for (const service of topology) {
   if (service.role === 'core' || service.role === 'worker') {
     const { command, args } = coreCommand(service.role);
-    start(service.role, command, args, service.role === 'core' ? { PORT: String(CORE_PORT), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel } : { LOG_LEVEL: logLevel });
+    const port = cores.find((c) => c.name === service.name)?.port;
+    start(service.name, command, args, port ? { PORT: String(port), MIGRATE_ON_START: 'false', LOG_LEVEL: logLevel } : { LOG_LEVEL: logLevel });
   }
   if (service.role === 'gateway') {
     const i = gateways.findIndex((g) => g.name === service.name);
@@ -150,10 +153,10 @@ for (const service of topology) {
 try {
   // HAProxy last, once its servers answer: started earlier, its first health checks find no
   // server and it prints "backend 'core' has no server available" at every start.
-  await waitFor(`${core}/health`, 'core');
+  for (const c of cores) await waitFor(`${c.url}/health`, c.name);
   for (const [i, gw] of gateways.entries()) await waitFor(`http://127.0.0.1:${GATEWAY_PORT + i}/health`, `gateway ${gw.name}`);
   const cfg = path.join(RUN, 'haproxy.cfg');
-  writeFileSync(cfg, renderConfig({ core: [{ name: 'core1', address: `127.0.0.1:${CORE_PORT}` }], gateways }));
+  writeFileSync(cfg, renderConfig({ core: cores, gateways }));
   start(
     'haproxy',
     haproxyBin,
@@ -223,7 +226,7 @@ function printUrls(token?: string, demo?: Demo, credentials = readStats()): void
     App              ${app}/${TLS_CERT ? `   (http://127.0.0.1:${APP_PORT}/ redirects there)` : ''}
     HAProxy stats    ${statsUrl}/stats      (Prometheus: ${statsUrl}/metrics)
                      user ${credentials?.user ?? '?'}, password ${credentials?.password ?? '? (printed when that stack started)'}
-    Core metrics     ${core}/metrics      (cluster view: ${app}/cluster, signed in)
+    Core metrics     ${cores.map((c) => `${c.name} ${c.url}/metrics`).join('  ')}      (cluster view: ${app}/cluster, signed in)
     Gateways         ${gateways.map((g, i) => `${g.name} on ${g.runtime} http://127.0.0.1:${GATEWAY_PORT + i}/metrics`).join('  ')}
     Redis            ${env.REDIS_CLUSTER_NODES ? `Redis Cluster, seeds ${env.REDIS_CLUSTER_NODES} (REDIS_CLUSTER_NODES)` : (env.REDIS_URL ?? 'redis://127.0.0.1:6379/0')}
 ${demo ? `    Demo login       id ${demo.userId}, password ${demo.password}\n` : ''}${

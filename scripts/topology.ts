@@ -3,8 +3,13 @@ import type { Runtime } from '@feed/gateway/launch';
 
 export type Role = 'core' | 'worker' | 'gateway' | 'haproxy';
 
-export function localTopology(gateways: number): { name: string; role: Role }[] {
-  return [{ name: 'core', role: 'core' }, { name: 'worker', role: 'worker' }, ...Array.from({ length: gateways }, (_, i) => ({ name: `gw${i + 1}`, role: 'gateway' as const })), { name: 'haproxy', role: 'haproxy' }];
+export function localTopology(counts: { cores: number; gateways: number }): { name: string; role: Role }[] {
+  return [
+    ...Array.from({ length: counts.cores }, (_, i) => ({ name: `core${i + 1}`, role: 'core' as const })),
+    { name: 'worker', role: 'worker' },
+    ...Array.from({ length: counts.gateways }, (_, i) => ({ name: `gw${i + 1}`, role: 'gateway' as const })),
+    { name: 'haproxy', role: 'haproxy' },
+  ];
 }
 
 /**

@@ -93,7 +93,7 @@ describe('docker-compose.yml', () => {
     const composeRoles = Object.values(services)
       .map(roleOf)
       .filter((r): r is Role => r !== 'infra');
-    expect(count(composeRoles)).toEqual(count(localTopology(2).map((s) => s.role)));
+    expect(count(composeRoles)).toEqual(count(localTopology({ cores: 2, gateways: 2 }).map((s) => s.role)));
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'rabbitmq']));
     expect(services.rabbitmq!.image).toMatch(/management/);
   });

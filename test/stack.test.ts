@@ -1,8 +1,9 @@
 // `npm start` itself (scripts/start.mjs), on ports, a database, a Redis prefix and RabbitMQ names
 // of its own, judged by clients we did not write: it starts with no HAProxy alert; a client
 // generated from the OTUS OpenAPI by @hey-api/openapi-ts works through HAProxy at its defaults;
-// it restarts a gateway killed with SIGKILL while the rest keep running, and a follower's
-// FeedClient misses and repeats no post across the kill of every gateway; Ctrl-C (SIGINT) leaves
+// it restarts a gateway killed with SIGKILL while the rest keep running; a reader through HAProxy
+// gets every answer while a core is killed with SIGKILL; a follower's FeedClient misses and
+// repeats no post across the kill of every gateway; Ctrl-C (SIGINT) leaves
 // no process behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -42,7 +43,7 @@ const portFree = (port: number) =>
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 
-/** Two free ports in a row (npm start gives gateway i the port GATEWAY_PORT + i). */
+/** Two free ports in a row (npm start gives gateway i the port GATEWAY_PORT + i, and core i CORE_PORT + i). */
 async function freePair(): Promise<number> {
   for (;;) {
     const port = await freePort();
@@ -77,13 +78,15 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** The supervised process whose environment names it (GATEWAY_ID=gw1), or whose command is `match`. */
-function processOf(match: { gateway?: string; command?: string }): number | undefined {
+/** The supervised process whose environment names it (GATEWAY_ID=gw1, a core's PORT), or whose command is `match`. */
+function processOf(match: { gateway?: string; corePort?: number; command?: string }): number | undefined {
   for (const pid of descendants(start.pid!)) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
       if (match.command && cmdline.includes(match.command)) return pid;
-      if (match.gateway && cmdline.includes('gateway/src/main.ts') && readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`GATEWAY_ID=${match.gateway}`)) return pid;
+      const environ = () => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (match.gateway && cmdline.includes('gateway/src/main.ts') && environ().includes(`GATEWAY_ID=${match.gateway}`)) return pid;
+      if (match.corePort && cmdline.includes('core/src/main.ts') && environ().includes(`PORT=${match.corePort}`)) return pid;
     } catch {
       /* gone meanwhile */
     }
@@ -126,7 +129,8 @@ interface GeneratedClient {
 beforeAll(async () => {
   runDir = mkdtempSync(path.join(tmpdir(), 'feed-stack-'));
   const gateway = await freePair();
-  ports = { app: await freePort(), tls: await freePort(), stats: await freePort(), core: await freePort(), gateway };
+  const core = await freePair();
+  ports = { app: await freePort(), tls: await freePort(), stats: await freePort(), core, gateway };
   start = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: ROOT,
     env: {
@@ -198,7 +202,13 @@ describe('npm start', () => {
 
   it('restarts a gateway killed with SIGKILL, and the rest keep running', async () => {
     const victim = processOf({ gateway: 'gw1' })!;
-    const others = { core: processOf({ command: 'core/src/main.ts' })!, worker: processOf({ command: 'core/src/worker.ts' })!, gw2: processOf({ gateway: 'gw2' })!, haproxy: processOf({ command: 'haproxy' })! };
+    const others = {
+      core1: processOf({ corePort: ports.core })!,
+      core2: processOf({ corePort: ports.core + 1 })!,
+      worker: processOf({ command: 'core/src/worker.ts' })!,
+      gw2: processOf({ gateway: 'gw2' })!,
+      haproxy: processOf({ command: 'haproxy' })!,
+    };
     expect(victim).toBeDefined();
     for (const [name, pid] of Object.entries(others)) expect(pid, name).toBeDefined();
 
@@ -217,7 +227,7 @@ describe('npm start', () => {
     expect(again).not.toBe(victim);
     expect(output).toMatch(/\[gw1\] restarted \(pid \d+, restart 1\)/);
     for (const [name, pid] of Object.entries(others)) expect(alive(pid), name).toBe(true);
-    expect(output).not.toMatch(/\[(core|worker|gw2|haproxy)\] exited/);
+    expect(output).not.toMatch(/\[(core\d|worker|gw2|haproxy)\] exited/);
 
     // Through HAProxy, core's cluster view sees both gateways again, each on its runtime.
     const app = `http://127.0.0.1:${ports.app}`;
@@ -235,6 +245,64 @@ describe('npm start', () => {
         ])
       );
     });
+  });
+
+  it('answers every read through HAProxy while a core is killed with SIGKILL and restarted', async () => {
+    const app = `http://127.0.0.1:${ports.app}`;
+    const demo = JSON.parse(readFileSync(path.join(runDir, 'demo.json'), 'utf8')) as { userId: string; password: string };
+    const login = await fetch(`${app}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: demo.userId, password: demo.password }) });
+    const { token } = (await login.json()) as { token: string };
+    const stats = JSON.parse(readFileSync(path.join(runDir, 'stats.json'), 'utf8')) as { user: string; password: string };
+    /** core1's state on HAProxy's stats page (its CSV export): UP, DOWN, … */
+    const core1State = async () => {
+      const csv = await (await fetch(`http://127.0.0.1:${ports.stats}/stats;csv`, { headers: { authorization: `Basic ${Buffer.from(`${stats.user}:${stats.password}`).toString('base64')}` } })).text();
+      const [header, ...rows] = csv.replace(/^# /, '').trim().split('\n');
+      const status = header!.split(',').indexOf('status');
+      return rows.map((r) => r.split(',')).find((r) => r[0] === 'core' && r[1] === 'core1')?.[status];
+    };
+
+    // Four readers on kept-alive connections, as a page's parallel fetches are, for the whole kill.
+    const answers: string[] = [];
+    let reading = true;
+    const reader = async () => {
+      for (let i = 0; reading; i++) {
+        const url = i % 2 ? `${app}/user/get/${demo.userId}` : `${app}/post/feed?offset=0&limit=10`;
+        try {
+          const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+          await res.arrayBuffer();
+          answers.push(String(res.status));
+        } catch (err) {
+          answers.push(`${url}: ${String((err as Error).cause ?? err)}`);
+        }
+      }
+    };
+    const readers = Array.from({ length: 4 }, reader);
+    try {
+      await waitFor('the readers to be answered', async () => answers.length >= 20);
+
+      const victim = processOf({ corePort: ports.core })!;
+      expect(victim).toBeDefined();
+      process.kill(victim, 'SIGKILL');
+      await waitFor('the supervisor to log the exit', async () => output.includes('[core1] exited (signal SIGKILL)'));
+      await waitFor(
+        'core1 to answer again',
+        async () => {
+          const pid = processOf({ corePort: ports.core });
+          return pid !== undefined && pid !== victim && (await health(`http://127.0.0.1:${ports.core}/health`).catch(() => ({ status: 0 }))).status === 200;
+        },
+        60_000,
+        200,
+      );
+      await waitFor('HAProxy to send to core1 again', async () => (await core1State()) === 'UP', 60_000, 200);
+      const after = answers.length;
+      await waitFor('reads after core1 is back', async () => answers.length >= after + 20);
+    } finally {
+      reading = false;
+      await Promise.all(readers);
+    }
+
+    expect(answers.filter((a) => a !== '200')).toEqual([]);
+    expect(output).toMatch(/\[core1\] restarted \(pid \d+, restart 1\)/);
   });
 
   it('serves a client generated from the OTUS OpenAPI (@hey-api/openapi-ts) through HAProxy, at its defaults', async () => {
