@@ -187,6 +187,15 @@ describe('a posting flood', () => {
     expect((await bob.put(`/post/delete/${created.body}`)).status).toBe(200);
   });
 
+  it('does not count posts refused for their body (they cost nothing)', async () => {
+    const dave = await new Client(h.url).signUp();
+    for (const body of [{}, { text: '' }, { text: '   ' }, { text: 42 }, { text: 'x'.repeat(5001) }]) {
+      for (let i = 0; i < 2; i++) expect((await dave.post('/post/create', body)).status, JSON.stringify(body).slice(0, 40)).toBe(400);
+    }
+    for (let i = 0; i < 5; i++) expect((await dave.post('/post/create', { text: `post ${i}` })).status).toBe(200);
+    expectLimited(await dave.post('/post/create', { text: 'one too many' }), 'post');
+  });
+
   it('answers 401, not 429, to an anonymous post', async () => {
     for (let i = 0; i < 10; i++) expectError(await new Client(h.url).post('/post/create', { text: 'x' }), 401, Codes.unauthorized);
   });
@@ -213,6 +222,18 @@ describe('a registration flood from one address', () => {
     // IPv6 clients are counted by their /56: a client cannot dodge the limit by picking addresses.
     for (let i = 0; i < 5; i++) await register(from(h, `2001:db8:0:1${i}::1`));
     expectLimited(await from(h, '2001:db8:0:20::1').post('/user/register', { password: 'correct horse battery' }), 'register-ip');
+  });
+});
+
+describe('registrations refused for their body', () => {
+  it('do not count (they cost nothing): a suite trying bad input first can still register its users', async () => {
+    const h = await core({ REGISTRATIONS_PER_IP: '5' });
+    const suite = from(h, '192.0.2.60');
+    for (const body of [{}, { password: 'short' }, { password: 12345678 }, { password: 'correct horse battery', birthdate: '1 May' }]) {
+      for (let i = 0; i < 3; i++) expect((await suite.post('/user/register', body)).status, JSON.stringify(body)).toBe(400);
+    }
+    for (let i = 0; i < 5; i++) await register(suite);
+    expectLimited(await suite.post('/user/register', { password: 'correct horse battery' }), 'register-ip');
   });
 });
 

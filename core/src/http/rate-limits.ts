@@ -5,7 +5,7 @@
 // hold across core instances; if Redis is unreachable a request goes through rather than the
 // API failing with it. Every limited answer carries RateLimit-Policy and RateLimit
 // (draft-ietf-httpapi-ratelimit-headers), and a 429 carries Retry-After.
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { BucketPolicy, BucketState, RateLimits } from '@feed/cache';
 import type { Logger } from '../log.ts';
@@ -33,6 +33,9 @@ interface Checked {
   limit: Limit;
   state: BucketState;
 }
+
+/** Lets a valid request through (setting its rate-limit headers), or throws the 429 that refuses it. */
+export type Admission = (req: Request, res: Response) => Promise<void>;
 
 /**
  * The key an address is counted under: IPv4 as is, IPv6 by its /56 (one subscriber's network,
@@ -72,13 +75,17 @@ export function createRateLimits(buckets: RateLimits, settings: RateLimitSetting
     }
   }
 
-  /** Middleware: each request takes one token of `subject`'s bucket, or is refused with 429. */
-  function bucket(limit: Limit, subject: (req: Request) => string, message: string): RequestHandler {
-    return async (req, res, next) => {
+  /**
+   * One token of `subject`'s bucket, or a 429. Called once the request is known to be valid: a
+   * request refused for its body costs nothing, so a client finding out the rules (or a test suite
+   * sending bad input) does not use up the budget of what it may really do.
+   */
+  function bucket(limit: Limit, subject: (req: Request) => string, message: string): Admission {
+    return async (req, res) => {
       const taken = await check('take', limit, subject(req));
-      if (!taken) return next();
+      if (!taken) return;
       setHeaders(res, [taken]);
-      next(taken.state.allowed ? undefined : refuse(taken, message));
+      if (!taken.state.allowed) throw refuse(taken, message);
     };
   }
 

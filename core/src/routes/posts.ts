@@ -4,20 +4,22 @@ import { type Pool, posts } from '@feed/db';
 import { createPost, deletePost, updatePost } from '../domain/posting.ts';
 import { currentUser } from '../http/authenticate.ts';
 import { ApiError } from '../http/errors.ts';
+import type { Admission } from '../http/rate-limits.ts';
 import { existingId, idRef, parse, parseBody, plainText, wholeNumber } from '../http/validate.ts';
 
 /** The most posts GET /post/list answers with; a larger limit is served as this. */
 export const LIST_MAX = 100;
 
-export function postRoutes(db: Pool, opts: { maxChars: number; authenticate: RequestHandler; postLimit: RequestHandler }): Router {
+export function postRoutes(db: Pool, opts: { maxChars: number; authenticate: RequestHandler; postLimit: Admission }): Router {
   const text = plainText(opts.maxChars).refine((s) => s.trim().length > 0, 'must not be empty');
   const newPost = z.object({ text });
   const edit = z.object({ id: idRef, text });
   const router = Router();
   const { authenticate, postLimit } = opts;
 
-  router.post('/post/create', authenticate, postLimit, async (req, res) => {
+  router.post('/post/create', authenticate, async (req, res) => {
     const body = parseBody(newPost, req.body);
+    await postLimit(req, res);
     res.json(await createPost(db, currentUser(req), body.text));
   });
 

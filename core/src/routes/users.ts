@@ -37,8 +37,9 @@ const search = z.object({
 export function userRoutes(db: Pool, settings: AccountSettings, searchLimit: number, limits: ApiRateLimits, revocation: SessionRevocation): Router {
   const router = Router();
 
-  router.post('/user/register', limits.registration, async (req, res) => {
+  router.post('/user/register', async (req, res) => {
     const { password, ...profile } = parseBody(registration, req.body);
+    await limits.registration(req, res);
     const userId = await register(db, settings, profile, password);
     res.json({ user_id: userId });
   });
