@@ -1,8 +1,8 @@
 // The whole stack on this machine (run by `npm start` once packages are installed, services are
-// up and the database is migrated): seeds demo data on the first run, starts CORES core instances,
-// the worker and GATEWAYS gateways (on GATEWAY_RUNTIME), then HAProxy once they answer, and prints where to open
-// everything. A process that dies is restarted with backoff (scripts/supervisor.ts), the way
-// compose's `restart: unless-stopped` does; Ctrl-C stops it all.
+// up and the database is migrated): seeds demo data on the first run, starts CORES core
+// instances, the worker and GATEWAYS gateways (on GATEWAY_RUNTIME), then HAProxy once they answer,
+// and prints where to open everything. A process that dies is restarted with backoff
+// (scripts/supervisor.ts), the way compose's `restart: unless-stopped` does; Ctrl-C stops it all.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
