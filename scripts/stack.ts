@@ -43,11 +43,11 @@ const runtimes = (() => {
 // The stats page asks for these; a password nobody chose is drawn for each start and printed.
 const stats = { user: settings.HAPROXY_STATS_USER, password: settings.HAPROXY_STATS_PASSWORD ?? randomBytes(12).toString('base64url') };
 const topology = localTopology({ cores: CORES, gateways: GATEWAYS });
-const cores = topology.filter((s) => s.role === 'core').map((s, i) => ({ name: s.name, port: CORE_PORT + i, url: `http://127.0.0.1:${CORE_PORT + i}`, address: `127.0.0.1:${CORE_PORT + i}` }));
+const cores = topology.filter((s) => s.role === 'core').map((s, i) => ({ name: s.name, port: CORE_PORT + i, address: `127.0.0.1:${CORE_PORT + i}` }));
 const gateways = topology.filter((s) => s.role === 'gateway').map((s, i) => ({ name: s.name, address: `127.0.0.1:${GATEWAY_PORT + i}`, runtime: runtimes[i]! }));
 const app = TLS_CERT ? `https://127.0.0.1:${APP_TLS_PORT}` : `http://127.0.0.1:${APP_PORT}`;
 // The first core answers npm start's own calls (is a stack up already, the demo account).
-const core = cores[0]!.url;
+const core = `http://${cores[0]!.address}`;
 
 async function answers(url: string, headers: Record<string, string> = {}): Promise<boolean> {
   try {
@@ -153,7 +153,7 @@ for (const service of topology) {
 try {
   // HAProxy last, once its servers answer: started earlier, its first health checks find no
   // server and it prints "backend 'core' has no server available" at every start.
-  for (const c of cores) await waitFor(`${c.url}/health`, c.name);
+  for (const c of cores) await waitFor(`http://${c.address}/health`, c.name);
   for (const [i, gw] of gateways.entries()) await waitFor(`http://127.0.0.1:${GATEWAY_PORT + i}/health`, `gateway ${gw.name}`);
   const cfg = path.join(RUN, 'haproxy.cfg');
   writeFileSync(cfg, renderConfig({ core: cores, gateways }));
@@ -226,7 +226,7 @@ function printUrls(token?: string, demo?: Demo, credentials = readStats()): void
     App              ${app}/${TLS_CERT ? `   (http://127.0.0.1:${APP_PORT}/ redirects there)` : ''}
     HAProxy stats    ${statsUrl}/stats      (Prometheus: ${statsUrl}/metrics)
                      user ${credentials?.user ?? '?'}, password ${credentials?.password ?? '? (printed when that stack started)'}
-    Core metrics     ${cores.map((c) => `${c.name} ${c.url}/metrics`).join('  ')}      (cluster view: ${app}/cluster, signed in)
+    Core metrics     ${cores.map((c) => `${c.name} http://${c.address}/metrics`).join('  ')}      (cluster view: ${app}/cluster, signed in)
     Gateways         ${gateways.map((g, i) => `${g.name} on ${g.runtime} http://127.0.0.1:${GATEWAY_PORT + i}/metrics`).join('  ')}
     Redis            ${env.REDIS_CLUSTER_NODES ? `Redis Cluster, seeds ${env.REDIS_CLUSTER_NODES} (REDIS_CLUSTER_NODES)` : (env.REDIS_URL ?? 'redis://127.0.0.1:6379/0')}
 ${demo ? `    Demo login       id ${demo.userId}, password ${demo.password}\n` : ''}${

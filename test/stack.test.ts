@@ -1,10 +1,9 @@
 // `npm start` itself (scripts/start.mjs), on ports, a database, a Redis prefix and RabbitMQ names
 // of its own, judged by clients we did not write: it starts with no HAProxy alert; a client
 // generated from the OTUS OpenAPI by @hey-api/openapi-ts works through HAProxy at its defaults;
-// it restarts a gateway killed with SIGKILL while the rest keep running; a reader through HAProxy
-// gets every answer while a core is killed with SIGKILL; a follower's FeedClient misses and
-// repeats no post across the kill of every gateway; Ctrl-C (SIGINT) leaves
-// no process behind.
+// it restarts a gateway killed with SIGKILL while the rest keep running; readers through HAProxy
+// get every answer while a core is killed with SIGKILL; a follower's FeedClient misses and
+// repeats no post across the kill of every gateway; Ctrl-C (SIGINT) leaves no process behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -92,6 +91,19 @@ function processOf(match: { gateway?: string; corePort?: number; command?: strin
     }
   }
   return undefined;
+}
+
+/** The stats page's credentials npm start drew, and the Basic header that carries them. */
+function statsCredentials(): { user: string; password: string; authorization: string } {
+  const { user, password } = JSON.parse(readFileSync(path.join(runDir, 'stats.json'), 'utf8')) as { user: string; password: string };
+  return { user, password, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+}
+
+/** A token of the demo account npm start made, signed in through HAProxy. */
+async function demoToken(): Promise<{ userId: string; token: string }> {
+  const demo = JSON.parse(readFileSync(path.join(runDir, 'demo.json'), 'utf8')) as { userId: string; password: string };
+  const login = await fetch(`http://127.0.0.1:${ports.app}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: demo.userId, password: demo.password }) });
+  return { userId: demo.userId, token: ((await login.json()) as { token: string }).token };
 }
 
 async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -193,11 +205,10 @@ describe('npm start', () => {
     expect((await health(`http://127.0.0.1:${ports.gateway}/health`)).body).toMatchObject({ gateway: 'gw1', runtime: 'node' });
     expect((await health(`http://127.0.0.1:${ports.gateway + 1}/health`)).body).toMatchObject({ gateway: 'gw2', runtime: 'deno' });
     // The stats page asks for the credentials npm start drew and printed.
-    const stats = JSON.parse(readFileSync(path.join(runDir, 'stats.json'), 'utf8')) as { user: string; password: string };
+    const stats = statsCredentials();
     expect(output).toContain(`user ${stats.user}, password ${stats.password}`);
     expect((await fetch(`http://127.0.0.1:${ports.stats}/stats`)).status).toBe(401);
-    const authorization = `Basic ${Buffer.from(`${stats.user}:${stats.password}`).toString('base64')}`;
-    expect((await fetch(`http://127.0.0.1:${ports.stats}/stats`, { headers: { authorization } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.stats}/stats`, { headers: { authorization: stats.authorization } })).status).toBe(200);
   });
 
   it('restarts a gateway killed with SIGKILL, and the rest keep running', async () => {
@@ -231,9 +242,7 @@ describe('npm start', () => {
 
     // Through HAProxy, core's cluster view sees both gateways again, each on its runtime.
     const app = `http://127.0.0.1:${ports.app}`;
-    const demo = JSON.parse(readFileSync(path.join(runDir, 'demo.json'), 'utf8')) as { userId: string; password: string };
-    const login = await fetch(`${app}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: demo.userId, password: demo.password }) });
-    const { token } = (await login.json()) as { token: string };
+    const { token } = await demoToken();
     await waitFor('the cluster view to show both gateways reachable', async () => {
       const cluster = (await (await fetch(`${app}/cluster`, { headers: { authorization: `Bearer ${token}` } })).json()) as { id: string; reachable: boolean; runtime: string }[];
       const view = cluster.map(({ id, reachable, runtime }) => ({ id, reachable, runtime }));
@@ -249,13 +258,11 @@ describe('npm start', () => {
 
   it('answers every read through HAProxy while a core is killed with SIGKILL and restarted', async () => {
     const app = `http://127.0.0.1:${ports.app}`;
-    const demo = JSON.parse(readFileSync(path.join(runDir, 'demo.json'), 'utf8')) as { userId: string; password: string };
-    const login = await fetch(`${app}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: demo.userId, password: demo.password }) });
-    const { token } = (await login.json()) as { token: string };
-    const stats = JSON.parse(readFileSync(path.join(runDir, 'stats.json'), 'utf8')) as { user: string; password: string };
+    const { userId, token } = await demoToken();
+    const { authorization } = statsCredentials();
     /** core1's state on HAProxy's stats page (its CSV export): UP, DOWN, … */
     const core1State = async () => {
-      const csv = await (await fetch(`http://127.0.0.1:${ports.stats}/stats;csv`, { headers: { authorization: `Basic ${Buffer.from(`${stats.user}:${stats.password}`).toString('base64')}` } })).text();
+      const csv = await (await fetch(`http://127.0.0.1:${ports.stats}/stats;csv`, { headers: { authorization } })).text();
       const [header, ...rows] = csv.replace(/^# /, '').trim().split('\n');
       const status = header!.split(',').indexOf('status');
       return rows.map((r) => r.split(',')).find((r) => r[0] === 'core' && r[1] === 'core1')?.[status];
@@ -266,7 +273,7 @@ describe('npm start', () => {
     let reading = true;
     const reader = async () => {
       for (let i = 0; reading; i++) {
-        const url = i % 2 ? `${app}/user/get/${demo.userId}` : `${app}/post/feed?offset=0&limit=10`;
+        const url = i % 2 ? `${app}/user/get/${userId}` : `${app}/post/feed?offset=0&limit=10`;
         try {
           const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
           await res.arrayBuffer();
