@@ -2,7 +2,7 @@
 // developer machine with the local Postgres, Redis and RabbitMQ. Each key carries its
 // description; after adding or changing one, `npm run docs:config` (docs/configuration.md).
 import { fileURLToPath } from 'node:url';
-import express from 'express';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { checkProductionSecrets, flag, positiveInt, sharedSettings } from '@feed/contracts/config';
 import type { HashingSettings } from './auth/hashing.ts';
@@ -17,31 +17,40 @@ const int = positiveInt;
 /** Read by the API and relay (`npm run core`) and by the fan-out worker (`npm run worker`). */
 const both = ['core', 'worker'] as const;
 
+/**
+ * Addresses, CIDRs or proxy-addr's names (loopback, linklocal, uniquelocal), comma-separated:
+ * checked by compiling them as express compiles its trust-proxy list.
+ */
+const addressList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .superRefine((list, ctx) => {
+      try {
+        proxyaddr.compile(list);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (addresses, CIDRs, loopback, linklocal or uniquelocal)` });
+      }
+    });
+
 // Core's own settings; the ones core and the gateways must agree on come from sharedSettings.
 export const coreSettings = z
   .object({
     ...sharedSettings,
     HOST: z.string().default('127.0.0.1').meta({ description: 'Address the API listens on; the worker’s /health and /metrics listen on it too.', readBy: both }),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('Port of the REST API (0: any free port).'),
-    TRUST_PROXY: z
-      .string()
-      .default('loopback')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean),
-      )
-      .superRefine((list, ctx) => {
-        try {
-          express().set('trust proxy', list); // compiles the list the way the app will (proxy-addr)
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (addresses, CIDRs, loopback, linklocal or uniquelocal)` });
-        }
-      })
-      .describe(
-        'The proxies whose X-Forwarded-For and X-Forwarded-Proto core believes: addresses, CIDRs or express’s names (loopback, linklocal, uniquelocal), comma-separated. The client address they give keys the rate limits; the scheme decides whether the session cookie is Secure. Only what HAProxy runs on: anyone else could claim any address.',
-      ),
+    TRUST_PROXY: addressList('loopback').describe(
+      'The proxies whose X-Forwarded-For and X-Forwarded-Proto core believes: addresses, CIDRs or express’s names (loopback, linklocal, uniquelocal), comma-separated. The client address they give keys the rate limits; the scheme decides whether the session cookie is Secure. Only what HAProxy runs on: anyone else could claim any address.',
+    ),
+    RATE_LIMIT_EXEMPT: addressList('loopback').describe(
+      'Client addresses no rate limit counts, in the syntax of TRUST_PROXY (empty: count everyone). By default this host: a load test, a probe or a test suite run beside the stack is never refused (Rack::Attack documents the same "allow from localhost" safelist). Empty it when a proxy on this host forwards no client address (every client would look local).',
+    ),
     DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/feed').meta({ description: 'Postgres connection string. `npm run migrate`, `npm run seed` and `npm start` read it too.', readBy: both }),
     DATABASE_POOL_SIZE: int(10).meta({ description: 'Postgres connections per process at most (pg pool size).', readBy: both }),
     REDIS_REPLICA_WAIT_MS: int(1_000).meta({ description: 'On a Redis Cluster: how long (ms) a fan-out waits for the replicas to confirm its writes (WAIT).', readBy: both }),
@@ -144,6 +153,7 @@ export function rateLimitSettings(config: Config): RateLimitSettings {
     loginFailuresPerAddress: { capacity: config.LOGIN_FAILURES_PER_IP, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS },
     posts: { capacity: config.POST_BURST, windowSeconds: config.POST_WINDOW_SECONDS },
     registrations: { capacity: config.REGISTRATIONS_PER_IP, windowSeconds: config.REGISTRATION_WINDOW_SECONDS },
+    exempt: config.RATE_LIMIT_EXEMPT,
   };
 }
 

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCore, defaultLimits, type Harness } from './harness.ts';
 import { Client, type Reply } from './client.ts';
 import { Codes, expectError } from './helpers.ts';
+import { loadConfig } from '../src/config.ts';
 
 const harnesses: Harness[] = [];
+/** A core that counts this host like any client (by default this host is exempt: see the last block). */
 async function core(env: Record<string, string> = {}): Promise<Harness> {
-  const h = await startCore({ ...defaultLimits(), ...env });
+  const h = await startCore({ ...defaultLimits(), RATE_LIMIT_EXEMPT: '', ...env });
   harnesses.push(h);
   return h;
 }
@@ -48,6 +50,7 @@ describe('defaults', () => {
       LOGIN_FAILURES_PER_ACCOUNT: '10',
       LOGIN_FAILURES_PER_IP: '300',
     });
+    expect(loadConfig({}).RATE_LIMIT_EXEMPT).toEqual(['loopback']);
   });
 });
 
@@ -244,5 +247,30 @@ describe('without Redis', () => {
     h.redis.disconnect(); // the limiter's connection is gone; Postgres is still there
     for (let i = 0; i < 3; i++) expect((await alice.post('/post/create', { text: `no limiter ${i}` })).status).toBe(200);
     for (let i = 0; i < 2; i++) await register(new Client(h.url));
+  });
+});
+
+describe('this host (RATE_LIMIT_EXEMPT, loopback by default)', () => {
+  it('is counted by no limit: a probe or a suite beside the stack registers, fails logins and posts past every bucket; other addresses are still counted', async () => {
+    const tiny = { POST_BURST: '2', REGISTRATIONS_PER_IP: '2', LOGIN_FAILURES_PER_ACCOUNT: '2', LOGIN_FAILURES_PER_IP: '2' };
+    const h = await core({ ...tiny, RATE_LIMIT_EXEMPT: 'loopback' });
+    for (const local of [new Client(h.url), from(h, '::1')]) {
+      const registered = await Promise.all(Array.from({ length: 5 }, () => local.post('/user/register', { password: 'correct horse battery' })));
+      expect(registered.map((r) => r.status)).toEqual(Array(5).fill(200));
+      expect(registered[4]!.headers.get('ratelimit-policy')).toBeNull();
+      const id = registered[0]!.body.user_id;
+      for (let i = 0; i < 5; i++) expect((await local.post('/login', { id, password: `guess ${i}` })).status).toBe(400);
+      expect((await local.post('/login', { id, password: 'correct horse battery' })).status).toBe(200);
+    }
+    const alice = await new Client(h.url).signUp();
+    for (let i = 0; i < 5; i++) expect((await alice.post('/post/create', { text: `local ${i}` })).status).toBe(200);
+
+    const remote = from(h, '198.51.100.70');
+    for (let i = 0; i < 2; i++) await register(remote);
+    expectLimited(await remote.post('/user/register', { password: 'correct horse battery' }), 'register-ip');
+  });
+
+  it('refuses a setting that is not an address list', () => {
+    expect(() => loadConfig({ RATE_LIMIT_EXEMPT: 'localhost' })).toThrow(/RATE_LIMIT_EXEMPT/);
   });
 });

@@ -4,9 +4,11 @@
 // token buckets with a burst no person reaches. The buckets live in Redis (cache/), so limits
 // hold across core instances; if Redis is unreachable a request goes through rather than the
 // API failing with it. Every limited answer carries RateLimit-Policy and RateLimit
-// (draft-ietf-httpapi-ratelimit-headers), and a 429 carries Retry-After.
+// (draft-ietf-httpapi-ratelimit-headers), and a 429 carries Retry-After. Clients at exempt
+// addresses (by default this host) are counted by none of them.
 import type { Request, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
+import proxyaddr from 'proxy-addr';
 import type { BucketPolicy, BucketState, RateLimits } from '@feed/cache';
 import type { Logger } from '../log.ts';
 import { ApiError } from './errors.ts';
@@ -21,6 +23,8 @@ export interface RateLimitSettings {
   posts: BucketPolicy;
   /** Registrations per client address (each one costs a memory-hard hash). */
   registrations: BucketPolicy;
+  /** Client addresses no limit counts (proxy-addr's syntax, as for TRUST_PROXY). */
+  exempt: readonly string[];
 }
 
 interface Limit {
@@ -57,7 +61,12 @@ function refuse(refused: Checked, message: string): ApiError {
   return ApiError.rateLimited(`${message}: try again in ${wait} s`, wait);
 }
 
+/** What an exempt request gets from a login check: nothing counted, nothing refused. */
+const UNCOUNTED_LOGIN = { failed: async (): Promise<void> => {}, succeeded: async (): Promise<void> => {} };
+
 export function createRateLimits(buckets: RateLimits, settings: RateLimitSettings, log: Logger) {
+  const isExemptAddress = proxyaddr.compile([...settings.exempt]);
+  const exempt = (req: Request): boolean => req.ip !== undefined && isExemptAddress(req.ip, 0);
   const limits = {
     loginAccount: { name: 'login-account', policy: settings.loginFailuresPerAccount },
     loginAddress: { name: 'login-ip', policy: settings.loginFailuresPerAddress },
@@ -82,6 +91,7 @@ export function createRateLimits(buckets: RateLimits, settings: RateLimitSetting
    */
   function bucket(limit: Limit, subject: (req: Request) => string, message: string): Admission {
     return async (req, res) => {
+      if (exempt(req)) return;
       const taken = await check('take', limit, subject(req));
       if (!taken) return;
       setHeaders(res, [taken]);
@@ -102,6 +112,7 @@ export function createRateLimits(buckets: RateLimits, settings: RateLimitSetting
      * success fills the account's bucket again, never the address's.
      */
     async login(req: Request, res: Response, id: string) {
+      if (exempt(req)) return UNCOUNTED_LOGIN;
       const address = clientAddress(req);
       const account = isIssuedId(id) ? id : null;
       const peeked = await Promise.all([account ? check('peek', limits.loginAccount, account) : null, check('peek', limits.loginAddress, address)]);
