@@ -22,7 +22,7 @@ FROM denoland/deno:2.9.6 AS gateway-deno
 WORKDIR /app
 COPY --from=app /app /app
 ENV NODE_ENV=production
-CMD ["deno", "run", "--no-prompt", "--allow-net", "--allow-env", "--allow-sys", "--allow-read", "gateway/src/main.ts"]
+CMD ["deno", "run", "--v8-flags=--heap-growing-percent=30", "--no-prompt", "--allow-net", "--allow-env", "--allow-sys", "--allow-read", "gateway/src/main.ts"]
 
 # A plain `docker build .` builds the Node image.
 FROM app
