@@ -16,6 +16,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createCache, FEED_LUA, PRESENCE_LUA, type FanoutStep } from '@feed/cache';
+import { FANOUT_PAYLOAD, prepareRecipients, redisCpuSeconds } from './fanout-fixture.ts';
 import { writeSection } from './report.ts';
 import { median } from './stats.ts';
 
@@ -104,26 +105,6 @@ redis.defineCommand('perRecipientDeliver', { numberOfKeys: 8, lua: PER_RECIPIENT
 redis.defineCommand('batchedBeforeDeliver', { lua: BATCHED_BEFORE_LUA });
 const cache = createCache(redis, { prefix: PREFIX });
 const k = cache.keys;
-const payload = JSON.stringify({ type: 'post.created', postId: '1', authorId: '42', text: 'Пример поста для ленты: '.repeat(5) });
-
-async function redisCpuSeconds(): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)![1]);
-  return field('used_cpu_sys') + field('used_cpu_user');
-}
-
-async function prepare(userIds: string[]): Promise<void> {
-  for (let i = 0; i < userIds.length; i += 100) {
-    const slice = userIds.slice(i, i + 100);
-    await Promise.all(
-      slice.map(async (u) => {
-        await cache.logs.open(u);
-        await cache.feeds.replace(u, [], (await cache.feeds.lock(u, 10_000))!);
-      }),
-    );
-    await cache.presence.register('g1', slice, 3_600_000);
-  }
-}
 
 type Deliver = (userIds: string[], step: FanoutStep) => Promise<unknown>;
 type Commands = Record<string, (...a: (string | number)[]) => unknown>;
@@ -160,16 +141,16 @@ interface Sample {
 let nextPost = 1;
 
 async function measure(deliver: Deliver, userIds: string[]): Promise<Sample> {
-  const redis0 = await redisCpuSeconds();
+  const redis0 = await redisCpuSeconds(redis);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let p = 0; p < POSTS; p++) {
     const postId = String(nextPost++);
-    await deliver(userIds, { feed: 'add', postId, eventKey: `created:${postId}`, payload, cancelledBy: `deleted:${postId}` });
+    await deliver(userIds, { feed: 'add', postId, eventKey: `created:${postId}`, payload: FANOUT_PAYLOAD, cancelledBy: `deleted:${postId}` });
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const redisMs = ((await redisCpuSeconds()) - redis0) * 1000;
+  const redisMs = ((await redisCpuSeconds(redis)) - redis0) * 1000;
   return { wallMs: wallMs / POSTS, redisMs: redisMs / POSTS, clientMs: (cpu.user + cpu.system) / 1000 / POSTS };
 }
 
@@ -179,7 +160,7 @@ try {
   for (const size of SIZES) {
     const userIds = Array.from({ length: size }, (_, i) => String(1_000_000 + i));
     log(`${size} recipients: preparing feeds, logs and presence`);
-    await prepare(userIds);
+    await prepareRecipients(cache, userIds);
     for (const d of DESIGNS) await measure(d.deliver, userIds.slice(0, 10)); // warm-up: scripts loaded, JIT warm
     const samples: Sample[][] = DESIGNS.map(() => []);
     for (let r = 1; r <= ROUNDS; r++) {

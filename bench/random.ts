@@ -1,20 +1,14 @@
-// The benchmarks' one seeded generator (mulberry32: small, fast, and good enough to draw graphs
-// and samples), so a run with the same seed draws the same users, follows and pages.
+// The benchmarks' seeded draws, from the repository's one seeded generator (the data
+// generator's sfc32, `@feed/db/seed`), so a run with the same seed draws the same users,
+// follows and pages.
+import { createRandom } from '@feed/db/seed';
 
 /** Numbers in [0, 1), the same sequence for the same seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRandom(seed).next;
 }
 
 /** Whole numbers in [0, max), the same sequence for the same seed. */
 export function seededIndex(seed: number): (max: number) => number {
-  const next = seededRandom(seed);
-  return (max) => Math.floor(next() * max);
+  return createRandom(seed).int;
 }

@@ -12,6 +12,7 @@ import os from 'node:os';
 import { Redis } from 'ioredis';
 import { connectRedis, createCache, type Cache, type RedisClient } from '@feed/cache';
 import { startPrivateRedis, type PrivateRedis } from '../test/support/redis-cluster.ts';
+import { FANOUT_PAYLOAD, prepareRecipients, redisCpuSeconds } from './fanout-fixture.ts';
 import { writeSection } from './report.ts';
 import { median } from './stats.ts';
 
@@ -40,12 +41,6 @@ interface Sample {
 
 const PREFIX = 'bench:topology:';
 
-async function cpuSeconds(conn: Redis): Promise<number> {
-  const info = await conn.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)![1]);
-  return field('used_cpu_sys') + field('used_cpu_user');
-}
-
 async function open(mode: Mode): Promise<Target> {
   const redis = await startPrivateRedis(mode);
   const client = connectRedis({ url: redis.env.REDIS_URL, clusterNodes: redis.env.REDIS_CLUSTER_NODES }, () => {});
@@ -54,35 +49,21 @@ async function open(mode: Mode): Promise<Target> {
   return { mode, redis, client, cache, servers };
 }
 
-async function prepare(t: Target, userIds: string[]): Promise<void> {
-  for (let i = 0; i < userIds.length; i += 100) {
-    const slice = userIds.slice(i, i + 100);
-    await Promise.all(
-      slice.map(async (u) => {
-        await t.cache.logs.open(u);
-        await t.cache.feeds.replace(u, [], (await t.cache.feeds.lock(u, 10_000))!);
-      }),
-    );
-    await t.cache.presence.register('g1', slice, 3_600_000);
-  }
-}
-
 let nextPost = 1;
-const payload = JSON.stringify({ type: 'post.created', postId: '1', authorId: '42', text: 'Пример поста для ленты: '.repeat(5) });
 
 async function measure(t: Target, userIds: string[], posts: number): Promise<Sample> {
-  const cpu0 = await Promise.all(t.servers.map((s) => cpuSeconds(s.conn)));
+  const cpu0 = await Promise.all(t.servers.map((s) => redisCpuSeconds(s.conn)));
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   let delivered = 0;
   for (let p = 0; p < posts; p++) {
     const postId = String(nextPost++);
-    const deliveries = await t.cache.fanout.deliver(userIds, { feed: 'add', postId, eventKey: `created:${postId}`, payload, cancelledBy: `deleted:${postId}` });
+    const deliveries = await t.cache.fanout.deliver(userIds, { feed: 'add', postId, eventKey: `created:${postId}`, payload: FANOUT_PAYLOAD, cancelledBy: `deleted:${postId}` });
     delivered += deliveries.filter((d) => d.entry).length;
   }
   const seconds = (performance.now() - t0) / 1000;
   const client = process.cpuUsage(client0);
-  const cpu1 = await Promise.all(t.servers.map((s) => cpuSeconds(s.conn)));
+  const cpu1 = await Promise.all(t.servers.map((s) => redisCpuSeconds(s.conn)));
   if (delivered !== userIds.length * posts) throw new Error(`✗ ${t.mode}: ${delivered} of ${userIds.length * posts} deliveries written`);
   return {
     deliveriesPerSecond: delivered / seconds,
@@ -98,7 +79,7 @@ export async function runTopologies(o: { modes: Mode[]; recipients: number; post
     const userIds = Array.from({ length: o.recipients }, (_, i) => String(2_000_000 + i));
     for (const t of targets) {
       o.log(`${t.mode}: ${t.servers.length} redis-server(s); preparing ${o.recipients} online recipients`);
-      await prepare(t, userIds);
+      await prepareRecipients(t.cache, userIds);
       await measure(t, userIds.slice(0, 50), 20); // warm-up: scripts loaded on every node, JIT warm
     }
     const samples: Sample[][] = targets.map(() => []);

@@ -73,8 +73,6 @@ export async function startGateway(p: Pipeline, overrides: Record<string, string
   };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Waits until the presence registry says `userId` is held by `gateway` (or, with false, is not). */
 export function online(p: Pipeline, userId: string, gateway: Gateway, expected = true): Promise<true> {
   return waitFor(`user ${userId} ${expected ? '' : 'no longer '}registered on ${gateway.id}`, async () => {

@@ -2,6 +2,7 @@
 // order of its event log, once each, then the live stream, on the same gateway or another one
 // (the log is in Redis), over feed.v1 WebSocket and over SSE.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createParser } from 'eventsource-parser';
 import { startPipeline, type Pipeline } from '../../core/test/pipeline.ts';
 import { Client } from '../../core/test/client.ts';
 import { eventLog, logHolds, online, runtime, splitEventId, startGateway, type Gateway, type LoggedEvent } from './harness.ts';
@@ -171,22 +172,23 @@ describe(`resume on ${runtime}`, () => {
     // The query parameters a fresh EventSource uses (no header can be set): read off the wire.
     const third = await rawSse(`${streamUrl(gw2)}?lastEventId=${encodeURIComponent(last2)}&token=${encodeURIComponent(reader.token!)}`);
     expect(third.status).toBe(200);
-    const dataLines = () =>
-      third
-        .raw()
-        .split('\n')
-        .filter((line) => line.startsWith('data: '));
-    await waitFor('the replayed post', async () => dataLines().length >= 1);
+    /** The events' data so far, parsed as EventSource would (eventsource-parser). */
+    const dataSoFar = () => {
+      const data: string[] = [];
+      createParser({ onEvent: (event) => data.push(event.data) }).feed(third.raw());
+      return data;
+    };
+    await waitFor('the replayed post', async () => dataSoFar().length >= 1);
     await online(p, reader.userId, gw2);
     const p6 = await create(author, 'sse six');
-    await waitFor('p6 live over SSE', async () => dataLines().length >= 2);
+    await waitFor('p6 live over SSE', async () => dataSoFar().length >= 2);
     // A marker behind them: a duplicate would arrive ahead of it.
     const marker = await create(author, 'sse marker');
-    await waitFor('the marker over SSE', async () => dataLines().some((line) => line.includes(marker)));
-    expect(dataLines()).toEqual([
-      `data: ${JSON.stringify({ id: away2[0], text: 'sse five', author_user_id: author.userId })}`,
-      `data: ${JSON.stringify({ id: p6, text: 'sse six', author_user_id: author.userId })}`,
-      `data: ${JSON.stringify({ id: marker, text: 'sse marker', author_user_id: author.userId })}`,
+    await waitFor('the marker over SSE', async () => dataSoFar().some((data) => data.includes(marker)));
+    expect(dataSoFar()).toEqual([
+      JSON.stringify({ id: away2[0], text: 'sse five', author_user_id: author.userId }),
+      JSON.stringify({ id: p6, text: 'sse six', author_user_id: author.userId }),
+      JSON.stringify({ id: marker, text: 'sse marker', author_user_id: author.userId }),
     ]);
     third.close();
   });

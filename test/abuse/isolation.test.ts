@@ -204,7 +204,7 @@ describe('stream isolation', () => {
   }, 240_000);
 
   it('closes the stream of an expired token with 4001 (WebSocket) and event: error (SSE)', async () => {
-    const [reader, author] = [users[1]!, users[2]!];
+    const reader = users[1]!;
     const token = await signToken(reader.userId, tokenKey(stack.pipeline.config.JWT_SECRET), 2);
     const ws = await openFeed(stack.url, { token });
     // The end of the SSE stream read off the wire: the error event, then the end of the response.
@@ -214,9 +214,7 @@ describe('stream isolation', () => {
     expect(closed.code).toBe(4001);
     expect(sse.raw()).toContain('event: error');
     expect(sse.raw()).toContain('token expired');
-    // It got nothing of anyone else's meanwhile, and reconnecting with it is refused.
-    await author.post('/post/create', { text: 'after expiry' });
-    expect(ws.json().filter((f) => f.type === 'post.created' && f.data.author_user_id === reader.userId)).toEqual([]);
+    // Reconnecting with it is refused.
     await expect(openFeed(stack.url, { token })).rejects.toMatchObject({ auth: { kind: 'auth', status: 401 } });
   }, 30_000);
 });
