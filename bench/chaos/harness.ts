@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ClientPool } from '../client-pool.ts';
 import { signTokens } from '../load/graph.ts';
 import { now } from '../clock.ts';
+import { seededRandom } from '../random.ts';
 import { createPost } from '../load/poster.ts';
 import type { ChaosConn, ClientSettings, StreamEvent, chaosClients } from './client.ts';
 import { Ledger } from '../ledger.ts';
@@ -108,8 +109,7 @@ export async function startHarness(s: LoadSettings): Promise<Harness> {
         return id;
       });
     };
-    let seed = 12345;
-    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296;
+    const rand = seededRandom(12345);
     posting = (async () => {
       const started = now();
       for (let i = 0; !stopPosting; i++) {

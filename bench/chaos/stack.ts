@@ -14,6 +14,7 @@ import { freePort, waitFor } from '../../test/support/ports.ts';
 import { RabbitNode } from '../../test/support/rabbit-node.ts';
 import { pingRedis, RedisCluster } from '../../test/support/redis-cluster.ts';
 import { createDatabase, dropDatabase } from '../load/graph.ts';
+import { BENCH_PROCESS_ENV, startPipelineProcesses } from '../pipeline-processes.ts';
 import { usage } from '../load/procstat.ts';
 
 /** The Redis prefix of the chaos stack's keys. */
@@ -85,7 +86,7 @@ export class ChaosStack {
     const launcher = (this.launcher = new Launcher({
       log: this.o.log,
       env: {
-        NODE_ENV: 'production',
+        ...BENCH_PROCESS_ENV,
         DATABASE_URL: this.databaseUrl,
         REDIS_URL: this.redisUrl,
         REDIS_CLUSTER_NODES: this.redisClusterNodes,
@@ -93,23 +94,19 @@ export class ChaosStack {
         AMQP_URL: this.rabbit.url,
         AMQP_PREFIX: '',
         JWT_SECRET: this.o.jwtSecret,
-        LOG_LEVEL: 'warn',
-        NO_COLOR: '1',
-        MIGRATE_ON_START: 'false',
-        POST_BURST: '100000000',
         CELEBRITY_THRESHOLD: '1000000',
         ...this.o.env,
       },
     }));
-    const core = await launcher.start('core', 'core');
-    await launcher.start('worker', 'worker');
-    for (let i = 0; i < this.o.gateways; i++) {
-      await launcher.start(`g${i + 1}`, 'gateway', { env: { GATEWAY_ID: `g${i + 1}`, DRAIN_DELAY_MS: '2000', DRAIN_WINDOW_MS: '3000', ...this.o.gatewayEnv } });
-    }
+    const gatewayEnv = { DRAIN_DELAY_MS: '2000', DRAIN_WINDOW_MS: '3000', ...this.o.gatewayEnv };
+    const { core, haproxy } = await startPipelineProcesses(launcher, {
+      core: { name: 'core' },
+      workers: [{ name: 'worker' }],
+      edges: Array.from({ length: this.o.gateways }, (_, i) => ({ name: `g${i + 1}`, env: { GATEWAY_ID: `g${i + 1}`, ...gatewayEnv } })),
+      haproxy: true,
+    });
     this.coreUrl = core.url;
-    await Promise.all(launcher.processes().map((p) => p.waitHealthy()));
-    const gateways = launcher.processes('gateway');
-    this.haproxy = await launcher.startHaproxy({ core: [{ name: 'core1', address: `127.0.0.1:${core.port}` }], gateways: gateways.map((g) => ({ name: g.name, address: `127.0.0.1:${g.port}` })) });
+    this.haproxy = haproxy;
   }
 
   private get procs(): Launcher {

@@ -3,6 +3,7 @@
 // recipients as the graph has them at that moment.
 import http from 'node:http';
 import { now } from '../clock.ts';
+import { seededRandom } from '../random.ts';
 import type { Ledger } from '../ledger.ts';
 import { quantile } from '../stats.ts';
 import type { Graph } from './graph.ts';
@@ -49,11 +50,7 @@ export function createPost(coreUrl: string, token: string, text: string): Promis
 }
 
 export async function post(o: PosterOptions, graph: Graph, tokens: Map<number, string>, ledger: Ledger, online: Set<number>, progress?: (s: PostStats) => void): Promise<PostStats> {
-  let a = o.seed >>> 0;
-  const rand = () => {
-    a = (a * 1664525 + 1013904223) >>> 0;
-    return a / 4294967296;
-  };
+  const rand = seededRandom(o.seed);
   const ordinary = graph.ids.filter((id) => !graph.celebrities.includes(id) && graph.followersOf.get(id)!.length > 0);
   const stats: PostStats = { sent: 0, failed: 0, errors: [], apiP99: 0 };
   const apiMs: number[] = [];

@@ -12,6 +12,7 @@ import { topology } from '@feed/contracts';
 import { alternativeTopology } from './alternatives/topology.ts';
 import { Launcher, type NodeRole } from '../../test/support/launcher.ts';
 import { waitFor } from '../../test/support/ports.ts';
+import { BENCH_PROCESS_ENV, startPipelineProcesses } from '../pipeline-processes.ts';
 import type { Watched } from './procstat.ts';
 
 export type System = 'ours' | 'broadcast' | 'per-user' | 'socketio';
@@ -73,48 +74,44 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
   const launcher = new Launcher({
     log: o.log,
     env: {
-      NODE_ENV: 'production',
+      ...BENCH_PROCESS_ENV,
       DATABASE_URL: o.databaseUrl,
       REDIS_URL: o.redisUrl,
       REDIS_PREFIX: prefix.redis,
       AMQP_URL: o.amqpUrl,
       AMQP_PREFIX: prefix.amqp,
       JWT_SECRET: o.jwtSecret,
-      LOG_LEVEL: 'warn',
       CELEBRITY_THRESHOLD: String(o.celebrityThreshold),
-      NO_COLOR: '1',
       ...o.env,
     },
   });
-  // `script`: an alternative's entry point instead of the role's own.
-  const start = (name: string, role: NodeRole, script: string | undefined, env: Record<string, string>) => {
-    let nodeArgs: string[] | undefined;
-    if (o.cpuProf?.roles.includes(role)) {
-      // One directory per process: tsx's loader thread writes a profile of its own beside the main one.
-      const dir = path.join(o.cpuProf.dir, name);
-      mkdirSync(dir, { recursive: true });
-      nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-    }
-    return launcher.start(name, role, { script, env, nodeArgs });
+  /** --cpu-prof for the roles asked for, one directory per process (tsx's loader thread writes a profile of its own beside the main one). */
+  const profiled = (name: string, role: NodeRole): string[] | undefined => {
+    if (!o.cpuProf?.roles.includes(role)) return undefined;
+    const dir = path.join(o.cpuProf.dir, name);
+    mkdirSync(dir, { recursive: true });
+    return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   };
-
+  // `script`: an alternative's entry point instead of the role's own.
   const alt = o.system !== 'ours';
+  const edgeScript = o.system === 'ours' ? undefined : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
   const edges: EdgeNode[] = [];
   let haproxyUrl: string | undefined;
   try {
-    const core = await start('core', 'core', undefined, { MIGRATE_ON_START: 'false', POST_BURST: '100000000', DATABASE_POOL_SIZE: '20' });
-    for (let i = 0; i < o.workers; i++) await start(`worker${i + 1}`, 'worker', alt ? 'bench/load/alternatives/worker.ts' : undefined, { ALT_MODE: o.system });
-    for (let i = 0; i < o.gateways; i++) {
-      const id = `g${i + 1}`;
-      const script = o.system === 'ours' ? undefined : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
-      const edge = await start(id, 'gateway', script, { GATEWAY_ID: id, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' });
-      edges.push({ id, port: edge.port, httpUrl: edge.url, child: edge.child! });
-    }
-    await Promise.all(launcher.processes().map((p) => p.waitHealthy()));
-    if (o.haproxy && o.system !== 'socketio') {
-      const haproxy = await launcher.startHaproxy({ core: [{ name: 'core1', address: `127.0.0.1:${core.port}` }], gateways: edges.map((e) => ({ name: e.id, address: `127.0.0.1:${e.port}` })) });
-      haproxyUrl = haproxy.url;
-    }
+    const started = await startPipelineProcesses(launcher, {
+      core: { name: 'core', env: { DATABASE_POOL_SIZE: '20' }, nodeArgs: profiled('core', 'core') },
+      workers: Array.from({ length: o.workers }, (_, i) => ({ name: `worker${i + 1}`, script: alt ? 'bench/load/alternatives/worker.ts' : undefined, env: { ALT_MODE: o.system }, nodeArgs: profiled(`worker${i + 1}`, 'worker') })),
+      edges: Array.from({ length: o.gateways }, (_, i) => ({
+        name: `g${i + 1}`,
+        script: edgeScript,
+        env: { GATEWAY_ID: `g${i + 1}`, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' },
+        nodeArgs: profiled(`g${i + 1}`, 'gateway'),
+      })),
+      // Socket.IO's clients connect to its nodes straight: only our systems route through HAProxy.
+      haproxy: o.haproxy && o.system !== 'socketio',
+    });
+    for (const edge of started.edges) edges.push({ id: edge.name, port: edge.port, httpUrl: edge.url, child: edge.child! });
+    haproxyUrl = started.haproxy?.url;
     await waitFor('the workers to consume', async () => (await queueInfo(o.amqpUrl, fanoutQueue))?.consumerCount === o.workers || undefined, 60_000, 200);
   } catch (err) {
     await close();
