@@ -12,7 +12,7 @@ import { topology } from '@feed/contracts';
 import { alternativeTopology } from './alternatives/topology.ts';
 import { Launcher, type NodeRole } from '../../test/support/launcher.ts';
 import { waitFor } from '../../test/support/ports.ts';
-import { BENCH_PROCESS_ENV, startPipelineProcesses } from '../pipeline-processes.ts';
+import { BENCH_PROCESS_ENV, startPipelineProcesses, type ProcessPlan } from '../pipeline-processes.ts';
 import type { Watched } from './procstat.ts';
 
 export type System = 'ours' | 'broadcast' | 'per-user' | 'socketio';
@@ -85,28 +85,24 @@ export async function startLoadStack(o: StackOptions): Promise<LoadStack> {
       ...o.env,
     },
   });
-  /** --cpu-prof for the roles asked for, one directory per process (tsx's loader thread writes a profile of its own beside the main one). */
-  const profiled = (name: string, role: NodeRole): string[] | undefined => {
-    if (!o.cpuProf?.roles.includes(role)) return undefined;
+  /** A process of the stack: --cpu-prof when its role is asked for, into a directory of its own (tsx's loader thread writes a profile of its own beside the main one). */
+  const plan = (name: string, role: NodeRole, env: Record<string, string>, script?: string): ProcessPlan => {
+    if (!o.cpuProf?.roles.includes(role)) return { name, env, script };
     const dir = path.join(o.cpuProf.dir, name);
     mkdirSync(dir, { recursive: true });
-    return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+    return { name, env, script, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
   };
   // `script`: an alternative's entry point instead of the role's own.
   const alt = o.system !== 'ours';
-  const edgeScript = o.system === 'ours' ? undefined : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
+  const workerScript = alt ? 'bench/load/alternatives/worker.ts' : undefined;
+  const edgeScript = !alt ? undefined : o.system === 'socketio' ? 'bench/load/alternatives/socketio-node.ts' : 'bench/load/alternatives/gateway.ts';
   const edges: EdgeNode[] = [];
   let haproxyUrl: string | undefined;
   try {
     const started = await startPipelineProcesses(launcher, {
-      core: { name: 'core', env: { DATABASE_POOL_SIZE: '20' }, nodeArgs: profiled('core', 'core') },
-      workers: Array.from({ length: o.workers }, (_, i) => ({ name: `worker${i + 1}`, script: alt ? 'bench/load/alternatives/worker.ts' : undefined, env: { ALT_MODE: o.system }, nodeArgs: profiled(`worker${i + 1}`, 'worker') })),
-      edges: Array.from({ length: o.gateways }, (_, i) => ({
-        name: `g${i + 1}`,
-        script: edgeScript,
-        env: { GATEWAY_ID: `g${i + 1}`, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' },
-        nodeArgs: profiled(`g${i + 1}`, 'gateway'),
-      })),
+      core: plan('core', 'core', { DATABASE_POOL_SIZE: '20' }),
+      workers: Array.from({ length: o.workers }, (_, i) => plan(`worker${i + 1}`, 'worker', { ALT_MODE: o.system }, workerScript)),
+      edges: Array.from({ length: o.gateways }, (_, i) => plan(`g${i + 1}`, 'gateway', { GATEWAY_ID: `g${i + 1}`, ALT_MODE: o.system, DRAIN_DELAY_MS: '0', DRAIN_WINDOW_MS: '0' }, edgeScript)),
       // Socket.IO's clients connect to its nodes straight: only our systems route through HAProxy.
       haproxy: o.haproxy && o.system !== 'socketio',
     });
