@@ -108,7 +108,8 @@ describe('configuration', () => {
       expect(() => load({ AMQP_URL: 'http://broker' })).toThrow(/AMQP_URL: an amqp:\/\/ URL/);
       expect(() => load({ EVENT_LOG_LENGTH: '0' })).toThrow(/EVENT_LOG_LENGTH/);
     }
-    expect(() => gatewayConfig({ PRESENCE_TTL_MS: '5000' })).toThrow(/PRESENCE_TTL_MS: must exceed PRESENCE_REFRESH_MS \(10000\)/);
+    expect(() => gatewayConfig({ PRESENCE_TTL_MS: '20000' })).toThrow(/PRESENCE_TTL_MS: must exceed PRESENCE_REFRESH_MS \(25000\)/);
+    expect(() => gatewayConfig({ PRESENCE_TTL_MS: '30000', GATEWAY_HEARTBEAT_MS: '40000' })).toThrow(/PRESENCE_TTL_MS: must exceed GATEWAY_HEARTBEAT_MS \(40000\)/);
   });
 
   it('the worker’s settings are the ones it reads', () => {

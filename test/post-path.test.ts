@@ -100,7 +100,7 @@ beforeAll(async () => {
   core = await launcher.start('core', 'core', { env: { DATABASE_URL: database.url }, nodeArgs });
   const worker = await launcher.start('worker', 'worker', { env: { DATABASE_URL: database.url }, nodeArgs });
   // The gateway's hourly chores stay out of the window; its sub-second ones are named in the section.
-  const chores = { PRESENCE_REFRESH_MS: '3600000', PRESENCE_TTL_MS: '7200000', REVOCATION_CHECK_MS: '3600000' };
+  const chores = { PRESENCE_REFRESH_MS: '3600000', GATEWAY_HEARTBEAT_MS: '3600000', PRESENCE_TTL_MS: '7200000', REVOCATION_CHECK_MS: '3600000' };
   gateway = await launcher.start('gateway', 'gateway', { env: chores, nodeArgs });
   await Promise.all([core, worker, gateway].map((p) => p.waitHealthy(30_000)));
   for (const proc of [core, worker, gateway]) inspectors.set(proc.spec.name, await inspect(proc));

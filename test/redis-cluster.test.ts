@@ -23,8 +23,8 @@ beforeAll(async () => {
   cluster = await RedisCluster.start({ nodeTimeoutMs: 2_000 });
   p = await startPipeline({ REDIS_CLUSTER_NODES: cluster.nodes, REDIS_REPLICA_WAIT_MS: '300' });
   await p.startWorker();
-  // Refreshes every second: the refresh is where a gateway notices what Redis forgot.
-  gw = await startGateway(p, { PRESENCE_REFRESH_MS: '1000' });
+  // Renewals and heartbeats every second: they are where a gateway notices what Redis forgot.
+  gw = await startGateway(p, { PRESENCE_REFRESH_MS: '1000', GATEWAY_HEARTBEAT_MS: '1000' });
 }, 120_000);
 
 afterAll(async () => {

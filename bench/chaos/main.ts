@@ -37,7 +37,7 @@ const WHAT: Record<string, string> = {
 of that gateway reconnects (backoff with full jitter, 250 ms base) through HAProxy, which sends it
 to a live gateway (\`option redispatch\`; the dead one fails its checks within 2 s), and resumes
 from its last id: the new gateway subscribes, replays the user's event log after that id, then
-goes live. The dead gateway's presence entries expire within 30 s (the worker sends to both
+goes live. The dead gateway's presence entries expire within 60 s (the worker sends to both
 meanwhile), its queue within 60 s. Then the gateway is started again (same id and port).`,
   'gateway-drain': `SIGTERM: the gateway fails its health check (HAProxy stops sending it new
 streams), waits \`DRAIN_DELAY_MS\` (2 s), closes its sessions spread over \`DRAIN_WINDOW_MS\` (3 s
@@ -75,14 +75,14 @@ it) before returning it to the queue.`,
   'redis-flush': `\`FLUSHALL\` on the private instance: as a restart, but no connection drops, so
 nothing tells the gateways by itself. Until presence is written again the worker finds no gateway
 for anyone and sends nothing live (feeds are not written either: a missing feed is rebuilt on
-read). **What it guards against**: gateways renew presence at their next refresh
-(\`PRESENCE_REFRESH_MS\`, 10 s) and live events come back, but without log entries (the logs are
+read). **What it guards against**: gateways register presence again at their next heartbeat
+(\`GATEWAY_HEARTBEAT_MS\`, 10 s) and live events come back, but without log entries (the logs are
 gone and nothing reopens them): without more, clients would never be reset and the posts of those
 seconds would be silently missing. A gateway that finds its own heartbeat gone at
-a refresh (it outlives a refresh period, so only a data loss removes it) resyncs every session,
+its next one (it outlives a heartbeat period, so only a data loss removes it) resyncs every session,
 and a live event without a log entry for a user with an open session makes that session catch up
 once; either way the replay finds the epoch gone, sends \`feed.reset\`, and the client refetches
-(counted as delivered, as above). Recovery is bounded by the refresh period.`,
+(counted as delivered, as above). Recovery is bounded by the heartbeat period.`,
   'redis-failover': `On a second stack whose Redis is a private Redis Cluster (three masters, one
 replica each, \`cluster-node-timeout\` 5 s): the master holding a client's keys (a third of every
 user's feeds, logs and presence) is SIGKILLed under load. Until its replica is promoted, commands

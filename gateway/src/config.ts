@@ -33,11 +33,14 @@ export const gatewaySettings = z
       .default(32)
       .describe('Messages the broker may have in flight to this gateway before it acks (1–65535): a gateway that falls behind leaves its backlog in the queue (bounded by QUEUE_MAX_LENGTH) instead of in its own memory.'),
     QUEUE_EXPIRES_MS: int(60_000).describe('The queue outlives a broker reconnect, and is deleted this long (ms) after the gateway is gone.'),
-    PRESENCE_TTL_MS: int(30_000).describe(
-      'How long (ms) the gateway’s presence entries in Redis (the users it holds, and that it is alive) last without a refresh. The worker sends a user’s events to the gateways present for that user, so a dead gateway stops getting traffic within one TTL. Must exceed PRESENCE_REFRESH_MS.',
+    PRESENCE_TTL_MS: int(60_000).describe(
+      'How long (ms) the gateway’s presence entries in Redis (the users it holds, its celebrity audiences, and that it is alive) last without a refresh. The worker sends a user’s events to the gateways present for that user, so a dead gateway stops getting traffic within one TTL (its clients resume elsewhere meanwhile). Must exceed PRESENCE_REFRESH_MS and GATEWAY_HEARTBEAT_MS.',
     ),
-    PRESENCE_REFRESH_MS: int(10_000).describe(
-      'How often (ms) the gateway announces itself and renews each of its users’ presence entries (the renewals spread over the period, a slice of users at a time); a refresh that finds the gateway’s heartbeat gone resyncs every session (clients get feed.reset).',
+    PRESENCE_REFRESH_MS: int(25_000).describe(
+      'How often (ms) each local user’s presence entry is renewed, the renewals spread over the period a slice of users at a time; each renewal also reads back the user’s log epoch (a user whose log Redis lost catches up or gets feed.reset) and celebrity follows.',
+    ),
+    GATEWAY_HEARTBEAT_MS: int(10_000).describe(
+      'How often (ms) the gateway announces itself and its celebrity audiences, and checks that Redis still holds its previous heartbeat: finding it gone (a flush, a failover to an empty replica) resyncs every session (clients get feed.reset).',
     ),
     WS_PING_MS: int(HEARTBEAT_MS.webSocketPing).describe('Each WebSocket is pinged once per this period (ms), spread over it.'),
     SSE_HEARTBEAT_MS: int(HEARTBEAT_MS.sseComment).describe('Each SSE stream gets a comment once per this period (ms), spread over it.'),
@@ -55,8 +58,8 @@ export const gatewaySettings = z
   .superRefine((c, ctx) => {
     checkProductionSecrets(c, ctx);
     // A refresh has to land before the entries it renews expire, or users drop out of presence between refreshes.
-    if (c.PRESENCE_TTL_MS <= c.PRESENCE_REFRESH_MS) {
-      ctx.addIssue({ code: 'custom', path: ['PRESENCE_TTL_MS'], message: `must exceed PRESENCE_REFRESH_MS (${c.PRESENCE_REFRESH_MS})` });
+    for (const period of ['PRESENCE_REFRESH_MS', 'GATEWAY_HEARTBEAT_MS'] as const) {
+      if (c.PRESENCE_TTL_MS <= c[period]) ctx.addIssue({ code: 'custom', path: ['PRESENCE_TTL_MS'], message: `must exceed ${period} (${c[period]})` });
     }
   });
 

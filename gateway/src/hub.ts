@@ -135,6 +135,7 @@ export class Hub {
         if (!user) continue;
         recipients++;
         for (const s of user.sessions) s.receive({ kind: 'direct', event: message.event, epoch, logId, prev, createdAt: message.createdAt });
+        if (message.event.type === 'friend.followed' || message.event.type === 'friend.unfollowed') this.relearnFollows(userId);
       }
     } else {
       for (const userId of this.followersOf.get(message.authorId) ?? []) {
@@ -156,7 +157,7 @@ export class Hub {
     await this.announce();
   }
 
-  /** Periodic, once a refresh period: this gateway's heartbeat and its celebrity audiences. */
+  /** Periodic, once a heartbeat period: this gateway's heartbeat and its celebrity audiences. */
   async announce(): Promise<void> {
     const { gatewayId, presenceTtlMs } = this.settings;
     await this.cache.presence.announce(gatewayId, presenceTtlMs, Date.now(), this.url ? { url: this.url } : undefined);
@@ -220,6 +221,28 @@ export class Hub {
     await this.cache.presence.unregister(gatewayId, this.users.keys());
     await this.cache.audience.leave(gatewayId, this.followersOf.keys());
     await this.cache.presence.withdraw(gatewayId);
+  }
+
+  /**
+   * A local user followed or unfollowed someone: the worker has already updated their celebrity
+   * follows in Redis, so read them now rather than at the user's next renewal, which would let a
+   * newly followed celebrity's posts pass them by live until then.
+   */
+  private relearnFollows(userId: string): void {
+    if (!this.audiences) return;
+    this.cache.celebrityFollows
+      .get([userId])
+      .then((lists) => {
+        const celebrities = lists.get(userId) ?? null;
+        if (celebrities) return this.learnFollows(userId, celebrities);
+        const user = this.users.get(userId);
+        if (!user) return;
+        user.unknown = true; // not built (Redis lost it): asked of the worker, as at a first session
+        this.settings.requestCelebrityFollows(userId);
+      })
+      .catch(() => {
+        /* read again at the user's next renewal */
+      });
   }
 
   /** The worker's answer to a request: follow the celebrities and join their audiences. */

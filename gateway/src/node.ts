@@ -104,24 +104,24 @@ export class GatewayNode {
   async start(): Promise<void> {
     await this.broker.start();
     await this.cache.presence.announce(this.config.GATEWAY_ID, this.config.PRESENCE_TTL_MS);
-    this.timers.push(setInterval(() => void this.refreshPresence(), this.config.PRESENCE_REFRESH_MS));
+    this.timers.push(setInterval(() => void this.heartbeat(), this.config.GATEWAY_HEARTBEAT_MS));
     this.hub.startRenewal(this.config.PRESENCE_REFRESH_MS, (err) => this.log.warn({ err: err.message }, 'presence renewal failed'));
     this.revocation.start(this.config.REVOCATION_CHECK_MS);
   }
 
   /**
-   * Periodic. Our heartbeat outlives a refresh period (PRESENCE_TTL_MS > PRESENCE_REFRESH_MS), so
+   * Periodic. Our heartbeat outlives its period (PRESENCE_TTL_MS > GATEWAY_HEARTBEAT_MS), so
    * finding it gone means Redis lost its data (FLUSHALL, a failover to an empty replica) without
    * the connection dropping: resync every session, which resets the clients whose logs are gone
    * (they refetch their feeds). Otherwise announce this gateway again; the users' own entries
    * are renewed a slice at a time through the period (Hub.startRenewal).
    */
-  private async refreshPresence(): Promise<void> {
+  private async heartbeat(): Promise<void> {
     try {
       if (!(await this.cache.presence.announced(this.config.GATEWAY_ID))) await this.resync('redis lost its data');
       else await this.hub.announce();
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'presence refresh failed');
+      this.log.warn({ err: (err as Error).message }, 'gateway heartbeat failed');
     }
   }
 

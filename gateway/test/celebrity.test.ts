@@ -13,7 +13,8 @@ let gw: Gateway;
 beforeAll(async () => {
   p = await startPipeline({ CELEBRITY_THRESHOLD: '5' });
   await p.startWorker();
-  gw = await startGateway(p);
+  // No renewal within a test: what the gateway learns of follows, it learns from their events.
+  gw = await startGateway(p, { PRESENCE_REFRESH_MS: '3600000', PRESENCE_TTL_MS: '7200000' });
 }, 90_000);
 
 afterAll(async () => {
@@ -84,6 +85,26 @@ describe(`celebrity posts on ${runtime}`, () => {
     await waitFor('the live post', async () => createdPosts(client).includes(post));
     const seen = await beforeMarker(client, async () => (await celebrity!.post('/post/create', { text: 'marker' })).body as string);
     expect(seen.filter((f) => f.type === 'post.created' && f.data.id === post)).toHaveLength(1);
+    client.close();
+  });
+
+  it('reach a connected user from the first post after they follow the celebrity', async () => {
+    const anon = new Client(p.url);
+    const [celebrity, late, ...fans] = await Promise.all(Array.from({ length: 8 }, () => anon.signUp()));
+    for (const f of fans) await f.put(`/friend/set/${celebrity!.userId}`);
+    await celebrity!.post('/post/create', { text: 'famous now' }); // crosses the threshold (6 > 5)
+    await waitFor('the author to count as a celebrity', async () => (await p.redis.sismember(p.cache.keys.celebrities(), celebrity!.userId)) === 1);
+    expect((await late!.get('/post/feed')).status).toBe(200); // builds their (empty) list of celebrities
+    const client = await openFeed(gw.httpUrl, { token: late!.token });
+    await online(p, late!.userId, gw);
+    expect(await p.cache.audience.gateways(celebrity!.userId)).toEqual([]); // none of its followers is here yet
+
+    await late!.put(`/friend/set/${celebrity!.userId}`);
+    await waitFor('the follow’s event', async () => client.json().some((f) => f.type === 'friend.followed'));
+    await waitFor('the gateway to join the celebrity audience', async () => (await p.cache.audience.gateways(celebrity!.userId)).includes(gw.id));
+    const post = (await celebrity!.post('/post/create', { text: 'for the new follower' })).body as string;
+    const seen = await beforeMarker(client, async () => (await celebrity!.post('/post/create', { text: 'marker' })).body as string);
+    expect(seen.filter((f) => f.type === 'post.created').map((f) => f.data.id)).toEqual([post]);
     client.close();
   });
 });

@@ -24,8 +24,8 @@ describe('chaos (short form)', () => {
         clientsPerProcess: 150,
         // Small batches: the big author's fan-out takes long enough to be killed in the middle.
         env: { FANOUT_BATCH: '200' },
-        // Gateways notice a flushed Redis at their next presence refresh.
-        gatewayEnv: { PRESENCE_REFRESH_MS: '2000' },
+        // Gateways notice a flushed Redis at their next heartbeat.
+        gatewayEnv: { GATEWAY_HEARTBEAT_MS: '2000' },
         faults: ['gateway-kill', 'worker-kill', 'rabbit-restart', 'redis-flush'],
         baselineMs: 1500,
         afterMs: 3000,

@@ -2,7 +2,7 @@
 // handed straight to receive() or dispatch(). It takes every message of the gateway's queue
 // (counting it, passing a revocation on to the node), registers a user's first session in the presence registry,
 // hands a direct message to each session of each listed local user and a celebrity's message to
-// the local followers of that celebrity, learns follows from the worker's answer (or follows none
+// the local followers of that celebrity, learns follows from the worker's answer and from follow events (or follows none
 // when celebrities' posts come per recipient), unregisters the last session, and on a refresh tells which live users Redis forgot.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayMessage } from '@feed/contracts';
@@ -125,6 +125,34 @@ describe('Hub', () => {
     await h.remove(f.s);
     expect(h.dispatch(audience('22'))).toBe(1);
     expect(u.transport.sent()).toEqual(['21', '22']);
+  });
+
+  it('learns a follow or unfollow of a celebrity from its event, without waiting for a renewal', async () => {
+    const gatewayId = `gw-${newUser()}`;
+    const { h } = hub({ gatewayId });
+    const [celebrity, fan] = [newUser(), newUser()];
+    const f = liveSession(fan);
+    await h.add(f.s, []);
+    const audience = (postId: string): Extract<GatewayMessage, { kind: 'audience' }> => ({ kind: 'audience', event: post(postId, celebrity), createdAt: 1, authorId: celebrity });
+    const followEvent = (type: 'friend.followed' | 'friend.unfollowed'): Extract<GatewayMessage, { kind: 'direct' }> => ({ ...directTo([fan], '0'), event: { type, authorId: celebrity } });
+    const postsSent = () =>
+      f.transport
+        .envelopes()
+        .filter((e) => e.type === 'post.created')
+        .map((e) => String(e.data.id));
+
+    // The worker writes the follow into Redis, then sends its event through the fan's log.
+    await t.cache.celebrityFollows.replace(fan, [celebrity]);
+    h.dispatch(followEvent('friend.followed'));
+    await waitFor('the gateway to join the celebrity’s audience', async () => (await t.cache.audience.gateways(celebrity)).includes(gatewayId));
+    expect(await h.celebritiesOf(fan)).toEqual([celebrity]);
+    expect(h.dispatch(audience('40'))).toBe(1);
+
+    await t.cache.celebrityFollows.replace(fan, []);
+    h.dispatch(followEvent('friend.unfollowed'));
+    await waitFor('the gateway to drop the follow', async () => (await h.celebritiesOf(fan))?.length === 0);
+    expect(h.dispatch(audience('41'))).toBe(0);
+    expect(postsSent()).toEqual(['40']);
   });
 
   it("follows no celebrity when celebrities' posts come per recipient, however Redis or the worker says they are followed", async () => {
