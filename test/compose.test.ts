@@ -73,6 +73,16 @@ function dockerStages(): Map<string, string> {
   return stages;
 }
 
+/** The exec-form CMD of one named stage of the Dockerfile. */
+function stageCommand(stage: string): string[] {
+  const text = readFileSync('Dockerfile', 'utf8');
+  const start = text.search(new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${stage}\\s*$`, 'im'));
+  const body = text.slice(start).split(/^FROM\s/im)[1] ?? '';
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(body);
+  if (start < 0 || !cmd) throw new Error(`the Dockerfile has no stage ${stage} with an exec-form CMD`);
+  return JSON.parse(cmd[1]!) as string[];
+}
+
 /** Published ports as host_ip:published, whichever syntax docker-compose printed. */
 function published(service: Service): string[] {
   return (service.ports ?? []).map((p) =>
@@ -167,6 +177,8 @@ describe('docker-compose.yml', () => {
     const deno = gateways.filter(([, s]) => stages.get(s.build?.target ?? '')?.startsWith('denoland/deno:'));
     expect(deno.map(([name]) => name)).toHaveLength(1);
     expect(deno[0]![1].command).toEqual(['deno', ...gatewayCommand('deno').args]);
+    // The image run on its own (no compose command) starts the gateway the same way.
+    expect(stageCommand(deno[0]![1].build!.target!)).toEqual(['deno', ...gatewayCommand('deno').args]);
     const node = gateways.filter(([, s]) => s.command?.[0] === 'node');
     expect(node).toHaveLength(1);
     expect(stages.get(node[0]![1].build!.target!)).toMatch(/^node:/);
