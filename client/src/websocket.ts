@@ -105,11 +105,22 @@ export function webSocketTransport(options: WebSocketTransportOptions): OpenTran
       socket?.close(1000);
     };
     // Pings come once per period per connection: silence for well over one means a dead peer.
+    // A sign of life only notes the time; the one timer, when due, looks at how long it has been
+    // quiet, and sleeps again for the rest. Re-arming a timer per frame cost every frame a timer.
     const heartbeatMs = options.heartbeatTimeoutMs ?? HEARTBEAT_MS.webSocketPing * 2 + 5_000;
+    let lastSign = 0;
+    const watch = (ms: number) => {
+      watchdog = timers.setTimeout(() => {
+        watchdog = undefined;
+        const quiet = timers.now() - lastSign;
+        if (quiet >= heartbeatMs) fail('no heartbeat from the server');
+        else watch(heartbeatMs - quiet);
+      }, ms);
+    };
     const alive = () => {
       if (!adapter.seesPings || finished) return;
-      timers.clearTimeout(watchdog);
-      watchdog = timers.setTimeout(() => fail('no heartbeat from the server'), heartbeatMs);
+      lastSign = timers.now();
+      if (watchdog === undefined) watch(heartbeatMs);
     };
     const openTimer = timers.setTimeout(() => {
       if (!opened) fail('WebSocket handshake timed out');
