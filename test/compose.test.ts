@@ -77,9 +77,9 @@ function dockerStages(): Map<string, string> {
 function stageCommand(stage: string): string[] {
   const text = readFileSync('Dockerfile', 'utf8');
   const start = text.search(new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${stage}\\s*$`, 'im'));
-  const body = text.slice(start).split(/^FROM\s/im)[1] ?? '';
+  const body = start < 0 ? '' : (text.slice(start).split(/^FROM\s/im)[1] ?? '');
   const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(body);
-  if (start < 0 || !cmd) throw new Error(`the Dockerfile has no stage ${stage} with an exec-form CMD`);
+  if (!cmd) throw new Error(`the Dockerfile has no stage ${stage} with an exec-form CMD`);
   return JSON.parse(cmd[1]!) as string[];
 }
 

@@ -105,8 +105,8 @@ export function webSocketTransport(options: WebSocketTransportOptions): OpenTran
       socket?.close(1000);
     };
     // Pings come once per period per connection: silence for well over one means a dead peer.
-    // A sign of life only notes the time; the one timer, when due, looks at how long it has been
-    // quiet, and sleeps again for the rest. Re-arming a timer per frame cost every frame a timer.
+    // A sign of life only notes the time, so a frame costs no timer; the one timer, when due,
+    // looks at how long the connection has been quiet, and sleeps again for the rest.
     const heartbeatMs = options.heartbeatTimeoutMs ?? HEARTBEAT_MS.webSocketPing * 2 + 5_000;
     let lastSign = 0;
     const watch = (ms: number) => {

@@ -197,9 +197,7 @@ export class Hub {
         user.unknown = false;
         this.follow(userId, user, celebrities);
       } else {
-        // Still not built: the request or its answer was lost (broker down, Redis flushed).
-        user.unknown = true;
-        this.settings.requestCelebrityFollows(userId);
+        this.askWorker(userId, user); // still not built: the request or its answer was lost (broker down, Redis flushed)
       }
     }
   }
@@ -236,13 +234,17 @@ export class Hub {
         const celebrities = lists.get(userId) ?? null;
         if (celebrities) return this.learnFollows(userId, celebrities);
         const user = this.users.get(userId);
-        if (!user) return;
-        user.unknown = true; // not built (Redis lost it): asked of the worker, as at a first session
-        this.settings.requestCelebrityFollows(userId);
+        if (user) this.askWorker(userId, user); // not built (Redis lost it)
       })
       .catch(() => {
         /* read again at the user's next renewal */
       });
+  }
+
+  /** The user's celebrity follows are not built: the worker builds them and answers with a message to us. */
+  private askWorker(userId: string, user: LocalUser): void {
+    user.unknown = true;
+    this.settings.requestCelebrityFollows(userId);
   }
 
   /** The worker's answer to a request: follow the celebrities and join their audiences. */
